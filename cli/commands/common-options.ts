@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { createRun, type PilotRun } from '../../core/index.js';
+
+export interface ConfigFlags {
+  readonly config?: string;
+  readonly queue?: string;
+  readonly experiment?: string;
+  readonly logLevel?: string;
+  readonly logFormat?: string;
+}
+
+/** `--config` / `--queue` (and the CLI-layer overrides) shared by the commands that read configuration. */
+export function withConfigOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <site.json>', 'site configuration file (plugins, options, queuedata overrides)')
+    .option('-q, --queue <queuedata.json>', 'queuedata (schedconfig/CRIC) file of the PanDA queue')
+    .option('--experiment <name>', 'experiment plugin (overrides the configuration)')
+    .option('--log-level <level>', 'silent, error, warn, info, debug')
+    .option('--log-format <format>', 'text or json');
+}
+
+/** CLI flags as the top configuration layer. */
+export function cliLayer(flags: ConfigFlags): { pilot: Record<string, unknown> } {
+  const pilot: Record<string, unknown> = {};
+  if (flags.experiment) pilot['experiment'] = flags.experiment;
+  const logging: Record<string, unknown> = {};
+  if (flags.logLevel) logging['level'] = flags.logLevel;
+  if (flags.logFormat) logging['format'] = flags.logFormat;
+  if (Object.keys(logging).length) pilot['logging'] = logging;
+  return { pilot };
+}
+
+export function openRun(flags: ConfigFlags): Promise<PilotRun> {
+  return createRun({
+    ...(flags.config ? { configPath: flags.config } : {}),
+    ...(flags.queue ? { queuePath: flags.queue } : {}),
+    cli: cliLayer(flags),
+  });
+}

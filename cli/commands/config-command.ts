@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
+
+/** `espilot config`: the merged configuration, optionally with the layer each value came from. */
+export function registerConfigCommand(program: Command): void {
+  withConfigOptions(program.command('config').description('print the merged configuration (CLI > site file > env > queuedata > defaults)'))
+    .option('--explain', 'show where each value came from')
+    .action(async (flags: ConfigFlags & { explain?: boolean }) => {
+      const run = await openRun(flags);
+      try {
+        if (!flags.explain) {
+          process.stdout.write(`${JSON.stringify({ config: run.settings.pilot, queue: run.settings.queue }, null, 2)}\n`);
+          return;
+        }
+        const rows = run.settings.explain().map((e) => [e.path, JSON.stringify(e.value), e.source]);
+        const w0 = Math.max(...rows.map((r) => r[0]!.length));
+        const w1 = Math.min(60, Math.max(...rows.map((r) => r[1]!.length)));
+        for (const [p, v, s] of rows) process.stdout.write(`${p!.padEnd(w0)}  ${v!.padEnd(w1)}  ${s}\n`);
+      } finally {
+        await run.dispose();
+      }
+    });
+}

@@ -1,0 +1,147 @@
+/**
+ * The pilot's own settings (site file, CLI, defaults), parsed into a frozen typed object.
+ */
+import type { ConfigIssue } from '../errors/config-error.js';
+import type { LogFormat, LogLevel } from '../logging/logger.js';
+import { FieldReader, deepFreeze } from './field-reader.js';
+
+export type ServerAuth = 'none' | 'x509' | 'token';
+
+export interface ServerSettings {
+  readonly url?: string;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** Attempts after the first one for transient failures. */
+  readonly retries: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly auth: ServerAuth;
+  /** x509: the proxy file (default `X509_USER_PROXY`). */
+  readonly proxyFile?: string;
+  /** x509: CA directory (default `X509_CERT_DIR`). */
+  readonly caPath?: string;
+  /** token: the file holding the bearer token (default `PANDA_AUTH_TOKEN` / `OIDC_AUTH_TOKEN`). */
+  readonly tokenFile?: string;
+}
+
+export interface EventServiceSettings {
+  /** Ranges asked per getEventRanges = coreCount × this factor (pilot3: 2). */
+  readonly rangesPerCoreFactor: number;
+  /** Fetch the first ranges before the payload says `Ready for events` (pilot1 PR #163). */
+  readonly prefetchBeforeReady: boolean;
+  /** Kill the payload when it produced nothing for this long (pilot1 max_wait_for_one_event). */
+  readonly maxWaitForEventS: number;
+  /** After `No more events`: time for the payload to exit before SIGTERM, then SIGKILL. */
+  readonly payloadGraceS: number;
+  readonly killGraceS: number;
+  readonly stageOutConcurrency: number;
+  /** Consecutive stage-out failures after which the payload gets `No more events`. */
+  readonly maxConsecutiveStageOutFailures: number;
+  readonly reportBatchSize: number;
+  readonly reportIntervalMs: number;
+  readonly maxMessageBytes: number;
+}
+
+export interface PilotConfig {
+  readonly experiment: string;
+  /** Plugin module specifiers: absolute file paths (resolved against their config file) or package names. */
+  readonly plugins: readonly string[];
+  /** Raw option sections by plugin name; each plugin's descriptor parses its own. */
+  readonly pluginOptions: Readonly<Record<string, unknown>>;
+  readonly launcher: string;
+  readonly channel: string;
+  readonly server: ServerSettings;
+  readonly workdir: string;
+  readonly heartbeatS: number;
+  readonly logging: { readonly level: LogLevel; readonly format: LogFormat };
+  readonly eventService: EventServiceSettings;
+}
+
+/** Built-in defaults: the bottom layer of every configuration. */
+export const PILOT_DEFAULTS = {
+  experiment: 'generic',
+  plugins: [] as string[],
+  pluginOptions: {},
+  launcher: 'direct',
+  channel: 'zeromq',
+  server: {
+    connectTimeoutMs: 20_000,
+    requestTimeoutMs: 120_000,
+    retries: 4,
+    backoffBaseMs: 500,
+    backoffMaxMs: 30_000,
+    auth: 'none',
+  },
+  workdir: '.espilot-work',
+  heartbeatS: 1800,
+  logging: { level: 'info', format: 'text' },
+  eventService: {
+    rangesPerCoreFactor: 2,
+    prefetchBeforeReady: true,
+    maxWaitForEventS: 21_600,
+    payloadGraceS: 1800,
+    killGraceS: 30,
+    stageOutConcurrency: 4,
+    maxConsecutiveStageOutFailures: 3,
+    reportBatchSize: 100,
+    reportIntervalMs: 1000,
+    maxMessageBytes: 16 * 1024 * 1024,
+  },
+};
+
+export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[]): PilotConfig {
+  const r = FieldReader.of(root, raw, issues);
+  const s = r.object('server');
+  const es = r.object('eventService');
+  const log = r.object('logging');
+  const options = r.raw('pluginOptions');
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    r.fail('pluginOptions', 'an object keyed by plugin name');
+  }
+  const url = s.string('url');
+  if (url && !/^https?:\/\/./.test(url)) s.fail('url', 'an http:// or https:// URL');
+  const auth = s.oneOf('auth', ['none', 'x509', 'token'] as const, 'none');
+  const cfg: PilotConfig = {
+    experiment: r.requiredString('experiment', 'an experiment plugin name'),
+    plugins: r.stringList('plugins') ?? [],
+    pluginOptions: (options as Record<string, unknown> | undefined) ?? {},
+    launcher: r.requiredString('launcher', 'a launcher plugin name'),
+    channel: r.requiredString('channel', 'a channel plugin name'),
+    server: {
+      ...(url ? { url: url.replace(/\/+$/, '') } : {}),
+      connectTimeoutMs: s.int('connectTimeoutMs', { min: 1 }, 20_000),
+      requestTimeoutMs: s.int('requestTimeoutMs', { min: 1 }, 120_000),
+      retries: s.int('retries', { min: 0, max: 20 }, 4),
+      backoffBaseMs: s.int('backoffBaseMs', { min: 0 }, 500),
+      backoffMaxMs: s.int('backoffMaxMs', { min: 0 }, 30_000),
+      auth,
+      ...optionalString(s, 'proxyFile'),
+      ...optionalString(s, 'caPath'),
+      ...optionalString(s, 'tokenFile'),
+    },
+    workdir: r.requiredString('workdir', 'a directory path'),
+    heartbeatS: r.int('heartbeatS', { min: 1 }, 1800),
+    logging: {
+      level: log.oneOf('level', ['silent', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+      format: log.oneOf('format', ['text', 'json'] as const, 'text'),
+    },
+    eventService: {
+      rangesPerCoreFactor: es.int('rangesPerCoreFactor', { min: 1, max: 100 }, 2),
+      prefetchBeforeReady: es.bool('prefetchBeforeReady', true),
+      maxWaitForEventS: es.number('maxWaitForEventS', { min: 0.01 }, 21_600),
+      payloadGraceS: es.number('payloadGraceS', { min: 0 }, 1800),
+      killGraceS: es.number('killGraceS', { min: 0 }, 30),
+      stageOutConcurrency: es.int('stageOutConcurrency', { min: 1, max: 256 }, 4),
+      maxConsecutiveStageOutFailures: es.int('maxConsecutiveStageOutFailures', { min: 1 }, 3),
+      reportBatchSize: es.int('reportBatchSize', { min: 1, max: 100_000 }, 100),
+      reportIntervalMs: es.int('reportIntervalMs', { min: 1 }, 1000),
+      maxMessageBytes: es.int('maxMessageBytes', { min: 1024 }, 16 * 1024 * 1024),
+    },
+  };
+  return deepFreeze(cfg);
+}
+
+function optionalString(r: FieldReader, key: string): Record<string, string> {
+  const v = r.string(key);
+  return v ? { [key]: v } : {};
+}

@@ -1,0 +1,169 @@
+/**
+ * Queuedata (schedconfig / CRIC) parsed into our own names. This is the only file that
+ * knows schedconfig field names; the rest of the pilot reads `QueueData`.
+ */
+import { ACTIVITIES, type Activity } from '../contracts/site-mover.js';
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { FieldReader, deepFreeze } from './field-reader.js';
+import { parseObjectstoreString, type ObjectstorePaths } from './objectstore-string.js';
+
+/** `name^setup` of the legacy copytool fields. */
+export interface CopytoolRef {
+  readonly name: string;
+  readonly setup?: string;
+}
+
+/** A storage endpoint (CRIC DDM endpoint) that activities can point at through `astorages`. */
+export interface StorageEndpoint {
+  readonly name: string;
+  /** Base URL objects are written under: `<url>/<name>`. */
+  readonly url: string;
+  /** PanDA getKeyPair names for S3 credentials (CRIC `access_key` / `secret_key` settings). */
+  readonly accessKeyName?: string;
+  readonly secretKeyName?: string;
+  readonly secure?: boolean;
+}
+
+export type GlexecMode = 'true' | 'false' | 'test';
+
+export interface QueueData {
+  readonly name: string;
+  readonly site: string;
+  readonly copytool?: CopytoolRef;
+  readonly copytoolIn?: CopytoolRef;
+  /** CRIC-era activity → ordered copytool names. Empty when the queue uses the legacy fields. */
+  readonly acopytools: Readonly<Partial<Record<Activity, readonly string[]>>>;
+  /** Activity → ordered storage endpoint names. */
+  readonly astorages: Readonly<Partial<Record<Activity, readonly string[]>>>;
+  readonly storages: Readonly<Record<string, StorageEndpoint>>;
+  readonly objectstore?: ObjectstorePaths;
+  /** getKeyPair names for the legacy objectstore string's S3 stores. */
+  readonly objectstoreKeys?: { readonly accessKeyName: string; readonly secretKeyName: string; readonly secure: boolean };
+  readonly glexec: GlexecMode;
+  readonly stageInRetry: number;
+  readonly stageOutRetry: number;
+  /** `catchall` tokens: `key=value` → value, bare `flag` → ''. */
+  readonly catchall: Readonly<Record<string, string>>;
+  readonly maxWorkdirMB?: number;
+  readonly coreCount: number;
+  /** Run ES jobs in HPC mode (catchall `HPC_<name>` or `hpc`). */
+  readonly hpc?: string;
+}
+
+const COPYTOOL_NAME = /^[A-Za-z][A-Za-z0-9_.+-]*$/;
+
+/**
+ * Parses raw queuedata (already merged from its layers).
+ * @throws ConfigError QUEUEDATANOTOK (1117) listing every bad field.
+ */
+export function parseQueueData(raw: unknown, root = 'queuedata'): QueueData {
+  const issues: ConfigIssue[] = [];
+  const q = queueDataFrom(raw, root, issues);
+  if (issues.length) throw new ConfigError(issues, ErrorCodes.QUEUEDATANOTOK, 'invalid queuedata');
+  return q;
+}
+
+/** Like parseQueueData but returns issues instead of throwing (for `espilot check`). */
+export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[]): QueueData {
+  const r = FieldReader.of(root, raw, issues);
+  const name = r.string('nickname') ?? r.string('name') ?? r.string('panda_queue') ?? 'local';
+  const site = r.string('siteid') ?? r.string('site') ?? r.string('atlas_site') ?? name;
+
+  const copytool = copytoolRef(r, 'copytool');
+  const copytoolIn = copytoolRef(r, 'copytoolin');
+  const acopytools = activityMap(r, 'acopytools', (n, path) => {
+    if (!COPYTOOL_NAME.test(n)) issues.push({ path, expected: 'a copytool name', got: JSON.stringify(n) });
+  });
+  const storages = storageEndpoints(r.object('ddmendpoints'));
+  const astorages = activityMap(r, 'astorages', (n, path) => {
+    if (Object.keys(storages).length && !storages[n]) {
+      issues.push({ path, expected: `a storage defined in ${r.at('ddmendpoints')} (${Object.keys(storages).join(', ')})`, got: JSON.stringify(n) });
+    }
+  });
+  const osText = r.string('objectstore');
+  const objectstore = osText ? parseObjectstoreString(osText, r.at('objectstore'), issues) : undefined;
+  const accessKeyName = r.string('os_access_key');
+  const secretKeyName = r.string('os_secret_key');
+  if ((accessKeyName === undefined) !== (secretKeyName === undefined)) {
+    r.fail(accessKeyName === undefined ? 'os_access_key' : 'os_secret_key', 'both os_access_key and os_secret_key, or neither');
+  }
+  const catchall = parseCatchall(r.string('catchall', ''));
+  const hpc = Object.keys(catchall).find((k) => /^HPC_/.test(k))?.slice(4) ?? (catchall['hpc'] !== undefined ? catchall['hpc'] || 'generic' : undefined);
+
+  const q: QueueData = {
+    name,
+    site,
+    ...(copytool ? { copytool } : {}),
+    ...(copytoolIn ? { copytoolIn } : {}),
+    acopytools,
+    astorages,
+    storages,
+    ...(objectstore ? { objectstore } : {}),
+    ...(accessKeyName && secretKeyName ? { objectstoreKeys: { accessKeyName, secretKeyName, secure: r.bool('os_is_secure', false) } } : {}),
+    glexec: r.oneOf('glexec', ['true', 'false', 'test'] as const, 'false'),
+    stageInRetry: r.int('stageinretry', { min: 1, max: 9 }, 2),
+    stageOutRetry: r.int('stageoutretry', { min: 1, max: 9 }, 2),
+    catchall,
+    ...(r.has('maxwdir') ? { maxWorkdirMB: r.int('maxwdir', { min: 1 }, 0) } : {}),
+    coreCount: r.int('corecount', { min: 1, max: 4096 }, 1),
+    ...(hpc ? { hpc } : {}),
+  };
+  return deepFreeze(q);
+}
+
+function copytoolRef(r: FieldReader, key: string): CopytoolRef | undefined {
+  const text = r.string(key);
+  if (!text) return undefined;
+  const [name, ...setup] = text.split('^');
+  if (!name || !COPYTOOL_NAME.test(name.trim())) return r.fail(key, 'a copytool name, optionally followed by ^<setup>');
+  const s = setup.join('^').trim();
+  return { name: name.trim(), ...(s ? { setup: s } : {}) };
+}
+
+function activityMap(r: FieldReader, key: string, check: (name: string, path: string) => void): Partial<Record<Activity, string[]>> {
+  const out: Partial<Record<Activity, string[]>> = {};
+  if (!r.has(key)) return out;
+  const m = r.object(key);
+  for (const activity of m.keys()) {
+    if (!(ACTIVITIES as readonly string[]).includes(activity)) {
+      m.fail(activity, `an activity key (${ACTIVITIES.join(', ')})`);
+      continue;
+    }
+    const list = m.stringList(activity);
+    if (!list) continue;
+    list.forEach((n, i) => check(n, `${m.at(activity)}[${i}]`));
+    out[activity as Activity] = list;
+  }
+  return out;
+}
+
+function storageEndpoints(r: FieldReader): Record<string, StorageEndpoint> {
+  const out: Record<string, StorageEndpoint> = {};
+  for (const name of r.keys()) {
+    const e = r.object(name);
+    const url = e.requiredString('endpoint', 'a storage URL such as s3://host:port/bucket');
+    if (url && !/^[a-z][a-z0-9+.-]*:\/\/./i.test(url)) e.fail('endpoint', 'a URL with a scheme');
+    const accessKeyName = e.string('access_key');
+    const secretKeyName = e.string('secret_key');
+    out[name] = {
+      name,
+      url: url + (e.string('path', '') ?? ''),
+      ...(accessKeyName ? { accessKeyName } : {}),
+      ...(secretKeyName ? { secretKeyName } : {}),
+      ...(e.has('is_secure') ? { secure: e.bool('is_secure', false) } : {}),
+    };
+  }
+  return out;
+}
+
+/** `catchall` is a space-separated token list; `key=value` tokens carry a value. */
+export function parseCatchall(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const token of text.split(/\s+/).filter(Boolean)) {
+    const eq = token.indexOf('=');
+    if (eq > 0) out[token.slice(0, eq)] = token.slice(eq + 1);
+    else out[token] = '';
+  }
+  return out;
+}

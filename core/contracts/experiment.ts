@@ -1,0 +1,62 @@
+import type { JobDefinition } from './job-definition.js';
+import type { QueueData } from '../config/queuedata.js';
+
+/** The command a RunJob executes and the variables the experiment adds to its environment. */
+export interface PayloadCommand {
+  readonly command: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface PayloadContext {
+  readonly workdir: string;
+  readonly queue: QueueData;
+  /** ES jobs: the yampl channel name the payload must connect to. */
+  readonly channelName?: string;
+  /** Merge jobs: local paths of the staged-in inputs, by LFN. */
+  readonly inputPaths?: ReadonlyMap<string, string>;
+}
+
+export interface JobReportSummary {
+  readonly exitCode: number;
+  readonly exitAcronym?: string;
+  readonly exitMessage?: string;
+  readonly nEvents?: number;
+}
+
+/** How a payload `ERR_<ACRONYM>` message ends its range. */
+export interface PayloadErrorClass {
+  readonly code: number;
+  readonly status: 'failed' | 'fatal';
+}
+
+/**
+ * What makes the pilot an experiment's own: which RunJob runs a job, how the payload is
+ * invoked, how its report and errors are read, how ES outputs are named.
+ */
+export interface Experiment {
+  /**
+   * @returns the name of the RunJob plugin for this job (`normal`, `event`, `hpc-event`, ...).
+   */
+  runJobFor(job: JobDefinition, queue: QueueData): string;
+
+  /**
+   * Builds the payload command: transform + parameters, channel injection for ES, core-count
+   * environment, merge input lists. May write files into `ctx.workdir` (merge input lists).
+   * @throws PilotError CORECOUNTMISMATCH (1217) and the like when the job cannot run here.
+   */
+  payloadCommand(job: JobDefinition, ctx: PayloadContext): Promise<PayloadCommand>;
+
+  /** Reads the payload's job report from `workdir`; undefined when there is none. Never throws for a bad report: it logs and returns undefined. */
+  parseJobReport(workdir: string): Promise<JobReportSummary | undefined>;
+
+  /** Maps a payload `ERR_<ACRONYM> <id>: <diag>` to a range status and error code. */
+  classifyPayloadError(acronym: string, diagnostics: string): PayloadErrorClass;
+
+  /** The object-store name of one range's output: `<outputLFN>.<eventRangeID>`. */
+  esOutputName(outputLfn: string, eventRangeId: string): string;
+
+  /** Removes payload leftovers (e.g. AthenaMP worker directories) before the log is packed. */
+  cleanup(workdir: string): Promise<void>;
+}
+
+export const Experiment: unique symbol = Symbol('Experiment');

@@ -1,0 +1,93 @@
+import type { EventRange, EventRangeStatus } from './event-range.js';
+import type { JobDefinition } from './job-definition.js';
+
+/** Parameters of getJob (reference/pilot-anchors.md §1.2). */
+export interface GetJobRequest {
+  readonly siteName: string;
+  readonly computingElement?: string;
+  readonly node?: string;
+  readonly prodSourceLabel?: string;
+  readonly cpu?: number;
+  readonly mem?: number;
+  readonly diskSpace?: number;
+  readonly workingGroup?: string;
+  readonly jobType?: string;
+  readonly resourceType?: string;
+}
+
+/** A back-channel command from the server: `tobekilled`, `softkill`, `debug`, ... */
+export type ServerCommand = string;
+
+/** The job states the pilot reports (reference §1.4). */
+export type ReportedJobState = 'starting' | 'running' | 'holding' | 'transferring' | 'finished' | 'failed';
+
+export interface JobUpdate {
+  readonly pandaId: string;
+  readonly state: ReportedJobState;
+  readonly pilotErrorCode?: number;
+  readonly pilotErrorDiag?: string;
+  readonly transExitCode?: number;
+  readonly exeErrorCode?: number;
+  readonly exeErrorDiag?: string;
+  readonly cpuConsumptionTime?: number;
+  readonly coreCount?: number;
+  readonly nEvents?: number;
+  readonly nInputFiles?: number;
+  /** Unix milliseconds; sent as `%Y-%m-%d %H:%M:%S` UTC. */
+  readonly startTime?: number;
+  readonly endTime?: number;
+  readonly node?: string;
+  readonly workdir?: string;
+  readonly siteName?: string;
+  readonly schedulerId?: string;
+  readonly pilotId?: string;
+  readonly attemptNr?: number;
+  readonly jobMetrics?: string;
+  readonly xml?: string;
+  readonly metaData?: string;
+}
+
+export interface EventRangeUpdate {
+  readonly eventRangeId: string;
+  readonly eventStatus: EventRangeStatus;
+  readonly errorCode?: number;
+  readonly errorDiag?: string;
+  readonly objstoreId?: string | number;
+  readonly cpuConsumptionTime?: number;
+  readonly coreCount?: number;
+}
+
+export interface EventRangeUpdateResult {
+  /** One entry per update, in order: true applied, false rejected, null skipped (non-final). */
+  readonly results: readonly (boolean | null)[];
+  /** Commands for this job (`softkill`, `tobekilled`). */
+  readonly commands: readonly ServerCommand[];
+}
+
+export interface KeyPair {
+  readonly publicKey: string;
+  readonly privateKey: string;
+}
+
+/**
+ * The PanDA dispatcher as the pilot uses it. Every method has a deadline and bounded
+ * retries inside.
+ *
+ * Errors: `PilotError` COMMUNICATIONFAILURE (1318, recoverable) when the server stays
+ * unreachable or answers garbage after the retry budget; a non-recoverable PilotError for
+ * authorisation failures (StatusCode 50/60/70/80) and for replies that parse but are wrong.
+ */
+export interface PandaApi {
+  /** @returns the job, or undefined when the server has none (StatusCode 20). */
+  getJob(request: GetJobRequest): Promise<JobDefinition | undefined>;
+  /** @returns the server's commands for the job (empty when `NULL`). */
+  updateJob(update: JobUpdate): Promise<readonly ServerCommand[]>;
+  /** @returns up to `nRanges` ranges; empty means the server has no more. */
+  getEventRanges(request: { pandaId: string; jobsetId?: string; taskId?: string; nRanges: number }): Promise<readonly EventRange[]>;
+  /** Bulk update (version 0). */
+  updateEventRanges(updates: readonly EventRangeUpdate[], pandaId?: string): Promise<EventRangeUpdateResult>;
+  /** Object-store key pair; the returned values are registered as secrets before return. */
+  getKeyPair(publicKeyName: string, privateKeyName: string): Promise<KeyPair>;
+}
+
+export const PandaApi: unique symbol = Symbol('PandaApi');

@@ -1,0 +1,51 @@
+import type { JobDefinition } from './job-definition.js';
+
+export type FinalJobState = 'finished' | 'failed' | 'holding';
+
+/** What a RunJob hands back for the final updateJob. */
+export interface JobOutcome {
+  readonly state: FinalJobState;
+  /** 0 on success, else a pilot error code. */
+  readonly pilotErrorCode: number;
+  readonly pilotErrorDiag: string;
+  readonly transExitCode: number;
+  readonly exeErrorCode?: number;
+  readonly exeErrorDiag?: string;
+  readonly nEvents: number;
+  readonly nEventsFailed?: number;
+  /** Seconds of CPU used by the payload. */
+  readonly cpuConsumptionTime: number;
+  readonly startTime: number;
+  readonly endTime: number;
+}
+
+/**
+ * Requests from outside the RunJob while it runs: the server's `softkill` / `tobekilled`
+ * commands and the pilot's signals. Signals are one-way; `reason` of an aborted signal is the
+ * pilot error code to report (e.g. 1201 for SIGTERM, 1144 PANDAKILL).
+ */
+export interface JobControl {
+  /** Stop dispatching new work, drain what is in flight, then finish normally. */
+  readonly softkill: AbortSignal;
+  /** Kill the payload now and finish with the reason's error code. */
+  readonly kill: AbortSignal;
+}
+
+export interface RunJobContext {
+  readonly job: JobDefinition;
+  /** The job's own work directory (exists, empty at first start). */
+  readonly workdir: string;
+  readonly control: JobControl;
+  /** Non-final state changes for the Monitor's heartbeats. */
+  onProgress?(progress: { readonly nEvents: number; readonly cpuConsumptionTime?: number }): void;
+}
+
+/**
+ * Runs one job from stage-in to its final state. A RunJob never throws for a job failure:
+ * it returns an outcome with the error code. It throws only for programming errors.
+ */
+export interface RunJob {
+  run(ctx: RunJobContext): Promise<JobOutcome>;
+}
+
+export const RunJob: unique symbol = Symbol('RunJob');

@@ -1,0 +1,14 @@
+/**
+ * espilot's public surface: the only module plugins import.
+ */
+import 'reflect-metadata';
+
+export * from './api-version.js';
+export * from './contracts/index.js';
+export * from './errors/index.js';
+export * from './logging/index.js';
+export * from './staging/index.js';
+export * from './config/index.js';
+export * from './plugin/index.js';
+export * from './select/index.js';
+export * from './runtime/index.js';

@@ -1,0 +1,119 @@
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { ConfigError } from '../errors/config-error.js';
+import { PluginLoadError } from '../errors/plugin-errors.js';
+import { LoggerToken, PluginOptions, ResolverToken, SecretsToken, SettingsToken } from '../contracts/services.js';
+import type { PilotSettings } from '../config/config-layers.js';
+import type { Logger } from '../logging/logger.js';
+import type { SecretRegistry } from '../logging/secret-registry.js';
+import { contractName, type PluginEntry } from './plugin-descriptor.js';
+import type { PluginRegistry } from './plugin-registry.js';
+
+export interface RunServices {
+  readonly registry: PluginRegistry;
+  readonly settings: PilotSettings;
+  readonly logger: Logger;
+  readonly secrets: SecretRegistry;
+  /** Extra run-wide values (PandaApi, ...) by token. */
+  readonly values?: ReadonlyArray<readonly [symbol, unknown]>;
+}
+
+/**
+ * The run's container: a child of tsyringe's root that holds this run's services, and one
+ * grandchild per plugin instance with that plugin's parsed options and tagged logger.
+ * Instances are cached per plugin, so one S3 client serves the whole run; `dispose()` closes
+ * them all.
+ */
+export class PluginResolver {
+  readonly container: DependencyContainer;
+  private readonly instances = new Map<PluginEntry, unknown>();
+  private disposed = false;
+
+  constructor(readonly services: RunServices) {
+    // Tokens are registered on this child only; the root stays empty (the decorator registers nothing).
+    this.container = rootContainer.createChildContainer();
+    this.container.register(SettingsToken, { useValue: services.settings });
+    this.container.register(SecretsToken, { useValue: services.secrets });
+    this.container.register(LoggerToken, { useValue: services.logger });
+    this.container.register(ResolverToken, { useValue: this });
+    for (const [token, value] of services.values ?? []) this.container.register(token, { useValue: value });
+  }
+
+  get registry(): PluginRegistry {
+    return this.services.registry;
+  }
+
+  /** Registers a run-wide value after construction (e.g. the PanDA client once the server is known). */
+  provide(token: symbol, value: unknown): void {
+    this.container.register(token, { useValue: value });
+  }
+
+  /** A run-wide value by token. */
+  value<T>(token: symbol): T {
+    return this.container.resolve<T>(token);
+  }
+
+  /**
+   * The instance of a plugin, created on first use.
+   * @throws PluginNotFoundError for an unknown name; ConfigError for bad options; PluginLoadError when construction fails.
+   */
+  get<T>(contract: symbol, name: string, scheme?: string): T {
+    return this.instantiate<T>(this.registry.find(contract, name, scheme));
+  }
+
+  instantiate<T>(entry: PluginEntry): T {
+    if (this.disposed) throw new Error('plugin resolver used after dispose()');
+    const cached = this.instances.get(entry);
+    if (cached) return cached as T;
+    const d = entry.descriptor;
+    const child = this.container.createChildContainer();
+    child.register(PluginOptions, { useValue: this.parseOptions(entry) });
+    child.register(LoggerToken, { useValue: this.services.logger.child(`${kind(d.provides)}:${d.name}`) });
+    let instance: T;
+    try {
+      instance = child.resolve<T>(entry.target as never);
+    } catch (err) {
+      throw new PluginLoadError(entry.module, `cannot create ${contractName(d.provides)} "${d.name}": ${(err as Error).message}`, err);
+    }
+    this.instances.set(entry, instance);
+    return instance;
+  }
+
+  /** Parses the options section of a plugin (for preflight as well as construction). */
+  parseOptions(entry: PluginEntry): unknown {
+    const d = entry.descriptor;
+    const raw = this.services.settings.pilot.pluginOptions[d.name];
+    if (!d.options) return Object.freeze(raw ?? {});
+    try {
+      return d.options(raw ?? {});
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        throw new ConfigError(err.issues.map((i) => ({ ...i, path: `config.pluginOptions.${d.name}${i.path ? `.${i.path}` : ''}` })));
+      }
+      throw err;
+    }
+  }
+
+  /** Disposes every instance that has `dispose()`, newest first. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const all = [...this.instances.values()].reverse();
+    this.instances.clear();
+    for (const inst of all) {
+      const d = (inst as { dispose?: () => unknown }).dispose;
+      if (typeof d === 'function') {
+        try {
+          await d.call(inst);
+        } catch (err) {
+          this.services.logger.warn(`dispose failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    await this.container.dispose();
+  }
+}
+
+function kind(token: symbol): string {
+  const n = contractName(token);
+  return n.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+}

@@ -1,0 +1,2 @@
+export * from './select-movers.js';
+export * from './preflight.js';

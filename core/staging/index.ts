@@ -1,0 +1,3 @@
+export * from './adler32.js';
+export * from './checksum.js';
+export * from './transfer-service.js';

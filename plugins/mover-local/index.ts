@@ -1,0 +1,2 @@
+export { LocalMover } from './local-mover.js';
+export { LocalChecksumStore } from './local-checksum-store.js';

@@ -1,0 +1,70 @@
+/**
+ * The checksum catalog of a `file://` store: one small JSON record per object in a hidden
+ * `.espilot-checksums/` folder beside it, written by temp + fsync + rename.
+ */
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCodes, PilotError, type Checksum, type RecordedChecksums } from '../../core/index.js';
+
+export const CATALOG_DIR = '.espilot-checksums';
+
+export function localPathOf(url: string): string {
+  if (!url.startsWith('file:')) {
+    throw new PilotError(ErrorCodes.NOSTORAGEPROTOCOL, `not a file:// URL: ${url}`, { recoverable: false });
+  }
+  try {
+    return fileURLToPath(url);
+  } catch (err) {
+    throw new PilotError(ErrorCodes.NOSTORAGEPROTOCOL, `bad file:// URL ${url}: ${(err as Error).message}`, { recoverable: false });
+  }
+}
+
+export class LocalChecksumCatalog {
+  private recordPath(objectPath: string): string {
+    return join(dirname(objectPath), CATALOG_DIR, `${basename(objectPath)}.json`);
+  }
+
+  async record(objectPath: string, size: number, checksums: readonly Checksum[]): Promise<void> {
+    const target = this.recordPath(objectPath);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFileDurably(target, JSON.stringify({ size, checksums }));
+  }
+
+  async lookup(objectPath: string): Promise<RecordedChecksums | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.recordPath(objectPath), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const doc = JSON.parse(text) as { size?: unknown; checksums?: unknown };
+      const checksums = Array.isArray(doc.checksums)
+        ? doc.checksums.filter((c): c is Checksum => typeof c?.value === 'string' && (c.type === 'adler32' || c.type === 'md5'))
+        : [];
+      return { ...(typeof doc.size === 'number' ? { size: doc.size } : {}), checksums };
+    } catch {
+      // A damaged record proves nothing; the caller falls back to what the request expects.
+      return undefined;
+    }
+  }
+
+  async remove(objectPath: string): Promise<void> {
+    await rm(this.recordPath(objectPath), { force: true });
+  }
+}
+
+/** Writes a whole file so that readers see the old or the new content, never a mix. */
+export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}

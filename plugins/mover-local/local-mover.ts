@@ -1,0 +1,192 @@
+/**
+ * SiteMover for `file://` URLs: local disks and shared file systems. Copies through a temp
+ * name in the destination folder, fsyncs, verifies, and renames, so the final name only
+ * ever holds a complete, verified file.
+ */
+import { inject } from 'tsyringe';
+import { constants } from 'node:fs';
+import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  ChecksumAccumulator, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PilotError, SiteMover, checksumFile, checksumsEqual,
+  pilotPlugin, type Checksum, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
+} from '../../core/index.js';
+import { LocalChecksumCatalog, localPathOf } from './local-checksum-catalog.js';
+
+const CHUNK = 4 * 1024 * 1024;
+
+@pilotPlugin({
+  provides: SiteMover,
+  name: 'local',
+  aliases: ['cp', 'mv', 'lsm'],
+  schemeAliases: ['objectstore'],
+  schemes: ['file'],
+  apiVersion: PLUGIN_API_VERSION,
+  description: 'file:// copy with temp name, fsync, verify, rename',
+})
+export class LocalMover implements SiteMover {
+  private readonly catalog = new LocalChecksumCatalog();
+
+  constructor(@inject(LoggerToken) private readonly log: Logger) {}
+
+  async stageOut(req: TransferRequest): Promise<TransferResult> {
+    const started = Date.now();
+    const target = localPathOf(req.url);
+    const source = await statOrUndefined(req.localPath);
+    if (!source?.isFile()) throw new PilotError(ErrorCodes.MISSINGLOCALFILE, `local file ${req.localPath} does not exist`, { recoverable: false });
+    if (req.overwrite === false && (await statOrUndefined(target))) {
+      throw new PilotError(ErrorCodes.FILEEXIST, `${req.url} already exists`, { recoverable: false });
+    }
+    await this.mkdirs(dirname(target), 'out');
+    const tmp = tempName(target);
+    try {
+      const sums = await copyFileDurably(req.localPath, tmp, req.signal, 'out');
+      if (req.size !== undefined && req.size !== sums.size) {
+        throw new PilotError(ErrorCodes.PUTWRONGSIZE, `size of ${req.localPath} is ${sums.size}, expected ${req.size}`, { recoverable: false });
+      }
+      const adler = sums.adler32;
+      if (req.checksum && !checksumsEqual(req.checksum, req.checksum.type === 'adler32' ? adler : sums.md5!)) {
+        throw mismatch('out', req.checksum, req.localPath);
+      }
+      // Read back what the file system holds: the copy must be proven, not assumed.
+      const stored = await checksumFile(tmp, req.checksum?.type === 'md5' ? ['adler32', 'md5'] : ['adler32']);
+      if (stored.size !== sums.size) throw new PilotError(ErrorCodes.PUTWRONGSIZE, `stored ${stored.size} bytes of ${sums.size} for ${req.url}`, { recoverable: true });
+      if (!checksumsEqual(stored.adler32, adler)) throw mismatch('out', adler, req.url);
+      if (req.overwrite === false) {
+        try {
+          await link(tmp, target);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PilotError(ErrorCodes.FILEEXIST, `${req.url} already exists`, { recoverable: false });
+          throw err;
+        }
+        await rm(tmp, { force: true });
+      } else {
+        await rename(tmp, target);
+      }
+      await fsyncDir(dirname(target));
+      await this.catalog.record(target, sums.size, stored.md5 ? [adler, stored.md5] : [adler]);
+      return { url: req.url, size: sums.size, checksum: adler, durationMs: Date.now() - started };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw classify(err, 'out', req.url);
+    }
+  }
+
+  async stageIn(req: TransferRequest): Promise<TransferResult> {
+    const started = Date.now();
+    const source = localPathOf(req.url);
+    const st = await statOrUndefined(source);
+    if (!st?.isFile()) throw new PilotError(ErrorCodes.NOSUCHFILE, `${req.url} does not exist`, { recoverable: false });
+    const recorded = await this.catalog.lookup(source);
+    const expected = req.checksum ?? recorded?.checksums.find((c) => c.type === 'adler32') ?? recorded?.checksums[0];
+    const expectedSize = req.size ?? recorded?.size;
+    await this.mkdirs(dirname(req.localPath), 'in');
+    const tmp = tempName(req.localPath);
+    try {
+      const sums = await copyFileDurably(source, tmp, req.signal, 'in', expected?.type === 'md5');
+      if (expectedSize !== undefined && sums.size !== expectedSize) {
+        throw new PilotError(ErrorCodes.GETWRONGSIZE, `${req.url} has ${sums.size} bytes, expected ${expectedSize}`, { recoverable: false });
+      }
+      const got = expected?.type === 'md5' ? sums.md5! : sums.adler32;
+      if (expected && !checksumsEqual(expected, got)) throw mismatch('in', expected, req.url, got);
+      await rename(tmp, req.localPath);
+      if (!expected) this.log.warn(`${req.url}: no checksum to verify against (size ${expectedSize === undefined ? 'not verified either' : 'verified'})`);
+      return { url: req.url, size: sums.size, checksum: sums.adler32, durationMs: Date.now() - started };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw classify(err, 'in', req.url);
+    }
+  }
+
+  async stat(url: string): Promise<RemoteObject | undefined> {
+    const path = localPathOf(url);
+    const st = await statOrUndefined(path);
+    if (!st?.isFile()) return undefined;
+    const recorded = await this.catalog.lookup(path);
+    return { url, size: st.size, checksums: recorded?.checksums ?? [] };
+  }
+
+  async delete(url: string): Promise<void> {
+    const path = localPathOf(url);
+    await rm(path, { force: true });
+    await this.catalog.remove(path);
+  }
+
+  private async mkdirs(dir: string, direction: 'in' | 'out'): Promise<void> {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw classify(err, direction, dir);
+    }
+  }
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+function tempName(finalPath: string): string {
+  return join(dirname(finalPath), `.${basename(finalPath)}.espilot-part-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+}
+
+/** Copies with a checksum of the bytes read, then fsyncs the copy. */
+async function copyFileDurably(from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', md5 = false) {
+  const acc = new ChecksumAccumulator(md5 ? ['adler32', 'md5'] : ['adler32']);
+  const src = await open(from, 'r');
+  try {
+    const dst = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    try {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      for (;;) {
+        if (signal?.aborted) {
+          throw new PilotError(direction === 'in' ? ErrorCodes.GETTIMEOUT : ErrorCodes.PUTTIMEOUT, `copy of ${from} aborted: ${String(signal.reason)}`, { recoverable: true });
+        }
+        const { bytesRead } = await src.read(buf, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        const chunk = buf.subarray(0, bytesRead);
+        acc.update(chunk);
+        await dst.write(chunk);
+      }
+      await dst.sync();
+    } finally {
+      await dst.close();
+    }
+  } finally {
+    await src.close();
+  }
+  const [adler32, md5sum] = acc.digest();
+  return { size: acc.size, adler32: adler32!, ...(md5sum ? { md5: md5sum } : {}) } as { size: number; adler32: Checksum; md5?: Checksum };
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function mismatch(direction: 'in' | 'out', expected: Checksum, what: string, got?: Checksum): PilotError {
+  const code = direction === 'in'
+    ? expected.type === 'md5' ? ErrorCodes.GETMD5MISMATCH : ErrorCodes.GETADMISMATCH
+    : expected.type === 'md5' ? ErrorCodes.PUTMD5MISMATCH : ErrorCodes.PUTADMISMATCH;
+  return new PilotError(code, `${expected.type} mismatch for ${what}: expected ${expected.value}${got ? `, got ${got.value}` : ''}`, { recoverable: false });
+}
+
+function classify(err: unknown, direction: 'in' | 'out', what: string): PilotError {
+  if (err instanceof PilotError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
+    return new PilotError(direction === 'in' ? ErrorCodes.NOLOCALSPACE : ErrorCodes.NOREMOTESPACE, `no space left writing ${what}`, { cause: err, recoverable: false });
+  }
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') {
+    return new PilotError(direction === 'in' ? ErrorCodes.STAGEINFAILED : ErrorCodes.STAGEOUTFAILED, `permission denied for ${what}: ${e.message}`, { cause: err, recoverable: false });
+  }
+  return new PilotError(direction === 'in' ? ErrorCodes.STAGEINFAILED : ErrorCodes.STAGEOUTFAILED, `${direction === 'in' ? 'stage-in' : 'stage-out'} of ${what} failed: ${e.message}`, { cause: err, recoverable: true });
+}

@@ -56,21 +56,21 @@ export function registerServePandaCommand(program: Command): void {
           ? { tls: { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8'), ...(flags.ca ? { ca: readFileSync(flags.ca, 'utf8') } : {}) } }
           : {}),
       });
-      const s = handle.snapshot();
-      process.stdout.write(`espilot serve-panda listening on ${handle.url}\n`);
-      process.stdout.write(`task ${s.task.taskId} (${s.task.eventService ? 'Event Service' : 'normal'}): ${s.ranges.length} ranges, ${s.jobs.length} jobs, status ${s.task.status}${handle.restored ? ' (restored)' : ''}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          process.off('SIGINT', onInt);
-          process.off('SIGTERM', onTerm);
-          logger.info(`${signal}: stopping`);
-          resolve();
+      // Signal handlers first: a reader may stop us as soon as it sees the URL.
+      const stopped = new Promise<string>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve(signal);
         };
-        const onInt = (): void => stop('SIGINT');
-        const onTerm = (): void => stop('SIGTERM');
-        process.on('SIGINT', onInt);
-        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
       });
+      const s = handle.snapshot();
+      // One write, so a reader sees both lines together.
+      process.stdout.write(`espilot serve-panda listening on ${handle.url}\n` +
+        `task ${s.task.taskId} (${s.task.eventService ? 'Event Service' : 'normal'}): ${s.ranges.length} ranges, ${s.jobs.length} jobs, status ${s.task.status}${handle.restored ? ' (restored)' : ''}\n`);
+      logger.info(`${await stopped}: stopping`);
       await handle.stop();
     });
 }

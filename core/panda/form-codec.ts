@@ -10,7 +10,8 @@ export type FormValue = string | number | boolean | null | undefined | readonly 
 /**
  * Encodes fields as a form body. Booleans become `True`/`False` and null `None` (as the
  * Python server writes them); lists and objects become JSON text, the way the server
- * embeds `eventRanges` in a form reply.
+ * embeds `eventRanges` in a form reply. Only characters a form parser would misread are
+ * percent-encoded.
  */
 export function encodeForm(fields: Readonly<Record<string, FormValue>>): string {
   const parts: string[] = [];
@@ -57,10 +58,22 @@ export function isTrueText(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
 
+// Characters a form parser would misread: separators (& ; =), the escapes (% +), `#`, space,
+// controls and anything beyond ASCII. Everything else travels as it is, which keeps JSON
+// values (eventRanges) short: Python's parse_qsl, cgi and URLSearchParams all read it so.
+const UNSAFE = /[^\x21\x22\x24\x27-\x2a\x2c-\x3a\x3c\x3e-\x7e]/u;
+const UNSAFE_ALL = /[^\x21\x22\x24\x27-\x2a\x2c-\x3a\x3c\x3e-\x7e]/gu;
+
 function encodeComponent(text: string): string {
-  // Fast path: most keys and values are plain ASCII words.
-  if (/^[A-Za-z0-9_.~-]*$/.test(text)) return text;
-  return encodeURIComponent(text).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE_ALL, (c) => {
+    if (c === ' ') return '+';
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '%EF%BF%BD'; // a lone surrogate: send U+FFFD, as a UTF-8 encoder would
+    }
+  });
 }
 
 function decodeComponent(text: string): string {

@@ -1,5 +1,4 @@
 export * from './form-codec.js';
-export * from './status-codes.js';
 export * from './reply-parser.js';
 export * from './panda-auth.js';
 export * from './keep-alive-agent.js';

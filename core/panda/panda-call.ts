@@ -12,7 +12,38 @@ import { backoffDelay, sleep } from '../staging/transfer-service.js';
 import { encodeForm, type FormValue } from './form-codec.js';
 import { TransportError, type HttpTransport } from './http-transport.js';
 import { SECRET_REPLY_FIELDS, describeReply, errorDialog, parseReply, type PandaReply } from './reply-parser.js';
-import { AUTH_STATUSES, describeStatus, isTransientStatus, PandaStatus } from './status-codes.js';
+
+/** The dispatcher's StatusCode values (panda-server jobdispatcher/Protocol.py, reference §1.1). */
+export const PandaStatus = {
+  SUCCESS: 0,
+  TIMEOUT: 10,
+  NO_JOBS: 20,
+  FAILED: 30,
+  NON_SECURE: 40,
+  INVALID: 50,
+  ROLE: 60,
+  PERMS: 70,
+  MISS_KEY: 80,
+  PROXY_ERROR: 90,
+} as const;
+
+const NAMES: Readonly<Record<number, string>> = {
+  0: 'Success', 10: 'TimeOut', 20: 'NoJobs', 30: 'Failed', 40: 'NonSecure',
+  50: 'Invalid (bad token)', 60: 'Role', 70: 'Perms', 80: 'MissKey', 90: 'ProxyError',
+};
+
+/** `50 (Invalid (bad token))`, for messages. */
+export function describeStatus(code: number): string {
+  return `${code} (${NAMES[code] ?? 'unknown'})`;
+}
+
+/** Authorisation refusals: retrying cannot help (reference §1.1; pilot3 never retries these). */
+export const AUTH_STATUSES: ReadonlySet<number> = new Set([50, 60, 70, 80, 90]);
+
+/** The server asks to come back later. */
+export function isTransientStatus(code: number): boolean {
+  return code === PandaStatus.TIMEOUT;
+}
 
 export interface CallContext {
   readonly transport: HttpTransport;

@@ -17,10 +17,9 @@ import type { FormValue } from './form-codec.js';
 import { HttpTransport } from './http-transport.js';
 import { parseJobDefinition } from './job-definition-parser.js';
 import { loadPandaAuth } from './panda-auth.js';
-import { callPanda, expectSuccess, type CallContext } from './panda-call.js';
+import { PandaStatus, callPanda, expectSuccess, type CallContext } from './panda-call.js';
 import { malformedReply, structuredField, type PandaReply } from './reply-parser.js';
 import { commandList, getJobForm, jobUpdateForm, rangeUpdateEntry } from './request-forms.js';
-import { PandaStatus } from './status-codes.js';
 
 export interface PandaClientOptions {
   /** `PilotSettings.pilot.server`; `url` is required (or `PANDA_SERVER_URL` in `env`). */

@@ -8,10 +8,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decodeForm, encodeForm, isPlainObject, type Logger, type SecretRegistry } from '../../core/index.js';
 import type { DispatcherState, Reply, StateOp } from './dispatcher-state.js';
+import type { FaultInjector } from './fault-injector.js';
 import type { StateStore } from './state-store.js';
 
 export type ReplyEncoding = 'auto' | 'form' | 'json';
@@ -26,6 +28,8 @@ export interface DispatcherServerOptions {
   readonly keysDir?: string;
   /** Serve HTTPS; with `ca`, a client certificate signed by it is required (else StatusCode 40). */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string };
+  /** Faults to produce on the next matching requests. */
+  readonly faults?: FaultInjector;
   /** Served keys are registered here, for a pilot sharing the process. */
   readonly secrets?: SecretRegistry;
   readonly log: Logger;
@@ -64,8 +68,14 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
   if (body === undefined) return send(res, 413, 'text/plain', 'request body too large');
   const params = parseParams(req, body, url.searchParams);
   if (!params) return send(res, 400, 'text/plain', 'unreadable request body');
-  const reply = authRefusal(o, req) ?? (await dispatch(o, command, params));
+  const refusal = authRefusal(o, req);
+  const fault = refusal ? undefined : o.faults?.take(command, o.clock());
+  if (fault === 'stall') return;
+  if (fault === 'reset') return void (req.socket as Socket).resetAndDestroy();
+  if (fault === 'http-503') return send(res, 503, 'text/html', '<html><head><title>503 Service Unavailable</title></head><body>injected fault</body></html>');
+  const reply = fault === 'status-10' ? { StatusCode: 10, errorDialog: 'injected fault: try again later' } : refusal ?? (await dispatch(o, command, params));
   if (!reply) return send(res, 404, 'text/plain', `unknown command ${command}`);
+  if (fault === 'drop-reply') return void (req.socket as Socket).resetAndDestroy();
   const json = o.encoding === 'json' || (o.encoding === 'auto' && (req.headers.accept ?? '').includes('application/json'));
   if (json) send(res, 200, 'application/json', JSON.stringify(reply));
   else send(res, 200, 'text/plain; charset=utf-8', encodeForm(reply));

@@ -35,5 +35,5 @@ export * from './dispatcher-state.js';
 export * from './range-commands.js';
 export * from './state-store.js';
 export * from './dispatcher-server.js';
-export * from './package-root.js';
+export * from './fault-injector.js';
 export * from './start-dispatcher.js';

@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, silentLogger, type Logger, type SecretRegistry, type ServerCommand } from '../../core/index.js';
 import type { DispatcherSnapshot } from './dispatcher-records.js';
 import { createDispatcherServer, type ReplyEncoding } from './dispatcher-server.js';
-import { demoTaskPath, packageRoot } from './package-root.js';
+import { FaultInjector, type Fault, type FaultRecord } from './fault-injector.js';
 import { StateStore } from './state-store.js';
-import { loadTaskFile, parseTask, type TaskSpec } from './task-spec.js';
+import { demoTaskPath, loadTaskFile, packageRoot, parseTask, type TaskSpec } from './task-spec.js';
 
 export interface DispatcherOptions {
   /**
@@ -53,6 +53,12 @@ export interface DispatcherHandle {
   snapshot(): DispatcherSnapshot;
   /** Queues a back-channel command (`softkill`, `tobekilled`) for a job until it ends (journalled). */
   command(pandaId: string, command: ServerCommand): void;
+  /** Makes the next matching request(s) fail the given way (see FaultKind). */
+  injectFault(fault: Fault): void;
+  /** Drops the faults not produced yet. */
+  clearFaults(): void;
+  /** The faults produced so far, in order. */
+  faultsProduced(): readonly FaultRecord[];
   /** Stops listening, closes connections and writes the final snapshot. */
   stop(): Promise<void>;
 }
@@ -69,8 +75,9 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   const token = options.token ?? (options.tokenFile ? readToken(options.tokenFile) : undefined);
   options.secrets?.register(token);
   const { state, store, restored, replayed } = StateStore.open(options.statePath, task, clock(), { fsync: options.fsync ?? false });
+  const faults = new FaultInjector();
   const server = createDispatcherServer({
-    state, encoding: options.encoding ?? 'auto', log, clock,
+    state, encoding: options.encoding ?? 'auto', log, clock, faults,
     ...(store ? { store } : {}), ...(token ? { token } : {}), ...(options.keysDir ? { keysDir: options.keysDir } : {}),
     ...(options.tls ? { tls: options.tls } : {}), ...(options.secrets ? { secrets: options.secrets } : {}),
   });
@@ -92,6 +99,9 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
       if (reply.StatusCode !== 0) throw new ConfigError([{ path: 'pandaId', expected: 'a PandaID of this dispatcher', got: JSON.stringify(pandaId) }]);
       store?.record(op, now);
     },
+    injectFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    faultsProduced: () => [...faults.produced],
     stop: () => (stopped ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -1,9 +1,12 @@
 /**
  * The task the embedded dispatcher serves, read from a JSON file (the format is documented
- * in index.ts). `${ESPILOT_ROOT}` in the payload commands is expanded to the
- * package root when the task is loaded: the file is server-side configuration.
+ * in index.ts), and where espilot is installed: `${ESPILOT_ROOT}` in the payload commands
+ * is expanded to the package root when the task is loaded (the file is server-side
+ * configuration, like a task definition in JEDI).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, FieldReader, deepFreeze, describeValue, parseChecksum, type ConfigIssue } from '../../core/index.js';
 
 export interface TaskInputFile {
@@ -140,4 +143,22 @@ function extraFields(r: FieldReader): Record<string, string> {
     else r.issues.push({ path: r.at(key), expected: 'a string, number or boolean', got: describeValue(v) });
   }
   return out;
+}
+
+/** The package root, found by walking up from this module (works from `dist/` and from sources). */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'espilot') return dir;
+      } catch { /* not ours; keep looking */ }
+    }
+    if (dirname(dir) === dir) throw new Error(`cannot find the espilot package root above ${from}`);
+  }
+}
+
+/** The built-in demo task (`config/demo-task.json`). */
+export function demoTaskPath(root: string = packageRoot()): string {
+  return join(root, 'config', 'demo-task.json');
 }

@@ -4,9 +4,12 @@ import {
 } from '../../../core/index.js';
 
 test('form encoding round-trips what Python urlencode writes, lists as JSON text', (t) => {
-  const body = encodeForm({ a: 'x y&z=1', n: 16, flag: true, none: null, skip: undefined, list: [{ id: 'r-1' }], pct: '100%' });
-  t.is(body, 'a=x+y%26z%3D1&n=16&flag=True&none=None&list=%5B%7B%22id%22%3A%22r-1%22%7D%5D&pct=100%25');
-  t.deepEqual({ ...decodeForm(body) }, { a: 'x y&z=1', n: '16', flag: 'True', none: 'None', list: '[{"id":"r-1"}]', pct: '100%' });
+  const fields = { a: 'x y&z=1', n: 16, flag: true, none: null, skip: undefined, list: [{ id: 'r-1' }], pct: '100%+#;', u: 'é€😀\u0001' };
+  const body = encodeForm(fields);
+  t.is(body, 'a=x+y%26z%3D1&n=16&flag=True&none=None&list=[{"id":"r-1"}]&pct=100%25%2B%23%3B&u=%C3%A9%E2%82%AC%F0%9F%98%80%01');
+  t.deepEqual({ ...decodeForm(body) }, { a: 'x y&z=1', n: '16', flag: 'True', none: 'None', list: '[{"id":"r-1"}]', pct: '100%+#;', u: 'é€😀\u0001' });
+  t.deepEqual(Object.fromEntries(new URLSearchParams(body)), { ...decodeForm(body) }, 'a standard form parser reads the same');
+  t.is(decodeForm(encodeForm({ s: 'a\uD800b' }))['s'], 'a\uFFFDb', 'a lone surrogate becomes U+FFFD');
   t.deepEqual({ ...decodeForm('k=%zz&k2') }, { k: '%zz', k2: '' }, 'a stray % is kept, a bare key is empty');
 });
 

@@ -39,6 +39,7 @@ export function registerServePandaCommand(program: Command): void {
       const issues = [];
       if (!Number.isInteger(port) || port < 0 || port > 65535) issues.push({ path: '--port', expected: 'a port from 0 to 65535', got: JSON.stringify(flags.port) });
       if (!['auto', 'form', 'json'].includes(flags.encoding)) issues.push({ path: '--encoding', expected: 'auto, form or json', got: JSON.stringify(flags.encoding) });
+      if (!['silent', 'error', 'warn', 'info', 'debug'].includes(flags.logLevel)) issues.push({ path: '--log-level', expected: 'silent, error, warn, info or debug', got: JSON.stringify(flags.logLevel) });
       if (Boolean(flags.cert) !== Boolean(flags.key)) issues.push({ path: flags.cert ? '--key' : '--cert', expected: 'both --cert and --key', got: 'only one' });
       if (issues.length) throw new ConfigError(issues, undefined, 'serve-panda');
       const secrets = new SecretRegistry();

@@ -18,6 +18,8 @@ export interface EsJobFacts {
   /** The payload exited before it was told `No more events`. */
   readonly premature: boolean;
   readonly report?: JobReportSummary;
+  /** Why fetching ranges gave up, if it did. */
+  readonly fetchError?: PilotError;
 }
 
 export function esJobOutcome(f: EsJobFacts): JobOutcome {
@@ -33,6 +35,7 @@ export function esJobOutcome(f: EsJobFacts): JobOutcome {
   else if (f.premature) [code, diag] = [ErrorCodes.ESATHENAMPDIED, `payload ended (${describeExit(f.exit)}) before it was told "No more events"`];
   else if (s.fatalCode !== undefined) [code, diag] = [s.fatalCode, `${s.fatal} range(s) failed fatally`];
   else if (s.lostOutputs > 0) [code, diag] = [ErrorCodes.STAGEOUTFAILED, `${s.lostOutputs} range output(s) could not be stored`];
+  else if (s.fetched === 0 && f.fetchError) [code, diag] = [f.fetchError.code, `no event ranges: ${f.fetchError.diagnostic}`];
   else if (s.fetched === 0) [code, diag] = [ErrorCodes.NOEVENTS, 'the server gave no event ranges'];
   else [state, code, diag] = ['finished', 0, ''];
   if (!f.setupError && (s.pendingOutputs > 0 || s.unreported > 0)) {

@@ -165,6 +165,7 @@ export class EsJobRun {
     const outcome = esJobOutcome({
       summary, startTime: this.startTime, premature,
       ...(engine.failure ? { bookkeepingError: engine.failure } : {}),
+      ...(source.lastError ? { fetchError: source.lastError } : {}),
       ...(exit ? { exit } : {}), ...(termination ? { termination } : {}), ...(report ? { report } : {}),
     });
     this.log.info(`ES job ${outcome.state}: ${summary.finished} finished, ${summary.failed} failed, ${summary.fatal} fatal, ${summary.undispatched} not dispatched${outcome.pilotErrorCode ? `; ${outcome.pilotErrorCode} ${outcome.pilotErrorDiag}` : ''}`);

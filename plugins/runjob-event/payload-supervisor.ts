@@ -4,6 +4,7 @@
  * outlives its grace after `No more events`. Timers only: nothing polls.
  */
 import type { Logger, PayloadExit, PayloadProcess } from '../../core/index.js';
+import { groupHasLiveMembers, signalGroup } from './process-group.js';
 
 export type TerminationCause = 'stuck' | 'grace' | 'kill' | 'helper' | 'bookkeeping';
 
@@ -71,7 +72,26 @@ export class PayloadSupervisor {
   async waitExit(): Promise<PayloadExit | undefined> {
     const exit = await Promise.race([this.proc.exit, this.terminatedTimeout()]);
     this.clear();
+    if (exit) await this.reapGroup();
     return exit;
+  }
+
+  /**
+   * The payload's first process ended; anything left in its process group (a worker that
+   * ignored SIGTERM under a shell that did not) gets SIGTERM, then SIGKILL after the kill
+   * grace. The group id stays reserved while members live, so no stranger is signalled.
+   */
+  private async reapGroup(): Promise<void> {
+    const group = this.proc.pid;
+    if (!(await groupHasLiveMembers(group))) return;
+    this.log.warn(`the payload left processes in its group ${group}: SIGTERM`);
+    signalGroup(group, 'SIGTERM');
+    const deadline = Date.now() + this.killGraceMs;
+    while (Date.now() < deadline && (await groupHasLiveMembers(group))) await new Promise((r) => setTimeout(r, 50));
+    if (await groupHasLiveMembers(group)) {
+      this.log.warn(`processes left in group ${this.proc.pid} after ${this.killGraceMs / 1000} s: SIGKILL`);
+      signalGroup(group, 'SIGKILL');
+    }
   }
 
   clear(): void {
@@ -93,3 +113,4 @@ export class PayloadSupervisor {
     this.timers.add(t);
   }
 }
+

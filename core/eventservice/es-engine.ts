@@ -60,6 +60,7 @@ export class EsEngine {
   failure: PilotError | undefined;
   private consecutiveStageOutFailures = 0;
   private readonly tasks = new Set<Promise<void>>();
+  private readonly deferred: Array<() => Promise<void>> = [];
 
   constructor(private readonly o: EsEngineOptions) {
     this.stager = o.createStager({ onStored: (id, objs) => this.stored(id, objs), onFailed: (id, err) => this.stageOutFailed(id, err) });
@@ -76,10 +77,10 @@ export class EsEngine {
           this.onReady(msg.peer);
           break;
         case 'output':
-          this.track(this.onOutput(msg.peer, m));
+          this.later(() => this.onOutput(msg.peer, m));
           break;
         case 'error':
-          this.track(this.onError(msg.peer, m));
+          this.later(() => this.onError(msg.peer, m));
           break;
         default:
           if (++this.counters.invalid <= 20 || this.counters.invalid % 1000 === 0) {
@@ -118,6 +119,21 @@ export class EsEngine {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
   }
 
+  /**
+   * Runs report handling after the messages already received: a worker sends its report
+   * and its next `Ready for events` back to back, and the reply must not wait for the
+   * report's bookkeeping.
+   */
+  private later(fn: () => Promise<void>): void {
+    this.deferred.push(fn);
+    if (this.deferred.length === 1) {
+      this.track(new Promise<void>((resolve) => setImmediate(() => {
+        for (const f of this.deferred.splice(0)) this.track(f());
+        resolve();
+      })));
+    }
+  }
+
   private track(p: Promise<void>): void {
     const t = p.catch((err) => this.fatal(err)).finally(() => this.tasks.delete(t));
     this.tasks.add(t);
@@ -132,7 +148,7 @@ export class EsEngine {
   private async dispatch(peer: PeerId, range: EventRange): Promise<void> {
     if (this.failure) return this.sendStop(peer);
     try {
-      await this.o.tracker.markSent(range.id, peer);
+      this.o.tracker.markSent(range.id, peer);
     } catch (err) {
       this.fatal(err);
       return this.sendStop(peer);
@@ -185,7 +201,7 @@ export class EsEngine {
 
   private async stored(rangeId: string, objects: readonly StoredObject[]): Promise<void> {
     this.consecutiveStageOutFailures = 0;
-    if (await this.o.tracker.markStored(rangeId, objects)) await this.decide(rangeId, { status: 'finished' });
+    if (await this.o.tracker.finishStored(rangeId, objects)) this.report(rangeId, { status: 'finished' });
   }
 
   private async stageOutFailed(rangeId: string, err: PilotError): Promise<void> {
@@ -204,7 +220,10 @@ export class EsEngine {
     } catch (err) {
       return this.fatal(err);
     }
-    if (!fresh) return;
+    if (fresh) this.report(id, outcome);
+  }
+
+  private report(id: string, outcome: RangeOutcome): void {
     const cpu = this.o.tracker.get(id)?.outputs?.cpu;
     const update: EventRangeUpdate = {
       eventRangeId: id,

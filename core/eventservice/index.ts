@@ -1,4 +1,3 @@
-export * from './channel-name.js';
 export * from './payload-message.js';
 export * from './journal-records.js';
 export * from './range-journal.js';

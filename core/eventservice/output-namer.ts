@@ -4,8 +4,9 @@
  * the pilot upload `/etc/passwd`), and names its object `<outputLFN>.<eventRangeID>` (the
  * name the merge job looks up) through the experiment.
  */
+import { lstatSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { OutputFile } from './stage-out-queue.js';
@@ -22,7 +23,7 @@ export interface OutputNamerOptions {
 }
 
 export class OutputNamer {
-  private workdirReal: Promise<string> | undefined;
+  private readonly dirs = new Map<string, Promise<string>>();
 
   constructor(private readonly opts: OutputNamerOptions) {}
 
@@ -32,15 +33,14 @@ export class OutputNamer {
    */
   async filesFor(rangeId: string, paths: readonly string[]): Promise<OutputFile[]> {
     const lfns = this.lfnsFor(rangeId, paths);
-    const root = await (this.workdirReal ??= realpath(this.opts.workdir));
+    const root = await this.realDir(this.opts.workdir);
     const files: OutputFile[] = [];
     for (let i = 0; i < paths.length; i++) {
       const given = paths[i]!;
       const abs = isAbsolute(given) ? given : resolve(this.opts.workdir, given);
       let real: string;
       try {
-        real = await realpath(abs);
-        if (!(await stat(real)).isFile()) throw new Error('not a regular file');
+        real = await this.realFile(abs);
       } catch (err) {
         throw bad(`output ${given} of range ${rangeId} is unusable: ${(err as Error).message}`);
       }
@@ -53,6 +53,33 @@ export class OutputNamer {
       throw bad(`range ${rangeId} reported ${files.length} files that map to the same object name`);
     }
     return files;
+  }
+
+  /**
+   * The real path of a regular file: its folder's real path (cached: workers write many
+   * outputs into few folders) joined with its name, after one lstat; a symbolic link is
+   * followed to its target. The lstat is synchronous: on the local scratch disk of a job it
+   * takes ~2 µs, where a thread-pool round trip costs ~20 µs on the dispatch loop's thread.
+   */
+  private async realFile(path: string): Promise<string> {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) {
+      const target = await realpath(path);
+      if (!(await stat(target)).isFile()) throw new Error('not a regular file');
+      return target;
+    }
+    if (!st.isFile()) throw new Error('not a regular file');
+    return join(await this.realDir(dirname(path)), basename(path));
+  }
+
+  private realDir(dir: string): Promise<string> {
+    let p = this.dirs.get(dir);
+    if (!p) {
+      p = realpath(dir);
+      p.catch(() => this.dirs.delete(dir));
+      this.dirs.set(dir, p);
+    }
+    return p;
   }
 
   /** Which output LFN each path belongs to: by name prefix, else by position, else the only one. */

@@ -19,13 +19,16 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
+const noop = (): void => undefined;
+
 const FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
 
 export class RangeJournal {
   private pending: Pending[] = [];
   private writing = false;
   private loop: Promise<void> = Promise.resolve();
-  private failure: PilotError | undefined;
+  /** The write error that stopped the journal, if any. */
+  failure: PilotError | undefined;
   private closed = false;
 
   private constructor(readonly path: string, private readonly fh: FileHandle) {}
@@ -69,6 +72,25 @@ export class RangeJournal {
       this.pending.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
       if (!this.writing) this.loop = this.writeLoop();
     });
+  }
+
+  /**
+   * Appends records that need not be durable before the caller acts: they are written in
+   * order with the next batch, so any later durable record also makes them durable. Used
+   * for transitions a restarted pilot would handle the same way without them (see RangeTracker).
+   * A write failure shows up as `failed` and in the next `append`.
+   */
+  appendLazily(record: JournalRecord): void {
+    if (this.failure || this.closed) return;
+    this.pending.push({ line: `${JSON.stringify(record)}\n`, resolve: noop, reject: noop });
+    if (!this.writing) this.loop = this.writeLoop();
+  }
+
+  /** Appends several records in one write; resolves once all are on disk. */
+  appendAll(records: readonly JournalRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    for (const r of records.slice(0, -1)) this.appendLazily(r);
+    return this.append(records[records.length - 1]!);
   }
 
   /** True once a write failed; the job must stop acting on ranges. */

@@ -7,6 +7,12 @@
  * Rules: a range is sent once; only the peer that got ranges may report; a report for a
  * range that is unknown, never sent, already reported or already final is dropped; a
  * range gets exactly one final outcome, and `finished` only after its outputs are stored.
+ *
+ * Two transitions are journaled without waiting for the disk, because a restarted pilot
+ * acts the same with or without them: `sent` (a range with no output record is left to the
+ * server whether it was sent or not) and `reported` (repeating an acknowledged final report
+ * is a no-op on the server). Waiting would put a disk sync between every `Ready for events`
+ * and its reply. They are still written in order, before any later durable record.
  */
 import type { EventRange } from '../contracts/event-range.js';
 import type { PeerId } from '../contracts/payload-channel.js';
@@ -71,11 +77,11 @@ export class RangeTracker {
   }
 
   /** @throws Error when the range is not waiting to be sent (a programming error). */
-  async markSent(id: string, peer: PeerId): Promise<void> {
+  markSent(id: string, peer: PeerId): void {
     const s = this.states.get(id);
     if (s?.phase !== 'fetched') throw new Error(`range ${id} cannot be sent from phase ${s?.phase ?? 'unknown'}`);
     this.knownPeers.add(peerKey(peer));
-    await this.record({ t: 'sent', ts: Date.now(), id });
+    this.recordLazily({ t: 'sent', ts: Date.now(), id });
   }
 
   /** Checks who may report on a range without changing anything. */
@@ -106,6 +112,20 @@ export class RangeTracker {
   }
 
   /**
+   * Stored and finished in one disk write (the usual path of an upload).
+   * @returns false when the range is not waiting for its upload (it was decided meanwhile).
+   */
+  async finishStored(id: string, objects: readonly StoredObject[]): Promise<boolean> {
+    const s = this.states.get(id);
+    if (s?.phase !== 'output' || s.outcome) return false;
+    const ts = Date.now();
+    const recs: JournalRecord[] = [{ t: 'stored', ts, id, objects }, { t: 'final', ts, id, outcome: { status: 'finished' } }];
+    for (const r of recs) applyJournalRecord(this.states, r);
+    await this.journal.appendAll(recs);
+    return true;
+  }
+
+  /**
    * Fixes a range's one final outcome.
    * @returns false when it already has one (the new one is dropped and logged).
    * @throws Error for `finished` on a range whose outputs are not stored (a programming error).
@@ -123,8 +143,8 @@ export class RangeTracker {
   }
 
   /** Records the server's answer to final reports. */
-  async markReported(acked: readonly string[], rejected: readonly string[]): Promise<void> {
-    if (acked.length || rejected.length) await this.record({ t: 'reported', ts: Date.now(), acked, rejected });
+  markReported(acked: readonly string[], rejected: readonly string[]): void {
+    if (acked.length || rejected.length) this.recordLazily({ t: 'reported', ts: Date.now(), acked, rejected });
   }
 
   /** Ranges sent to the payload with nothing back yet. */
@@ -176,6 +196,16 @@ export class RangeTracker {
   private record(rec: JournalRecord): Promise<void> {
     applyJournalRecord(this.states, rec);
     return this.journal.append(rec);
+  }
+
+  /**
+   * Applies in memory and queues the record without waiting.
+   * @throws PilotError FILEHANDLINGFAILURE when the journal has already failed.
+   */
+  private recordLazily(rec: JournalRecord): void {
+    if (this.journal.failed) throw this.journal.failure!;
+    applyJournalRecord(this.states, rec);
+    this.journal.appendLazily(rec);
   }
 }
 

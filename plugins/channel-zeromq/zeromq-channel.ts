@@ -7,12 +7,12 @@
  */
 import { inject } from 'tsyringe';
 import { lstat, unlink } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import type { Router } from 'zeromq';
 import {
   ErrorCodes, FieldReader, ConfigError, LoggerToken, PLUGIN_API_VERSION, PayloadChannel, PilotError, PluginOptions, SettingsToken,
-  pilotPlugin, type ChannelAddress, type ConfigIssue, type Logger, type PayloadMessage, type PeerId, type PilotSettings,
+  checkChannelName, pilotPlugin, type ChannelAddress, type ConfigIssue, type Logger, type PayloadMessage, type PeerId, type PilotSettings,
 } from '../../core/index.js';
-import { bindEndpoint, localSocketPath } from './channel-endpoint.js';
 
 export interface ZeroMqChannelOptions {
   /** How long unsent messages may delay close(). */
@@ -123,9 +123,16 @@ export class ZeroMqChannel implements PayloadChannel {
     if (text.includes('\0') || text.includes('\n')) {
       return Promise.reject(new PilotError(ErrorCodes.ESMESSAGESERVER, 'a reply must not contain NUL or newline (AthenaMP cuts at the first newline)', { recoverable: false }));
     }
-    // One send at a time: a blocked send on a mandatory ROUTER rejects a second with EBUSY.
-    const sent = this.sendChain.then(() => socket.send([peer, Buffer.from(text, 'utf8')]));
-    this.sendChain = sent.catch(() => undefined);
+    const frames = [peer, Buffer.from(text, 'utf8')];
+    let sent: Promise<void>;
+    if (this.options.sendTimeoutMs === 0) {
+      // Never blocks: it queues the reply or fails at once, so sends need no ordering here.
+      sent = socket.send(frames);
+    } else {
+      // A send that may wait must be alone: a second one meanwhile fails with EBUSY.
+      sent = this.sendChain.then(() => socket.send(frames));
+      this.sendChain = sent.catch(() => undefined);
+    }
     return sent.catch((err: NodeJS.ErrnoException) => {
       const gone = err.code === 'EHOSTUNREACH' || err.code === 'EAGAIN';
       throw new PilotError(
@@ -190,4 +197,33 @@ async function removeSocketFile(path: string): Promise<void> {
   } catch {
     // already gone
   }
+}
+
+/**
+ * `/tmp/zmq_<name>`: the socket file of yampl's LOCAL context (reference/yampl-interop.md
+ * §2, §8.1). The folder is hard-coded in yampl: the root `/tmp`, no TMPDIR.
+ */
+export function localSocketPath(name: string): string {
+  return join(sep, 'tmp', `zmq_${checkChannelName(name)}`);
+}
+
+/**
+ * The ZeroMQ endpoint to bind: `ipc:///tmp/zmq_<name>` (LOCAL) or `tcp://host:port`
+ * (DISTRIBUTED). Port 0 asks for a free port (`*`); the bound endpoint is
+ * then read back from the socket.
+ * @throws PilotError ESMESSAGESERVER (1240) for a bad name, host or port.
+ */
+export function bindEndpoint(address: ChannelAddress): string {
+  if (address.kind === 'local') return `ipc://${localSocketPath(address.name)}`;
+  if (address.kind === 'tcp') {
+    const { host, port } = address;
+    if (!/^[A-Za-z0-9.:[\]-]+$/.test(host) || host.length === 0) throw bad(`tcp host ${JSON.stringify(host)} is not a host name or address`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(`tcp port ${String(port)} is not 0-65535`);
+    return `tcp://${host}:${port === 0 ? '*' : port}`;
+  }
+  throw bad(`channel address kind ${JSON.stringify((address as { kind: unknown }).kind)} is not "local" or "tcp"`);
+}
+
+function bad(message: string): PilotError {
+  return new PilotError(ErrorCodes.ESMESSAGESERVER, message, { recoverable: false });
 }

@@ -6,20 +6,20 @@
  *   node athenamp-simulator.js --channel=<name> | --endpoint=tcp://host:port
  *     --outputFile=<LFN> [--workers=N] [--timePerEventMs=N] [--outputBytes=N]
  *     [--errorRate=p] [--errorAcronym=ERR_X] [--errorDiag=text] [--crashAfter=K]
- *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S]
+ *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S] [--sharedOutput]
  *
  * Outputs are `<outputFile>.<eventRangeID>` in the working directory. Exit 0 after every
  * worker got `No more events`; 2 for bad arguments.
  */
 import { join, sep } from 'node:path';
-import { runIfMain } from './script-main.js';
-import { UsageError, parseFlags } from './simulator-args.js';
-import { runWorker, type SimulatorConfig, type SimulatorState } from './athena-worker.js';
+import { UsageError, parseFlags, runIfMain } from './simulator-cli.js';
+import { writeFile } from 'node:fs/promises';
+import { runWorker, sharedOutputPath, type SimulatorConfig, type SimulatorState } from './athena-worker.js';
 
 const FLAGS = {
   channel: 'string', endpoint: 'string', workers: 'int', outputFile: 'string', outputBytes: 'int', timePerEventMs: 'number',
   errorRate: 'number', errorAcronym: 'string', errorDiag: 'string', crashAfter: 'int', hang: 'optional-int', ignoreTerm: 'bool',
-  malformed: 'bool', nulTerminate: 'bool', seed: 'int',
+  malformed: 'bool', nulTerminate: 'bool', seed: 'int', sharedOutput: 'bool',
 } as const;
 
 export function configFrom(argv: readonly string[], cwd: string): SimulatorConfig {
@@ -48,6 +48,7 @@ export function configFrom(argv: readonly string[], cwd: string): SimulatorConfi
     ...(f['hang'] !== undefined ? { hang: f['hang'] as number } : {}),
     malformed: f['malformed'] === true,
     ignoreTerm: f['ignoreTerm'] === true,
+    sharedOutput: f['sharedOutput'] === true,
     nulTerminate: f['nulTerminate'] === true,
     seed: (f['seed'] as number | undefined) ?? 1,
     cwd,
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   }
   if (cfg.ignoreTerm) process.on('SIGTERM', () => process.stderr.write('athenamp-simulator: ignoring SIGTERM\n'));
   if (cfg.hang !== undefined) setInterval(() => undefined, 1 << 30); // a hung payload stays alive
+  if (cfg.sharedOutput) await writeFile(sharedOutputPath(cfg), `${cfg.outputFile}: one output reported for every range\n`);
   const zmq = await import('zeromq');
   const state: SimulatorState = { received: 0, reported: 0, errors: 0 };
   process.stdout.write(`athenamp-simulator: ${cfg.workers} worker(s) on ${cfg.endpoint}\n`);

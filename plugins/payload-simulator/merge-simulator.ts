@@ -11,8 +11,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { mergedOutputBytes, type MergedPart } from './merged-output.js';
-import { runIfMain } from './script-main.js';
-import { UsageError, parseFlags } from './simulator-args.js';
+import { UsageError, parseFlags, runIfMain } from './simulator-cli.js';
 import { verifySimulatorOutput } from './simulator-output.js';
 
 const EX_DATAERR = 65;

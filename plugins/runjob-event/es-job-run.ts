@@ -12,7 +12,7 @@ import {
 } from '../../core/index.js';
 import { describeExit, esJobOutcome } from './es-job-outcome.js';
 import { PayloadSupervisor } from './payload-supervisor.js';
-import type { RunJobEventOptions } from './runjob-event-options.js';
+import type { RunJobEventOptions } from './runjob-event.js';
 
 export interface EsJobDeps {
   readonly settings: PilotSettings;
@@ -92,7 +92,7 @@ export class EsJobRun {
     const reporter = (this.p.reporter = new RangeReporter({
       send: (updates) => this.d.panda.updateEventRanges(updates, job.pandaId),
       onResult: async (acked, rejected) => {
-        await tracker.markReported(acked, rejected);
+        tracker.markReported(acked, rejected);
         if (acked.length) this.ctx.onProgress?.({ nEvents: tracker.summary().nEvents });
       },
       onCommands: (cmds) => this.serverCommands(cmds),

@@ -1,3 +1,2 @@
-export { RunJobEvent } from './runjob-event.js';
-export { parseRunJobEventOptions, type RunJobEventOptions } from './runjob-event-options.js';
+export { RunJobEvent, parseRunJobEventOptions, type RunJobEventOptions } from './runjob-event.js';
 export { esJobOutcome, type EsJobFacts } from './es-job-outcome.js';

@@ -183,3 +183,13 @@ test.serial('the stop reply is byte-exact: a raw DEALER payload checks the bytes
   t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1220));
   t.is(s.rangeUpdates.length, 2);
 });
+
+test.serial('no storage for ES outputs: the job fails with 1241 before any payload starts', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 712, files: 1, events: 2 }), queuedata: () => ({}) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1241, nEvents: 0 });
+  t.regex(outcome.pilotErrorDiag, /es_events/);
+  t.is(h.snapshot().dispatches.length, 0, 'no range was taken from the server');
+});

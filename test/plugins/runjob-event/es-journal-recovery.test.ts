@@ -41,7 +41,7 @@ test('a silent server at the end: holding within finalFlushS, then the journal f
   const panda = PandaClient.fromRun(h.run, {});
   t.teardown(() => panda.close());
   const reporter = new RangeReporter({
-    send: (u) => panda.updateEventRanges(u, snap.job.pandaId), onResult: (a, r) => tracker.markReported(a, r),
+    send: (u) => panda.updateEventRanges(u, snap.job.pandaId), onResult: async (a, r) => tracker.markReported(a, r),
     batchSize: 100, intervalMs: 10, backoffBaseMs: 10, backoffMaxMs: 100, log: silentLogger,
   });
   for (const s of tracker.unreported()) reporter.enqueue({ eventRangeId: s.range.id, eventStatus: s.outcome!.status });

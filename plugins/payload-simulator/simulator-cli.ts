@@ -1,7 +1,11 @@
 /**
- * Command-line parsing for the simulator scripts: `--name=value`, `--name value` and bare
- * boolean flags. An unknown flag or a bad value is an error naming the flag.
+ * Command-line handling for the simulator scripts: `--name=value`, `--name value` and bare
+ * boolean flags (an unknown flag or a bad value is an error naming the flag), and running a
+ * script's main only when it is the process's entry point.
  */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
 export type FlagKind = 'string' | 'int' | 'number' | 'bool' | 'optional-int';
 
 export type FlagSpec = Readonly<Record<string, FlagKind>>;
@@ -56,4 +60,19 @@ function convert(name: string, kind: FlagKind, value: string | undefined): strin
       if (!value) throw new UsageError(`--${name} needs a non-empty value`);
       return value;
   }
+}
+
+/** Runs a script's main when the module is the process's entry point (not when imported). */
+export function runIfMain(moduleUrl: string, name: string, main: () => Promise<void>): void {
+  let entry: string | undefined;
+  try {
+    entry = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : undefined;
+  } catch {
+    entry = undefined;
+  }
+  if (entry !== moduleUrl) return;
+  main().catch((err: Error) => {
+    process.stderr.write(`${name}: ${err.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
 }

@@ -141,26 +141,29 @@ export class EsEngine {
 
   private onReady(peer: PeerId): void {
     const range = this.o.source.take();
-    if (range) return this.track(this.dispatch(peer, range));
+    if (range) return this.dispatch(peer, range);
     this.track(this.o.source.next().then((r) => (r ? this.dispatch(peer, r) : this.sendStop(peer))));
   }
 
-  private async dispatch(peer: PeerId, range: EventRange): Promise<void> {
-    if (this.failure) return this.sendStop(peer);
+  /** The hot path: synchronous up to the send, nothing between the request and the reply. */
+  private dispatch(peer: PeerId, range: EventRange): void {
+    if (this.failure) return this.track(this.sendStop(peer));
     try {
       this.o.tracker.markSent(range.id, peer);
     } catch (err) {
       this.fatal(err);
-      return this.sendStop(peer);
+      return this.track(this.sendStop(peer));
     }
-    try {
-      await this.o.channel.send(peer, JSON.stringify([range.wire]));
-      this.counters.rangesSent++;
-    } catch (err) {
-      const e = toPilotError(err, ErrorCodes.ESATHENAMPDIED);
-      this.o.log.warn(`range ${range.id} could not be delivered: ${e.message}`);
-      await this.decide(range.id, { status: 'failed', code: ErrorCodes.ESATHENAMPDIED, diag: `not delivered to the payload: ${e.message}` });
-    }
+    this.o.channel.send(peer, JSON.stringify([range.wire])).then(
+      () => { this.counters.rangesSent++; },
+      (err: unknown) => this.track(this.undelivered(range, err)),
+    );
+  }
+
+  private async undelivered(range: EventRange, err: unknown): Promise<void> {
+    const e = toPilotError(err, ErrorCodes.ESATHENAMPDIED);
+    this.o.log.warn(`range ${range.id} could not be delivered: ${e.message}`);
+    await this.decide(range.id, { status: 'failed', code: ErrorCodes.ESATHENAMPDIED, diag: `not delivered to the payload: ${e.message}` });
   }
 
   private async sendStop(peer: PeerId): Promise<void> {

@@ -14,7 +14,7 @@ import { PilotError } from '../errors/pilot-error.js';
 import { JOURNAL_VERSION, type JournalJobHeader, type JournalRecord } from './journal-records.js';
 
 interface Pending {
-  readonly line: string;
+  readonly record: JournalRecord;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -26,6 +26,7 @@ const FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | cons
 export class RangeJournal {
   private pending: Pending[] = [];
   private writing = false;
+  private kickPending = false;
   private loop: Promise<void> = Promise.resolve();
   /** The write error that stopped the journal, if any. */
   failure: PilotError | undefined;
@@ -69,7 +70,7 @@ export class RangeJournal {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `range journal ${this.path} is closed`, { recoverable: false }));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
+      this.pending.push({ record, resolve, reject });
       if (!this.writing) this.loop = this.writeLoop();
     });
   }
@@ -82,8 +83,16 @@ export class RangeJournal {
    */
   appendLazily(record: JournalRecord): void {
     if (this.failure || this.closed) return;
-    this.pending.push({ line: `${JSON.stringify(record)}\n`, resolve: noop, reject: noop });
-    if (!this.writing) this.loop = this.writeLoop();
+    this.pending.push({ record, resolve: noop, reject: noop });
+    // Not now: the caller is about to act (reply to the payload); the next durable append
+    // or the next turn of the event loop takes it along.
+    if (!this.writing && !this.kickPending) {
+      this.kickPending = true;
+      setImmediate(() => {
+        this.kickPending = false;
+        if (!this.writing && this.pending.length > 0) this.loop = this.writeLoop();
+      });
+    }
   }
 
   /** Appends several records in one write; resolves once all are on disk. */
@@ -112,7 +121,9 @@ export class RangeJournal {
       const batch = this.pending;
       this.pending = [];
       try {
-        await writeAll(this.fh, Buffer.from(batch.map((p) => p.line).join(''), 'utf8'));
+        let text = '';
+        for (const p of batch) text += `${JSON.stringify(p.record)}\n`;
+        await writeAll(this.fh, Buffer.from(text, 'utf8'));
         for (const p of batch) p.resolve();
       } catch (err) {
         this.failure = new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot write range journal ${this.path}: ${(err as Error).message}`, { recoverable: false, cause: err });

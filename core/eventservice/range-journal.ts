@@ -111,6 +111,7 @@ export class RangeJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (!this.writing && this.pending.length > 0) this.loop = this.writeLoop();
     await this.loop;
     await this.fh.close().catch(() => undefined);
   }

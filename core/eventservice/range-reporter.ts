@@ -31,6 +31,7 @@ export class RangeReporter {
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private sending = false;
+  private inFlight = 0;
   private failures = 0;
   private retryAt = 0;
   private flushers = 0;
@@ -88,8 +89,6 @@ export class RangeReporter {
     this.timer = undefined;
     this.notify();
   }
-
-  private inFlight = 0;
 
   private kick(): void {
     if (this.sending || this.closed || this.queue.length === 0) return;

@@ -137,7 +137,7 @@ test.serial('a hung payload that ignores SIGTERM: maxWaitForEventS, SIGTERM, SIG
 
 test.serial('stage-out failures: ranges fail with 1137, and after maxConsecutiveStageOutFailures the payload gets "No more events"', async (t) => {
   const h = await EsJobHarness.start({
-    task: esTask({ taskId: 709, files: 1, events: 12, simulatorArgs: '--workers=1' }),
+    task: esTask({ taskId: 709, files: 1, events: 20, simulatorArgs: '--workers=1 --timePerEventMs=50' }),
     eventService: { maxConsecutiveStageOutFailures: 2, stageOutConcurrency: 1 },
     queuedata: () => ({ objectstore: 'eventservice^file:///dev/null/es', stageoutretry: 1 }),
   });
@@ -146,7 +146,7 @@ test.serial('stage-out failures: ranges fail with 1137, and after maxConsecutive
   const outcome = await h.runJob(job);
   t.like(outcome, { state: 'failed', pilotErrorCode: 1137, nEvents: 0 });
   const s = h.snapshot();
-  t.true(s.rangeUpdates.length >= 2 && s.rangeUpdates.length < 12, `${s.rangeUpdates.length} reports`);
+  t.true(s.rangeUpdates.length >= 2 && s.rangeUpdates.length < 20, `${s.rangeUpdates.length} reports`);
   t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1137));
 });
 

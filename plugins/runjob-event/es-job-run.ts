@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import {
   ErrorCodes, EsEngine, EventRangeSource, Experiment, JOURNAL_FILE, OutputNamer, PayloadChannel, PayloadLauncher, PilotError,
   RangeJournal, RangeReporter, RangeTracker, StageOutQueue, newChannelName, resolveEsDestinations, sleep, toPilotError,
-  type EventRange, type JobOutcome, type Logger, type PandaApi, type PayloadHelper, type PilotSettings,
+  type EventRange, type JobOutcome, type Logger, type PandaApi, type PayloadHelper, type PayloadHelperFailure, type PilotSettings,
   type PluginResolver, type RunJobContext, type SecretRegistry, type ServerCommand,
 } from '../../core/index.js';
 import { describeExit, esJobOutcome } from './es-job-outcome.js';
@@ -39,6 +39,7 @@ export class EsJobRun {
   private readonly log: Logger;
   private readonly uploadAbort = new AbortController();
   private supervisor: PayloadSupervisor | undefined;
+  private helperFailure: PayloadHelperFailure | undefined;
   private p: Partial<Parts> = {};
 
   constructor(private readonly d: EsJobDeps, private readonly ctx: RunJobContext) {
@@ -143,7 +144,12 @@ export class EsJobRun {
     if (control.kill.aborted) onKill();
     control.softkill.addEventListener('abort', onSoftkill, { once: true });
     control.kill.addEventListener('abort', onKill, { once: true });
-    for (const h of this.p.helpers ?? []) void h.died.then((f) => sup.terminate('helper', `${h.name} ended: ${f.message}`));
+    for (const h of this.p.helpers ?? []) {
+      void h.died.then((f) => {
+        this.helperFailure ??= f;
+        sup.terminate('helper', `${h.name} ended: ${f.message}`);
+      });
+    }
 
     const exit = await sup.waitExit();
     control.softkill.removeEventListener('abort', onSoftkill);
@@ -161,7 +167,8 @@ export class EsJobRun {
     const summary = tracker.summary();
     if (summary.pendingOutputs === 0 && summary.unreported === 0) await this.p.journal!.append({ t: 'closed', ts: Date.now() }).catch(() => undefined);
     const report = await this.p.experiment!.parseJobReport(this.ctx.workdir).catch(() => undefined);
-    const termination = sup.cause ? { cause: sup.cause, reason: sup.reason ?? '', ...(sup.cause === 'kill' ? { code: killCode(control.kill) } : {}) } : undefined;
+    const code = sup.cause === 'kill' ? killCode(control.kill) : sup.cause === 'helper' ? this.helperFailure?.code : undefined;
+    const termination = sup.cause ? { cause: sup.cause, reason: sup.reason ?? '', ...(code !== undefined ? { code } : {}) } : undefined;
     const outcome = esJobOutcome({
       summary, startTime: this.startTime, premature,
       ...(engine.failure ? { bookkeepingError: engine.failure } : {}),

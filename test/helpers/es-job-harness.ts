@@ -36,6 +36,8 @@ export interface EsJobSetup {
   readonly eventService?: Record<string, unknown>;
   /** `pluginOptions.event` overrides. */
   readonly runJob?: Record<string, unknown>;
+  /** Other `pilot` settings (experiment, plugins, ...). */
+  readonly pilot?: Record<string, unknown>;
   /** `pilot.server` overrides. */
   readonly server?: Record<string, unknown>;
   /** Queuedata overrides; default: objectstore `eventservice^file://<store>/es`. */
@@ -59,6 +61,7 @@ export class EsJobHarness {
     const run = await makeRun({
       cli: {
         pilot: {
+          ...setup.pilot,
           server: { url: dispatcher.url, retries: 1, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 3000, connectTimeoutMs: 2000, ...setup.server },
           eventService: { reportIntervalMs: 20, payloadGraceS: 20, killGraceS: 2, maxWaitForEventS: 30, ...setup.eventService },
           pluginOptions: { event: { settleMs: 150, finalFlushS: 20, ...setup.runJob } },

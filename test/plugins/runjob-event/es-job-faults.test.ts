@@ -193,3 +193,37 @@ test.serial('no storage for ES outputs: the job fails with 1241 before any paylo
   t.regex(outcome.pilotErrorDiag, /es_events/);
   t.is(h.snapshot().dispatches.length, 0, 'no range was taken from the server');
 });
+
+test.serial('payload helpers hear of every range before it is dispatched, and a helper dying stops the job with its code', async (t) => {
+  const plugin = join(ROOT, 'dist/test/fixtures/plugins/helper-experiment.js');
+  const ok = await EsJobHarness.start({ task: esTask({ taskId: 713, files: 1, events: 5 }), pilot: { experiment: 'helper-test', plugins: [plugin] } });
+  t.teardown(() => ok.dispose());
+  const job = await ok.getJob();
+  t.like(await ok.runJob(job), { state: 'finished', nEvents: 5 });
+  const told = (await readFile(join(ok.workdir, 'helper-ranges.txt'), 'utf8')).split('\n').filter(Boolean);
+  t.deepEqual(told.sort(), dispatchedIds(ok.snapshot(), job.pandaId).sort());
+
+  const dies = await EsJobHarness.start({
+    task: esTask({ taskId: 714, files: 1, events: 50, simulatorArgs: '--workers=1 --timePerEventMs=100 # HELPER_DIES' }),
+    pilot: { experiment: 'helper-test', plugins: [plugin] },
+  });
+  t.teardown(() => dies.dispose());
+  const job2 = await dies.getJob();
+  const outcome = await dies.runJob(job2);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1229 });
+  for (const [id, statuses] of finalReports(dies.snapshot())) t.is(statuses.length, 1, id);
+});
+
+test.serial('a payload still running payloadGraceS after "No more events" is terminated; the ranges it finished stand', async (t) => {
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 715, files: 1, events: 3, simulatorArgs: '--workers=1; sleep 60' }),
+    eventService: { payloadGraceS: 0.5, killGraceS: 1 },
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const started = Date.now();
+  const outcome = await h.runJob(job);
+  t.true(Date.now() - started < 20_000);
+  t.like(outcome, { state: 'finished', nEvents: 3, transExitCode: 128 + 15 });
+  t.deepEqual(await processesWith((await h.journal()).job.channel!), []);
+});

@@ -63,11 +63,13 @@ test('the payload runs under another uid and reads the handed-over proxy; no oth
   t.teardown(() => run.dispose());
   const { w, out, err } = await workdir('switch');
   const p = await launcher.launch({
-    command: 'id -u > uid.txt; cat "$X509_USER_PROXY" > seen.txt; echo "$FOO" > foo.txt; echo "$X509_USER_PROXY" > proxy-path.txt; while [ ! -e go ]; do sleep 0.05; done',
+    command: 'id -u > uid.txt; cat "$X509_USER_PROXY" > seen.txt; echo "$FOO" > foo.txt; echo "$X509_USER_PROXY" > proxy-path.txt; i=0; while [ ! -e go ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done',
     cwd: w, env: { PATH: '/usr/bin:/bin', FOO: 'bar baz' }, stdoutPath: out, stderrPath: err, userProxy: PROXY,
   });
+  t.teardown(() => p.kill('SIGKILL'));
   const target = await waitFor(join(w, 'proxy-path.txt'));
-  const [source] = (await readFile(ok.callLog, 'utf8')).trim().split('\n').at(-1)!.split(' ');
+  // Tests run concurrently: pick the glexec call that handed over this payload's proxy.
+  const [source] = (await readFile(ok.callLog, 'utf8')).trim().split('\n').map((l) => l.split(' ')).find((f) => f[1] === target)!;
   // The handed-over copy: owned by the payload's uid, owner-only.
   const ts = await stat(target);
   t.is(ts.uid, TARGET_UID);
@@ -96,6 +98,7 @@ test('kill reaches the payload running under the other identity', async (t) => {
   t.teardown(() => run.dispose());
   const { w, out, err } = await workdir('kill');
   const p = await launcher.launch({ command: 'echo $$ > pid.txt; sleep 60', cwd: w, env: { PATH: '/usr/bin:/bin' }, stdoutPath: out, stderrPath: err, userProxy: PROXY });
+  t.teardown(() => p.kill('SIGKILL'));
   await waitFor(join(w, 'pid.txt'));
   p.kill('SIGTERM');
   const exit = await p.exit;

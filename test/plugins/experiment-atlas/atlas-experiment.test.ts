@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, PayloadLauncher, PilotError, type EventRange, type Experiment as Exp, type PayloadLauncher as Launcher,
 } from '../../../core/index.js';
+import { experimentConformance } from '../../conformance/experiment.conformance.js';
 import { makeRun, type TestRun } from '../../helpers/make-run.js';
 import { waitGone } from '../../helpers/process-state.js';
 import { esJob, mergeJob, queue } from '../../helpers/sample-jobs.js';
@@ -126,3 +127,8 @@ async function poll<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+experimentConformance(test, 'atlas', async () => {
+  const r = await makeRun();
+  return { run: r, experiment: r.resolver.get<Exp>(Experiment, 'atlas'), teardown: () => r.dispose() };
+});

@@ -82,8 +82,9 @@ export class EsEngine {
           this.track(this.onError(msg.peer, m));
           break;
         default:
-          this.counters.invalid++;
-          this.o.log.warn(`dropped a payload message: ${m.reason}: ${JSON.stringify(msg.text.slice(0, 120))}`);
+          if (++this.counters.invalid <= 20 || this.counters.invalid % 1000 === 0) {
+            this.o.log.warn(`dropped a payload message (${this.counters.invalid} so far): ${m.reason}: ${JSON.stringify(msg.text.slice(0, 120))}`);
+          }
       }
     }
   }

@@ -88,6 +88,8 @@ export class StageOutQueue implements OutputStager {
       objects = [];
       for (const f of upload.files) objects.push(await this.store(f));
     } catch (err) {
+      // Cut short by the job's end: the output stays pending in the journal, not failed.
+      if (this.opts.signal?.aborted) return;
       const e = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `range ${upload.rangeId}`);
       await this.opts.onFailed(upload.rangeId, e).catch((cbErr: Error) => this.opts.log.error(`range ${upload.rangeId}: ${cbErr.message}`));
       return;

@@ -17,7 +17,11 @@ import { bindEndpoint, localSocketPath } from './channel-endpoint.js';
 export interface ZeroMqChannelOptions {
   /** How long unsent messages may delay close(). */
   readonly lingerMs: number;
-  /** How long a send may wait for a peer whose queue is full before it counts as gone. */
+  /**
+   * How long a send may wait for a peer whose queue is full before it counts as gone. 0 (the
+   * default) fails at once: a peer with 1000 unread replies is not an AthenaMP, and with a
+   * negative value libzmq would even wait for ever on a peer that does not exist.
+   */
   readonly sendTimeoutMs: number;
 }
 
@@ -28,7 +32,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 function parseOptions(raw: unknown): ZeroMqChannelOptions {
   const issues: ConfigIssue[] = [];
   const r = FieldReader.of('', raw, issues);
-  const opts = { lingerMs: r.int('lingerMs', { min: 0, max: 60_000 }, 100), sendTimeoutMs: r.int('sendTimeoutMs', { min: 1 }, 10_000) };
+  const opts = { lingerMs: r.int('lingerMs', { min: 0, max: 60_000 }, 100), sendTimeoutMs: r.int('sendTimeoutMs', { min: 0, max: 600_000 }, 0) };
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze(opts);
 }

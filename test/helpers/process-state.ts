@@ -17,3 +17,15 @@ export async function waitGone(pid: number, ms = 5000): Promise<boolean> {
   }
   return !(await isAlive(pid));
 }
+
+/** Live (not zombie) processes whose command line contains `text`. */
+export async function processesWith(text: string): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const cmd = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes(text) && (await isAlive(Number(name)))) found.push(Number(name));
+  }
+  return found;
+}

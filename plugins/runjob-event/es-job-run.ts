@@ -171,7 +171,13 @@ export class EsJobRun {
     if (control.kill.aborted) onKill();
     control.softkill.addEventListener('abort', onSoftkill, { once: true });
     control.kill.addEventListener('abort', onKill, { once: true });
-    for (const h of this.p.helpers ?? []) void h.died.then((f) => sup.terminate('helper', `${h.name} ended: ${f.message}`));
+    let helperCode: number | undefined;
+    for (const h of this.p.helpers ?? []) {
+      void h.died.then((f) => {
+        helperCode ??= f.code; // the helper's own code (Token Extractor: TEFATAL 1229)
+        sup.terminate('helper', `${h.name} ended: ${f.message}`);
+      });
+    }
 
     const exit = await sup.waitExit();
     control.softkill.removeEventListener('abort', onSoftkill);
@@ -189,7 +195,7 @@ export class EsJobRun {
     const summary = tracker.summary();
     if (summary.pendingOutputs === 0 && summary.unreported === 0) await this.p.journal!.append({ t: 'closed', ts: Date.now() }).catch(() => undefined);
     const report = await this.p.experiment!.parseJobReport(this.ctx.workdir).catch(() => undefined);
-    const termination = sup.cause ? { cause: sup.cause, reason: sup.reason ?? '', ...(sup.cause === 'kill' ? { code: killCode(control.kill) } : {}) } : undefined;
+    const termination = sup.cause ? { cause: sup.cause, reason: sup.reason ?? '', ...(sup.cause === 'kill' ? { code: killCode(control.kill) } : sup.cause === 'helper' && helperCode !== undefined ? { code: helperCode } : {}) } : undefined;
     const outcome = esJobOutcome({
       summary, startTime: this.startTime, premature,
       ...(engine.failure ? { bookkeepingError: engine.failure } : {}),

@@ -38,6 +38,8 @@ export interface EsJobSetup {
   readonly runJob?: Record<string, unknown>;
   /** `pilot.server` overrides. */
   readonly server?: Record<string, unknown>;
+  /** `pilot.experiment`; default generic. */
+  readonly experiment?: string;
   /** Other `pilot.pluginOptions` sections (e.g. `hpc-event`). */
   readonly pluginOptions?: Record<string, unknown>;
   /** Queuedata overrides; default: objectstore `eventservice^file://<store>/es`. */
@@ -64,6 +66,7 @@ export class EsJobHarness {
           server: { url: dispatcher.url, retries: 1, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 3000, connectTimeoutMs: 2000, ...setup.server },
           eventService: { reportIntervalMs: 20, payloadGraceS: 20, killGraceS: 2, maxWaitForEventS: 30, ...setup.eventService },
           pluginOptions: { event: { settleMs: 150, finalFlushS: 20, ...setup.runJob }, ...setup.pluginOptions },
+          ...(setup.experiment ? { experiment: setup.experiment } : {}),
         },
         queuedata: setup.queuedata?.(store.path) ?? { objectstore: `eventservice^${pathToFileURL(join(store.path, 'es')).href}` },
       },

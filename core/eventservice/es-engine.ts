@@ -95,9 +95,12 @@ export class EsEngine {
     this.o.source.stop(reason);
   }
 
-  /** Marks every range the payload holds without an answer as failed (payload died or was killed). */
-  async failInFlight(code: number, diag: string): Promise<number> {
-    const ids = this.o.tracker.inFlight();
+  /**
+   * Marks every range the payload holds without an answer as failed (payload died or was
+   * killed); with `only`, just those it selects (one dead instance of an HPC payload).
+   */
+  async failInFlight(code: number, diag: string, only?: (rangeId: string) => boolean): Promise<number> {
+    const ids = only ? this.o.tracker.inFlight().filter(only) : this.o.tracker.inFlight();
     await Promise.all(ids.map((id) => this.decide(id, { status: 'failed', code, diag })));
     return ids.length;
   }

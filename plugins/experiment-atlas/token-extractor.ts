@@ -27,10 +27,10 @@ export interface TokenExtractorOptions {
 export class TokenExtractor implements PayloadHelper {
   readonly name = 'token-extractor';
   readonly died: Promise<PayloadHelperFailure>;
-  private readonly seen = new Set<string>();
   private stopped = false;
 
   private constructor(
+    private readonly seen: Set<string>,
     private readonly proc: PayloadProcess,
     private readonly listPath: string,
     private readonly ctx: PayloadHelperContext,
@@ -54,9 +54,11 @@ export class TokenExtractor implements PayloadHelper {
     const initial = job.inputFiles.filter((f) => f.guid).map((f) => ({ guid: f.guid!, path: ctx.inputPaths?.get(f.lfn) ?? join(ctx.workdir, f.lfn) }));
     const setup = options.setup?.trim().replace(/;?$/, '; ') ?? '';
     const command = `${setup}${shellQuote(options.executable)} -v --source ${shellQuote(listPath)}`;
+    const seen = new Set<string>();
     let proc: PayloadProcess;
     try {
-      await writeFile(listPath, '');
+      // The job's inputs are listed before the extractor starts; ranges add theirs later.
+      await writeFile(listPath, entryLines(initial, seen));
       proc = await ctx.launcher.launch({
         command, cwd: ctx.workdir, env: ctx.env,
         stdoutPath: join(ctx.workdir, 'tokenextractor_stdout.txt'), stderrPath: join(ctx.workdir, 'tokenextractor_stderr.txt'),
@@ -65,9 +67,7 @@ export class TokenExtractor implements PayloadHelper {
       throw new PilotError(ErrorCodes.TEFATAL, `cannot start the Token Extractor: ${(err as Error).message}`, { recoverable: false, cause: err });
     }
     log.info(`Token Extractor started (pid ${proc.pid}): ${command}`);
-    const te = new TokenExtractor(proc, listPath, ctx, log);
-    await te.addEntries(initial);
-    return te;
+    return new TokenExtractor(seen, proc, listPath, ctx, log);
   }
 
   async addRanges(ranges: readonly EventRange[]): Promise<void> {
@@ -84,18 +84,24 @@ export class TokenExtractor implements PayloadHelper {
   }
 
   private async addEntries(entries: ReadonlyArray<{ guid: string; path: string }>): Promise<void> {
-    const lines: string[] = [];
-    for (const { guid, path } of entries) {
-      const g = guid.trim().toUpperCase();
-      if (!g || this.seen.has(g)) continue;
-      this.seen.add(g);
-      lines.push(`${g},PFN:${path}\n`);
-    }
-    if (!lines.length) return;
+    const lines = entryLines(entries, this.seen);
+    if (!lines) return;
     try {
-      await appendFile(this.listPath, lines.join(''));
+      await appendFile(this.listPath, lines);
     } catch (err) {
       this.log.warn(`cannot extend the Token Extractor input list ${this.listPath}: ${(err as Error).message}`);
     }
   }
+}
+
+/** `<GUID>,PFN:<file>` lines for GUIDs not in `seen` (which is updated). */
+function entryLines(entries: ReadonlyArray<{ guid: string; path: string }>, seen: Set<string>): string {
+  let out = '';
+  for (const { guid, path } of entries) {
+    const g = guid.trim().toUpperCase();
+    if (!g || seen.has(g)) continue;
+    seen.add(g);
+    out += `${g},PFN:${path}\n`;
+  }
+  return out;
 }

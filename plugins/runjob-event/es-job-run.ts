@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import {
   ErrorCodes, EsEngine, EventRangeSource, Experiment, JOURNAL_FILE, OutputNamer, PayloadChannel, PayloadLauncher, PilotError,
   RangeJournal, RangeReporter, RangeTracker, StageOutQueue, newChannelName, resolveEsDestinations, sleep, toPilotError,
-  type EventRange, type JobOutcome, type Logger, type PandaApi, type PayloadHelper, type PayloadHelperFailure, type PilotSettings,
+  launcherNameFor, type EventRange, type JobOutcome, type Logger, type PandaApi, type PayloadHelper, type PayloadHelperFailure,
+  type PayloadProcess, type PilotSettings,
   type PluginResolver, type RunJobContext, type SecretRegistry, type ServerCommand,
 } from '../../core/index.js';
 import { describeExit, esJobOutcome } from './es-job-outcome.js';
@@ -23,7 +24,7 @@ export interface EsJobDeps {
   readonly log: Logger;
 }
 
-interface Parts {
+export interface Parts {
   experiment: Experiment;
   channel: PayloadChannel;
   journal: RangeJournal;
@@ -34,15 +35,29 @@ interface Parts {
   helpers: readonly PayloadHelper[];
 }
 
+/** What `launchPayload` gets: the parts it needs to build and start the payload. */
+export interface LaunchParts {
+  readonly experiment: Experiment;
+  readonly launcher: PayloadLauncher;
+  /** The payload's base environment (secrets scrubbed). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly channelName: string;
+}
+
+/**
+ * The HPC RunJob (plugins/runjob-hpc-event) extends this class and overrides `openChannel`
+ * and `launchPayload` only; everything else (journal, tracker, source, reporter, stage-out,
+ * engine, supervision, outcome) is shared.
+ */
 export class EsJobRun {
   private readonly startTime = Date.now();
-  private readonly log: Logger;
+  protected readonly log: Logger;
   private readonly uploadAbort = new AbortController();
   private supervisor: PayloadSupervisor | undefined;
   private helperFailure: PayloadHelperFailure | undefined;
-  private p: Partial<Parts> = {};
+  protected p: Partial<Parts> = {};
 
-  constructor(private readonly d: EsJobDeps, private readonly ctx: RunJobContext) {
+  constructor(protected readonly d: EsJobDeps, protected readonly ctx: RunJobContext) {
     this.log = d.log.child(`job-${ctx.job.pandaId}`);
   }
 
@@ -69,7 +84,7 @@ export class EsJobRun {
     const es = settings.pilot.eventService;
     const server = settings.pilot.server;
     const experiment = (this.p.experiment = resolver.get<Experiment>(Experiment, settings.pilot.experiment));
-    const launcher = resolver.get<PayloadLauncher>(PayloadLauncher, settings.pilot.launcher);
+    const launcher = resolver.get<PayloadLauncher>(PayloadLauncher, launcherNameFor(settings));
     const destinations = resolveEsDestinations(settings.queue, resolver, this.log);
     const channelName = newChannelName();
     const journal = (this.p.journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), {
@@ -77,8 +92,7 @@ export class EsJobRun {
       outputLfns: job.outputFiles.map((f) => f.lfn), channel: channelName, workdir, createdAt: this.startTime,
     }));
     const tracker = (this.p.tracker = new RangeTracker(journal, this.log));
-    const channel = (this.p.channel = resolver.create<PayloadChannel>(PayloadChannel, settings.pilot.channel));
-    await channel.open({ kind: 'local', name: channelName });
+    const channel = (this.p.channel = await this.openChannel(channelName));
     const env = secrets.scrubEnv(process.env);
     this.p.helpers = (await experiment.startPayloadHelpers?.(job, { workdir, queue: settings.queue, channelName, launcher, env })) ?? [];
     const nRanges = Math.max(1, job.coreCount || settings.queue.coreCount) * es.rangesPerCoreFactor;
@@ -121,17 +135,32 @@ export class EsJobRun {
       if (source.end && tracker.summary().fetched === 0) throw source.lastError ?? new PilotError(ErrorCodes.NOEVENTS, 'the server gave no event ranges', { recoverable: false });
     }
     if (control.kill.aborted) throw new PilotError(killCode(control.kill), 'killed before the payload started', { recoverable: false });
-    const command = await experiment.payloadCommand(job, { workdir, queue: settings.queue, channelName });
-    return launcher.launch({
+    return this.launchPayload({ experiment, launcher, env, channelName });
+  }
+
+  /** Opens the payload channel (default: a fresh local yampl channel named `channelName`). */
+  protected async openChannel(channelName: string): Promise<PayloadChannel> {
+    const channel = this.d.resolver.create<PayloadChannel>(PayloadChannel, this.d.settings.pilot.channel);
+    this.p.channel = channel; // closed by teardown even if open() fails half-way
+    await channel.open({ kind: 'local', name: channelName });
+    return channel;
+  }
+
+  /** Builds the experiment's command and starts the payload (default: one process in the workdir). */
+  protected async launchPayload(a: LaunchParts): Promise<PayloadProcess> {
+    const { job, workdir } = this.ctx;
+    const command = await a.experiment.payloadCommand(job, { workdir, queue: this.d.settings.queue, channelName: a.channelName });
+    return a.launcher.launch({
       command: command.command,
       cwd: workdir,
-      env: { ...env, ...command.env },
-      stdoutPath: join(workdir, options.stdoutName),
-      stderrPath: join(workdir, options.stderrName),
+      env: { ...a.env, ...command.env },
+      stdoutPath: join(workdir, this.d.options.stdoutName),
+      stderrPath: join(workdir, this.d.options.stderrName),
+      ...(job.userProxy ? { userProxy: job.userProxy } : {}),
     });
   }
 
-  private async serve(proc: Awaited<ReturnType<PayloadLauncher['launch']>>): Promise<JobOutcome> {
+  private async serve(proc: PayloadProcess): Promise<JobOutcome> {
     const { engine, source, tracker, reporter, channel } = this.p as Parts;
     const es = this.d.settings.pilot.eventService;
     const { control } = this.ctx;

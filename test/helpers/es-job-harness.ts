@@ -40,6 +40,10 @@ export interface EsJobSetup {
   readonly pilot?: Record<string, unknown>;
   /** `pilot.server` overrides. */
   readonly server?: Record<string, unknown>;
+  /** `pilot.experiment`; default generic. */
+  readonly experiment?: string;
+  /** Other `pilot.pluginOptions` sections (e.g. `hpc-event`). */
+  readonly pluginOptions?: Record<string, unknown>;
   /** Queuedata overrides; default: objectstore `eventservice^file://<store>/es`. */
   readonly queuedata?: (store: string) => Record<string, unknown>;
 }
@@ -64,7 +68,8 @@ export class EsJobHarness {
           ...setup.pilot,
           server: { url: dispatcher.url, retries: 1, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 3000, connectTimeoutMs: 2000, ...setup.server },
           eventService: { reportIntervalMs: 20, payloadGraceS: 20, killGraceS: 2, maxWaitForEventS: 30, ...setup.eventService },
-          pluginOptions: { event: { settleMs: 150, finalFlushS: 20, ...setup.runJob } },
+          pluginOptions: { event: { settleMs: 150, finalFlushS: 20, ...setup.runJob }, ...setup.pluginOptions },
+          ...(setup.experiment ? { experiment: setup.experiment } : {}),
         },
         queuedata: setup.queuedata?.(store.path) ?? { objectstore: `eventservice^${pathToFileURL(join(store.path, 'es')).href}` },
       },
@@ -88,8 +93,8 @@ export class EsJobHarness {
   }
 
   /** Runs the job to its outcome; `control` lets a test softkill or kill it. */
-  async runJob(job: JobDefinition, control: { softkill?: AbortSignal; kill?: AbortSignal } = {}): Promise<JobOutcome> {
-    const runJob = this.run.resolver.get<RunJobT>(RunJob, 'event');
+  async runJob(job: JobDefinition, control: { softkill?: AbortSignal; kill?: AbortSignal } = {}, runJobName = 'event'): Promise<JobOutcome> {
+    const runJob = this.run.resolver.get<RunJobT>(RunJob, runJobName);
     return runJob.run({
       job, workdir: this.workdir,
       control: { softkill: control.softkill ?? new AbortController().signal, kill: control.kill ?? new AbortController().signal },

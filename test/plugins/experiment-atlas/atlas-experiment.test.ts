@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, PayloadLauncher, PilotError, type EventRange, type Experiment as Exp, type PayloadLauncher as Launcher,
 } from '../../../core/index.js';
+import { experimentConformance } from '../../conformance/experiment.conformance.js';
 import { makeRun, type TestRun } from '../../helpers/make-run.js';
 import { waitGone } from '../../helpers/process-state.js';
 import { esJob, mergeJob, queue } from '../../helpers/sample-jobs.js';
@@ -83,6 +84,7 @@ test('Token Extractor: started with its list, extended with new GUIDs, its death
   await mkdir(w);
   const job = esJob({ jobParameters: '--preExec "UseTokenExtractor=True"', inputFiles: [{ lfn: 'EVNT.1', guid: 'aa-11' }] });
   const [te] = await atlas.startPayloadHelpers!(job, { ...ctx({ workdir: w }), launcher, env: { PATH: '/usr/bin:/bin' } });
+  t.teardown(() => te?.stop());
   t.is(te?.name, 'token-extractor');
   await te!.addRanges([range('r1', 'BB-22', 'EVNT.2'), range('r2', 'aa-11', 'EVNT.1'), { ...range('r3', 'cc-33', 'EVNT.3'), pfn: '/direct/EVNT.3' }]);
   const list = join(w, 'tokenextractor_input_list.txt');
@@ -100,6 +102,7 @@ test('Token Extractor: stop() ends it without reporting a death', async (t) => {
   const w = join(dir.path, 'te-stop');
   await mkdir(w);
   const [te] = await atlas.startPayloadHelpers!(esJob({ transformation: 'TokenScatterer.py' }), { ...ctx({ workdir: w }), launcher, env: { PATH: '/usr/bin:/bin' } });
+  t.teardown(() => te?.stop());
   const pid = Number(await poll(() => readFile(join(w, 'te.pid'), 'utf8')));
   let reported = false;
   void te!.died.then(() => { reported = true; });
@@ -126,3 +129,8 @@ async function poll<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+experimentConformance(test, 'atlas', async () => {
+  const r = await makeRun();
+  return { run: r, experiment: r.resolver.get<Exp>(Experiment, 'atlas'), teardown: () => r.dispose() };
+});

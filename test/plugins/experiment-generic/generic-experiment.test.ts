@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, PayloadLauncher, PilotError, renderPayloadCommand, type Experiment as Exp, type PayloadLauncher as Launcher,
 } from '../../../core/index.js';
+import { experimentConformance } from '../../conformance/experiment.conformance.js';
 import { makeRun, type TestRun } from '../../helpers/make-run.js';
 import { esJob, mergeJob, queue, sampleJob } from '../../helpers/sample-jobs.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -125,4 +126,9 @@ test('ES output naming and cleanup of core dumps', async (t) => {
 test('renderPayloadCommand shows the environment additions and the command', async (t) => {
   const r = await renderPayloadCommand(exp, esJob({ transformation: 'node', jobParameters: 'sim.js --channel=$PILOT_EVENTRANGECHANNEL' }), { workdir: dir.path, queue: queue(), channelName: 'chan 1' });
   t.is(r.text, `PILOT_EVENTRANGECHANNEL='chan 1'\nexport PILOT_EVENTRANGECHANNEL="chan 1"; node sim.js --channel=$PILOT_EVENTRANGECHANNEL`);
+});
+
+experimentConformance(test, 'generic', async () => {
+  const r = await makeRun();
+  return { run: r, experiment: r.resolver.get<Exp>(Experiment, 'generic'), teardown: () => r.dispose() };
 });

@@ -11,7 +11,15 @@
  * // work.inFlight / work.undispatched: never reported; the server re-dispatches them
  * const journal = await RangeJournal.reopen(snap.path);
  * const tracker = RangeTracker.fromSnapshot(snap, journal, log); // continue with the same rules
+ * // for each work.report entry: reporter.enqueue({ eventRangeId, eventStatus: outcome.status, errorCode: outcome.code })
  * ```
+ *
+ * What a crash can leave: every record up to the last durable one is there (records are
+ * written in order); `sent` and `reported` records are written without waiting (see
+ * RangeTracker), so after a crash a range may show as `fetched` instead of `sent` (left to
+ * the server either way) or as `final` instead of `reported` (its identical report is sent
+ * again, a no-op for the server). An `output` record means the payload's file was reported;
+ * check that it still exists and is intact before uploading it. A torn last line is ignored.
  */
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes } from '../errors/error-codes.js';

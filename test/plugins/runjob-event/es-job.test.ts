@@ -25,7 +25,9 @@ test('every range is finished exactly once, stored under <outputLFN>.<rangeID> w
   const s = h.snapshot();
   const ids = dispatchedIds(s, job.pandaId);
   t.is(ids.length, 10);
-  t.true(s.dispatches.filter((d) => d.pandaId === job.pandaId).length >= 3, 'ranges come in several batches of coreCount × factor');
+  const batches = s.dispatches.filter((d) => d.pandaId === job.pandaId);
+  t.true(batches.length >= 3, 'ranges come in several batches');
+  t.true(batches.every((d) => d.requested === 2 * 2), 'each asks for coreCount × rangesPerCoreFactor');
   // Dispatcher: each range finished, by exactly one report.
   t.true(s.ranges.every((r) => r.status === 'finished' && r.reports.length === 1));
   const reports = finalReports(s);

@@ -141,12 +141,14 @@ async function copyFileDurably(from: string, to: string, signal: AbortSignal | u
   try {
     const dst = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
     try {
-      const buf = Buffer.allocUnsafe(CHUNK);
+      // Sized to the file: ES outputs are often small, and a 4 MiB buffer per copy keeps the GC busy.
+      const size = (await src.stat()).size;
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, size + 1)));
       for (;;) {
         if (signal?.aborted) {
           throw new PilotError(direction === 'in' ? ErrorCodes.GETTIMEOUT : ErrorCodes.PUTTIMEOUT, `copy of ${from} aborted: ${String(signal.reason)}`, { recoverable: true });
         }
-        const { bytesRead } = await src.read(buf, 0, CHUNK, null);
+        const { bytesRead } = await src.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
         const chunk = buf.subarray(0, bytesRead);
         acc.update(chunk);

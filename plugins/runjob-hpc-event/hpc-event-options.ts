@@ -1,0 +1,43 @@
+/** `pluginOptions.hpc-event`: the RunJobEvent settings plus how the instances are started. */
+import { ConfigError, FieldReader, type ConfigIssue } from '../../core/index.js';
+import { parseRunJobEventOptions, type RunJobEventOptions } from '../runjob-event/index.js';
+import { DEFAULT_LAUNCH_TEMPLATE, checkLaunchTemplate } from './launch-template.js';
+
+export interface HpcEventOptions extends RunJobEventOptions {
+  /** How many payload instances serve the job (e.g. nodes of the allocation). */
+  readonly instances: number;
+  /** The command that starts one instance (see launch-template.ts). */
+  readonly launchTemplate: string;
+  /** Address the channels bind to (`0.0.0.0` for an allocation's nodes; loopback by default). */
+  readonly bindHost: string;
+  /** The host name instances connect to; default: `bindHost`. */
+  readonly advertiseHost: string;
+  /** Instance i listens on `basePort + i`; 0: free ports chosen by the system. */
+  readonly basePort: number;
+}
+
+/** @throws ConfigError naming each bad field (including the RunJobEvent ones). */
+export function parseHpcEventOptions(raw: unknown): HpcEventOptions {
+  const issues: ConfigIssue[] = [];
+  const r = FieldReader.of('', raw, issues);
+  const instances = r.int('instances', { min: 1, max: 4096 }, 1);
+  const launchTemplate = r.string('launchTemplate', DEFAULT_LAUNCH_TEMPLATE);
+  try {
+    checkLaunchTemplate(launchTemplate);
+  } catch (err) {
+    issues.push(...(err as ConfigError).issues);
+  }
+  const bindHost = r.string('bindHost', '127.0.0.1');
+  const advertiseHost = r.string('advertiseHost', bindHost === '0.0.0.0' ? '' : bindHost);
+  if (!advertiseHost) r.fail('advertiseHost', 'a host name the instances can reach (required when bindHost is 0.0.0.0)');
+  const basePort = r.int('basePort', { min: 0, max: 65535 }, 0);
+  if (basePort > 0 && basePort + instances - 1 > 65535) r.fail('basePort', `a port that leaves room for ${instances} instances`);
+  let event: RunJobEventOptions | undefined;
+  try {
+    event = parseRunJobEventOptions(raw);
+  } catch (err) {
+    issues.push(...(err as ConfigError).issues);
+  }
+  if (issues.length || !event) throw new ConfigError(issues);
+  return Object.freeze({ ...event, instances, launchTemplate, bindHost, advertiseHost, basePort });
+}

@@ -1,0 +1,42 @@
+/**
+ * The M payload instances of an HPC ES job as one PayloadProcess for the supervisor: it
+ * exits when the last instance has exited (with the first failing instance's status), and a
+ * kill reaches every instance. Each instance's own end is reported through `onInstanceEnd`,
+ * so its ranges can be failed while the others keep running.
+ */
+import type { Logger, PayloadExit, PayloadProcess } from '../../core/index.js';
+
+export interface InstanceEnd {
+  readonly instance: number;
+  readonly exit: PayloadExit;
+}
+
+export class InstanceGroup implements PayloadProcess {
+  readonly exit: Promise<PayloadExit>;
+  private readonly running = new Set<number>();
+
+  constructor(private readonly instances: readonly PayloadProcess[], onInstanceEnd: (end: InstanceEnd) => void, log: Logger) {
+    instances.forEach((_, i) => this.running.add(i));
+    this.exit = Promise.all(instances.map(async (p, i) => {
+      const exit = await p.exit;
+      this.running.delete(i);
+      const ok = exit.code === 0;
+      (ok ? log.info : log.warn).call(log, `payload instance ${i} (pid ${p.pid}) ended: ${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}; ${this.running.size} still running`);
+      onInstanceEnd({ instance: i, exit });
+      return exit;
+    })).then((exits) => exits.find((e) => e.code !== 0) ?? exits[0]!);
+  }
+
+  /** The first instance's pid (the group has no single pid). */
+  get pid(): number {
+    return this.instances[0]!.pid;
+  }
+
+  get stillRunning(): number {
+    return this.running.size;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    for (const p of this.instances) p.kill(signal);
+  }
+}

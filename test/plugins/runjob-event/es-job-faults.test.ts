@@ -1,0 +1,229 @@
+/**
+ * ES jobs whose payload, server or storage misbehave. Real parts throughout (embedded
+ * dispatcher, ZeroMQ channel, payload simulator, mover-local); assertions read the
+ * dispatcher's records and the object store. Serial: some scenarios are about time limits.
+ */
+import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
+import { processesWith } from '../../helpers/process-state.js';
+
+const ROOT = process.cwd();
+
+/** Calls `fn` once the dispatcher has received the first range report (checked every 20 ms). */
+function whenReported(h: EsJobHarness, fn: () => void): void {
+  const timer = setInterval(() => {
+    if (h.snapshot().rangeUpdates.length === 0) return;
+    clearInterval(timer);
+    fn();
+  }, 20);
+}
+
+test.serial('a payload crash mid-range: finished ranges stay finished, the held range fails with 1227, the job fails with 1227', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 701, files: 1, events: 8, simulatorArgs: '--workers=1 --crashAfter=3' }) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1227, nEvents: 3, nEventsFailed: 1, transExitCode: 128 + 9 });
+  const s = h.snapshot();
+  const reports = finalReports(s);
+  const ids = dispatchedIds(s, job.pandaId);
+  const finished = ids.filter((id) => reports.get(id)?.[0] === 'finished');
+  const failed = s.rangeUpdates.filter((u) => u.eventStatus === 'failed');
+  t.is(finished.length, 3);
+  t.is(failed.length, 1);
+  t.is(Number(failed[0]!.errorCode), 1227);
+  for (const [id, statuses] of reports) t.is(statuses.length, 1, id);
+  t.deepEqual(await h.storedNames(), finished.map((id) => `${job.outputFiles[0]!.lfn}.${id}`).sort());
+  // The ranges the payload never got are left to the server (not reported).
+  t.is(reports.size, 4);
+});
+
+test.serial('ERR_* messages: ERR_ATHENAMP_PROCESS ranges fail with 1220, the others finish', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 702, files: 1, events: 10, simulatorArgs: '--workers=2 --errorRate=0.4 --seed=7' }) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  const s = h.snapshot();
+  const failed = s.rangeUpdates.filter((u) => u.eventStatus === 'failed');
+  const finished = s.rangeUpdates.filter((u) => u.eventStatus === 'finished');
+  t.true(failed.length > 0 && finished.length > 0, `${failed.length} failed, ${finished.length} finished`);
+  t.is(failed.length + finished.length, 10);
+  t.true(failed.every((u) => Number(u.errorCode) === 1220 && u.outcome === 'applied'));
+  t.like(outcome, { state: 'finished', nEvents: finished.length, nEventsFailed: failed.length });
+  t.deepEqual(await h.storedNames(), finished.map((u) => `${job.outputFiles[0]!.lfn}.${u.eventRangeId}`).sort());
+});
+
+test.serial('a fatal payload error (ERR_TE_FATAL URL Error) makes its ranges fatal (1230) and fails the job', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 703, files: 1, events: 3, simulatorArgs: '--workers=1 --errorRate=1 --errorAcronym=ERR_TE_FATAL --errorDiag="URL Error: cannot reach the server"' }) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1230, nEvents: 0, nEventsFailed: 3 });
+  const s = h.snapshot();
+  t.is(s.rangeUpdates.length, 3);
+  t.true(s.rangeUpdates.every((u) => u.eventStatus === 'fatal' && Number(u.errorCode) === 1230));
+  t.true(s.ranges.every((r) => r.attemptNr === 1), 'fatal uses up the attempts');
+});
+
+test.serial('softkill: dispatching stops, ranges in flight finish and are reported, the rest stay with the server', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 704, files: 1, events: 30, simulatorArgs: '--workers=2 --timePerEventMs=100' }) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const softkill = new AbortController();
+  whenReported(h, () => softkill.abort());
+  const outcome = await h.runJob(job, { softkill: softkill.signal });
+  const s = h.snapshot();
+  const reports = finalReports(s);
+  t.like(outcome, { state: 'finished', pilotErrorCode: 0 });
+  t.true(outcome.nEvents > 0 && outcome.nEvents < 30, `${outcome.nEvents} events`);
+  t.is(reports.size, outcome.nEvents);
+  for (const [id, statuses] of reports) t.deepEqual(statuses, ['finished'], id);
+  t.true(dispatchedIds(s, job.pandaId).length > reports.size, 'fetched ranges were left undispatched');
+  t.is((await h.storedNames()).length, outcome.nEvents);
+});
+
+test.serial('the server\'s softkill (with an update reply) and tobekilled commands', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 705, files: 1, events: 30, simulatorArgs: '--workers=1 --timePerEventMs=50' }) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  h.dispatcher.command(job.pandaId, 'softkill');
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'finished' });
+  t.true(outcome.nEvents >= 1 && outcome.nEvents < 30, `${outcome.nEvents} events`);
+
+  const h2 = await EsJobHarness.start({ task: esTask({ taskId: 706, files: 1, events: 30, simulatorArgs: '--workers=1 --timePerEventMs=50' }) });
+  t.teardown(() => h2.dispose());
+  const job2 = await h2.getJob();
+  h2.dispatcher.command(job2.pandaId, 'tobekilled');
+  const killed = await h2.runJob(job2);
+  t.like(killed, { state: 'failed', pilotErrorCode: 1144 });
+  for (const [id, statuses] of finalReports(h2.snapshot())) t.is(statuses.length, 1, id);
+});
+
+test.serial('kill from the pilot: the payload is stopped at once and the job fails with the reason code', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 707, files: 1, events: 30, simulatorArgs: '--workers=2 --timePerEventMs=100' }) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const kill = new AbortController();
+  whenReported(h, () => kill.abort(1201));
+  const started = Date.now();
+  const outcome = await h.runJob(job, { kill: kill.signal });
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1201 });
+  t.true(Date.now() - started < 10_000);
+  const s = h.snapshot();
+  const failed = s.rangeUpdates.filter((u) => u.eventStatus === 'failed');
+  t.true(failed.length >= 1 && failed.every((u) => Number(u.errorCode) === 1227), 'the ranges it held are failed');
+  for (const [id, statuses] of finalReports(s)) t.is(statuses.length, 1, id);
+});
+
+test.serial('a hung payload that ignores SIGTERM: maxWaitForEventS, SIGTERM, SIGKILL of its whole group; the held range fails with 1227', async (t) => {
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 708, files: 1, events: 5, simulatorArgs: '--workers=1 --hang=1 --ignoreTerm' }),
+    eventService: { maxWaitForEventS: 1, killGraceS: 0.5 },
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  // The shell leading the group dies of SIGTERM; the simulator under it ignores it and is killed.
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1227, nEvents: 1, nEventsFailed: 1, transExitCode: 128 + 15 });
+  t.regex(outcome.pilotErrorDiag, /no message from the payload/);
+  t.deepEqual(await processesWith((await h.journal()).job.channel!), [], 'nothing of the payload is left running');
+  const reports = finalReports(h.snapshot());
+  t.deepEqual([...reports.values()].map((v) => v[0]).sort(), ['failed', 'finished']);
+});
+
+test.serial('stage-out failures: ranges fail with 1137, and after maxConsecutiveStageOutFailures the payload gets "No more events"', async (t) => {
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 709, files: 1, events: 20, simulatorArgs: '--workers=1 --timePerEventMs=50' }),
+    eventService: { maxConsecutiveStageOutFailures: 2, stageOutConcurrency: 1 },
+    queuedata: () => ({ objectstore: 'eventservice^file:///dev/null/es', stageoutretry: 1 }),
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1137, nEvents: 0 });
+  const s = h.snapshot();
+  t.true(s.rangeUpdates.length >= 2 && s.rangeUpdates.length < 20, `${s.rangeUpdates.length} reports`);
+  t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1137));
+});
+
+test.serial('the es_failover storage takes the outputs when es_events fails', async (t) => {
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 710, files: 1, events: 4, simulatorArgs: '--workers=2' }),
+    queuedata: (store) => ({
+      ddmendpoints: { BAD_ES: { endpoint: 'file:///dev/null/es' }, GOOD_FAILOVER: { endpoint: pathToFileURL(join(store, 'failover')).href } },
+      astorages: { es_events: ['BAD_ES'], es_failover: ['GOOD_FAILOVER'] },
+      stageoutretry: 1,
+    }),
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'finished', nEvents: 4 });
+  const s = h.snapshot();
+  for (const id of dispatchedIds(s, job.pandaId)) {
+    t.deepEqual(finalReports(s).get(id), ['finished']);
+    t.is(await h.checkObject(`${job.outputFiles[0]!.lfn}.${id}`, id, join(h.store, 'failover')), undefined);
+  }
+});
+
+test.serial('the stop reply is byte-exact: a raw DEALER payload checks the bytes', async (t) => {
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 711, files: 1, events: 2, jobPars: `${ROOT}/dist/test/fixtures/payloads/stop-bytes-peer.js` }),
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.is(await readFile(join(h.workdir, 'stop-reply.hex'), 'utf8'), Buffer.from('No more events').toString('hex'));
+  t.is(outcome.transExitCode, 0);
+  const s = h.snapshot();
+  t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1220));
+  t.is(s.rangeUpdates.length, 2);
+});
+
+test.serial('no storage for ES outputs: the job fails with 1241 before any payload starts', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 712, files: 1, events: 2 }), queuedata: () => ({}) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1241, nEvents: 0 });
+  t.regex(outcome.pilotErrorDiag, /es_events/);
+  t.is(h.snapshot().dispatches.length, 0, 'no range was taken from the server');
+});
+
+test.serial('payload helpers hear of every range before it is dispatched, and a helper dying stops the job with its code', async (t) => {
+  const plugin = join(ROOT, 'dist/test/fixtures/plugins/helper-experiment.js');
+  const ok = await EsJobHarness.start({ task: esTask({ taskId: 713, files: 1, events: 5 }), pilot: { experiment: 'helper-test', plugins: [plugin] } });
+  t.teardown(() => ok.dispose());
+  const job = await ok.getJob();
+  t.like(await ok.runJob(job), { state: 'finished', nEvents: 5 });
+  const told = (await readFile(join(ok.workdir, 'helper-ranges.txt'), 'utf8')).split('\n').filter(Boolean);
+  t.deepEqual(told.sort(), dispatchedIds(ok.snapshot(), job.pandaId).sort());
+
+  const dies = await EsJobHarness.start({
+    task: esTask({ taskId: 714, files: 1, events: 50, simulatorArgs: '--workers=1 --timePerEventMs=100 # HELPER_DIES' }),
+    pilot: { experiment: 'helper-test', plugins: [plugin] },
+  });
+  t.teardown(() => dies.dispose());
+  const job2 = await dies.getJob();
+  const outcome = await dies.runJob(job2);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1229 });
+  for (const [id, statuses] of finalReports(dies.snapshot())) t.is(statuses.length, 1, id);
+});
+
+test.serial('a payload still running payloadGraceS after "No more events" is terminated; the ranges it finished stand', async (t) => {
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 715, files: 1, events: 3, simulatorArgs: '--workers=1; sleep 60' }),
+    eventService: { payloadGraceS: 0.5, killGraceS: 1 },
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const started = Date.now();
+  const outcome = await h.runJob(job);
+  t.true(Date.now() - started < 20_000);
+  t.like(outcome, { state: 'finished', nEvents: 3, transExitCode: 128 + 15 });
+  t.deepEqual(await processesWith((await h.journal()).job.channel!), []);
+});

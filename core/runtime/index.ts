@@ -1,1 +1,2 @@
 export * from './create-run.js';
+export * from './command-runner.js';

@@ -94,17 +94,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let log: ProxiedRequest[] = [];
   let seq = 0;
 
+  // Every matching rule counts the request (so `nth` means the n-th matching request, whatever
+  // other rules did to earlier ones); the first eligible rule applies.
   const pick = (req: IncomingMessage): ActiveRule | undefined => {
-    for (const r of rules) {
-      if (!matches(req.method ?? '', req.url ?? '', r.rule)) continue;
-      r.seen++;
+    const matching = rules.filter((r) => matches(req.method ?? '', req.url ?? '', r.rule));
+    for (const r of matching) r.seen++;
+    const hit = matching.find((r) => {
       const limit = r.rule.times ?? (r.rule.nth !== undefined ? 1 : Infinity);
-      if (r.hits >= limit) continue;
-      if (r.rule.nth !== undefined && r.seen < r.rule.nth) continue;
-      r.hits++;
-      return r;
-    }
-    return undefined;
+      return r.hits < limit && (r.rule.nth === undefined || r.seen >= r.rule.nth);
+    });
+    if (hit) hit.hits++;
+    return hit;
   };
 
   const server = createServer((req, res) => {

@@ -53,8 +53,11 @@ export class XrootdMover implements SiteMover {
     const r = await this.tools.copy(args, timeoutMs, req.signal);
     if (r.exitCode !== 0) {
       const e = commandFailure(r, 'out', `xrdcp to ${req.url}`);
-      // A checksum error here means the bytes changed in transit; the bad copy is already gone.
-      throw e.code === ErrorCodes.PUTADMISMATCH ? transferError('adler32-mismatch', 'out', e.message, { recoverable: true }) : e;
+      // A checksum error means the bytes changed in transit; --rm-bad-cksum already removed the copy.
+      if (e.code === ErrorCodes.PUTADMISMATCH) throw transferError('adler32-mismatch', 'out', e.message, { recoverable: true });
+      // The copy completed but cannot be verified: it must not stay under the final name.
+      if (e.code === ErrorCodes.CHKSUMNOTSUP) await this.tools.remove(loc).catch(() => undefined);
+      throw e;
     }
     const stored = await this.tools.stat(loc, 'out', req.signal);
     if (stored?.size !== local.size) {

@@ -36,7 +36,7 @@ export interface XrootdServer {
 }
 
 export interface XrootdOptions {
-  /** Checksum types the server computes (default adler32 only). */
+  /** Checksum types the server computes (default adler32 only; [] for none). */
   readonly checksums?: readonly ('adler32' | 'md5')[];
   readonly startTimeoutMs?: number;
 }
@@ -49,7 +49,7 @@ export async function startXrootd(options: XrootdOptions = {}): Promise<XrootdSe
   const dir = tmp.path;
   const dataDir = join(dir, 'data');
   await mkdir(dataDir);
-  const sums = options.checksums?.length ? options.checksums : ['adler32'];
+  const sums = options.checksums ?? ['adler32'];
   const cfg = join(dir, 'xrootd.cfg');
   await writeFile(cfg, [
     'xrd.port any',
@@ -59,7 +59,7 @@ export async function startXrootd(options: XrootdOptions = {}): Promise<XrootdSe
     `all.adminpath ${dir}`,
     `all.pidpath ${dir}`,
     `oss.localroot ${dataDir}`,
-    `xrootd.chksum max 2 ${sums.join(' ')}`,
+    ...(sums.length ? [`xrootd.chksum max 2 ${sums.join(' ')}`] : []),
     'xrd.trace off',
     '',
   ].join('\n'));

@@ -69,11 +69,11 @@ export function mismatchKind(type: ChecksumType): TransferFailure {
 const OUTPUT_PATTERNS: ReadonlyArray<readonly [RegExp, TransferFailure | 'checksum-mismatch']> = [
   [/timed? ?out|timeout|operation expired|\bETIMEDOUT\b/i, 'timeout'],
   [/no space left|quota exceeded|exceeded disk quota|insufficient (storage|space)|\bENOSPC\b/i, 'no-space'],
-  [/could not establish context|permission (denied|refused)|not authori[sz]ed|unauthori[sz]ed|authentication fail|auth(entication)? error|operation not permitted|HTTP 403|\b\[3010\]/i, 'authentication'],
+  [/could not establish context|permission (denied|refused)|not authori[sz]ed|unauthori[sz]ed|authentication fail|auth(entication)? error|operation not permitted|HTTP 403|\[3010\]/i, 'authentication'],
   [/query chksum is not supported|unable to checksum|checksum[^\n]*not (supported|implemented)|checksum calculation for [^\n]* not supported/i, 'checksum-unsupported'],
   [/checksum error|checksum mismatch|checksum[^\n]*do not match|does not match the checksum|failed xrdadler32/i, 'checksum-mismatch'],
   [/file exists|already exists|overwrite is not set/i, 'file-exists'],
-  [/no such file|unable to locate|not found|\b\[3011\]/i, 'no-such-file'],
+  [/no such file|unable to locate|not found|\[3011\]/i, 'no-such-file'],
 ];
 
 /**

@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { userInfo } from 'node:os';
@@ -81,7 +82,8 @@ export async function startSwift(options: SwiftOptions = {}): Promise<SwiftServe
     await tmp.remove();
   };
   try {
-    await waitFor('swift proxy /healthcheck', () => healthy(proxyPort), {
+    // The proxy answers /healthcheck before the backends listen; a request then gets a 503.
+    await waitFor('swift proxy /healthcheck and backends', async () => ((await healthy(proxyPort)) && (await listening([accountPort, containerPort, objectPort])) ? true : undefined), {
       timeoutMs: options.startTimeoutMs ?? 60_000,
       alive: () => children.every(isRunning),
       diagnostics: () => ['account', 'container', 'object', 'proxy'].map((n) => `--- ${n}\n${logTail(join(dir, 'log', `${n}.log`))}`).join('\n'),
@@ -115,6 +117,13 @@ function healthy(port: number): Promise<true | undefined> {
     req.on('timeout', () => req.destroy());
     req.end();
   });
+}
+
+function listening(ports: readonly number[]): Promise<boolean> {
+  return Promise.all(ports.map((port) => new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true); });
+    socket.on('error', () => resolve(false));
+  }))).then((all) => all.every(Boolean));
 }
 
 const RING_BUILDER = `

@@ -15,6 +15,8 @@ const MISSING_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
 const SPACE_NAMES = new Set(['QuotaExceeded', 'InsufficientStorage', 'EntityTooLarge', 'XMinioStorageFull']);
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNABORTED']);
+/** The store found the body differs from its signed SHA-256 or its Content-MD5 (PUTMD5MISMATCH). */
+const DIGEST_NAMES = new Set(['BadDigest', 'XAmzContentSHA256Mismatch', 'InvalidDigest']);
 
 /** The HTTP status of an SDK error, if the server answered. */
 export function statusOf(err: unknown): number | undefined {
@@ -38,7 +40,7 @@ export function s3FailureKind(err: unknown, deadlineHit: boolean): TransferFailu
   if (AUTH_NAMES.has(e?.name ?? '') || status === 403 || status === 401) return 'authentication';
   if (MISSING_NAMES.has(e?.name ?? '') || status === 404) return 'no-such-file';
   if (SPACE_NAMES.has(e?.name ?? '') || status === 507 || status === 413) return 'no-space';
-  if (e?.name === 'BadDigest') return 'md5-mismatch';
+  if (DIGEST_NAMES.has(e?.name ?? '')) return 'md5-mismatch';
   return 'failed';
 }
 
@@ -55,7 +57,7 @@ export function s3Error(err: unknown, direction: TransferDirection, what: string
   const detail = [e?.name && e.name !== 'Error' ? e.name : e?.code, status ? `HTTP ${status}` : undefined, attempts && attempts > 1 ? `after ${attempts} attempts` : undefined]
     .filter(Boolean).join(', ');
   const message = `${what}: ${deadlineHit ? 'deadline exceeded' : (e?.message ?? String(err))}${detail ? ` (${detail})` : ''}`;
-  // A body the store rejected as corrupt (BadDigest) was damaged in transit: worth another try.
+  // A body the store rejected as damaged was damaged in transit: worth another try.
   const recoverable = kind === 'md5-mismatch' ? true : kind === 'failed' ? status === undefined || status >= 500 || status === 429 : undefined;
   return transferError(kind, direction, message, { cause: err, ...(recoverable !== undefined ? { recoverable } : {}) });
 }

@@ -1,7 +1,8 @@
 /**
  * SiteMover for S3 object stores (`s3://host:port/bucket/key`, also the legacy `//bucket`
  * form): the pilot's ES output path. adler32 (and md5) go up as user metadata and every copy
- * is verified: after upload by Content-MD5 + ETag or a HEAD, on download by recomputing.
+ * is verified: on upload by the store (signed SHA-256 / Content-MD5) or a HEAD, on download
+ * by recomputing.
  */
 import { inject } from 'tsyringe';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -56,7 +57,8 @@ export class S3Mover implements SiteMover {
       const src = await readSource(req.localPath, size, single, md5);
       checkLocalSource(req, src);
       const sums = src.md5 ? [src.adler32, src.md5] : [src.adler32];
-      const sent = await this.storage.withBucket(client, loc, deadline.signal, () => upload(client, loc, src, metadataFor(sums), this.options, deadline.signal));
+      const contentMd5 = this.options.verifyUpload === 'content-md5';
+      const sent = await this.storage.withBucket(client, loc, deadline.signal, () => upload(client, loc, src, metadataFor(sums), this.options, deadline.signal, contentMd5));
       await this.verifyUpload(client, loc, src, sent, req.url, deadline.signal);
       this.log.debug(`stored ${req.url} (${src.size} bytes, ad:${src.adler32.value}${sent.multipart ? ', multipart' : ''})`);
       return { url: req.url, size: src.size, checksum: src.adler32, durationMs: Date.now() - started };
@@ -132,14 +134,18 @@ export class S3Mover implements SiteMover {
   }
 
   /**
-   * Proves the stored object is the local file: Content-MD5 + ETag for a single PUT, else a
-   * HEAD comparing size and metadata. A bad copy is deleted, so the name never holds it.
+   * Proves the stored object is the local file. A single PUT was checked by the store itself
+   * (signed SHA-256, or Content-MD5 and the ETag); otherwise a HEAD compares size and metadata.
+   * A bad copy is deleted, so the name never holds it.
    */
   private async verifyUpload(client: Parameters<S3Storage['head']>[0], loc: S3Location, src: LocalSource, sent: UploadOutcome, url: string, signal: AbortSignal): Promise<void> {
+    const mode = this.options.verifyUpload;
     let problem: PilotError | undefined;
     if (sent.sentAdler32 && !checksumsEqual(sent.sentAdler32, src.adler32)) {
       problem = transferError('adler32-mismatch', 'out', `${src.path} changed during the upload to ${url} (adler32 ${src.adler32.value} before, ${sent.sentAdler32.value} sent)`, { recoverable: true });
-    } else if (!sent.multipart && this.options.verifyUpload === 'content-md5' && src.md5) {
+    } else if (!sent.multipart && mode === 'signed-payload') {
+      return;
+    } else if (!sent.multipart && mode === 'content-md5' && src.md5) {
       if (sent.etag !== src.md5.value) problem = transferError('md5-mismatch', 'out', `${url}: the store answered ETag ${sent.etag ?? 'none'} for md5 ${src.md5.value}`, { recoverable: true });
     } else {
       const head = await this.storage.head(client, loc, signal);

@@ -13,13 +13,16 @@ export interface S3CredentialOptions {
 }
 
 /**
- * How a stage-out proves what the store holds:
- * - `content-md5`: single-part uploads carry Content-MD5, so the store rejects a body that does
- *   not match (BadDigest), and the returned ETag must equal the md5; no extra request.
- *   Multipart uploads are checked with a HEAD.
- * - `head`: a HEAD after every upload compares size and the adler32 (md5) metadata.
+ * How a stage-out proves the store holds exactly the local file:
+ * - `signed-payload` (default): a single-part upload sends the file as one buffer, so SigV4
+ *   signs its SHA-256 and the store refuses a body that differs (AWS, Ceph RGW and Swift s3api
+ *   check it); no extra hashing, no extra request.
+ * - `content-md5`: also sends Content-MD5 and requires the returned ETag to equal the md5, for
+ *   stores that do not check signed payloads.
+ * - `head`: a HEAD after every upload compares the size and the adler32 metadata.
+ * Multipart uploads are always checked with a HEAD (their ETag is not an md5).
  */
-export type UploadVerification = 'content-md5' | 'head';
+export type UploadVerification = 'signed-payload' | 'content-md5' | 'head';
 
 export interface S3MoverOptions {
   readonly credentials?: S3CredentialOptions;
@@ -56,7 +59,7 @@ export const S3_DEFAULTS: S3MoverOptions = Object.freeze({
   partSizeBytes: 16 * MiB,
   queueSize: 4,
   md5: false,
-  verifyUpload: 'content-md5' as UploadVerification,
+  verifyUpload: 'signed-payload' as UploadVerification,
   timeout: DEFAULT_TRANSFER_TIMEOUT,
 });
 
@@ -90,7 +93,7 @@ export function parseS3Options(raw: unknown): S3MoverOptions {
     partSizeBytes,
     queueSize: r.int('queueSize', { min: 1, max: 64 }, d.queueSize),
     md5: r.bool('md5', d.md5),
-    verifyUpload: r.oneOf('verifyUpload', ['content-md5', 'head'] as const, d.verifyUpload),
+    verifyUpload: r.oneOf('verifyUpload', ['signed-payload', 'content-md5', 'head'] as const, d.verifyUpload),
     timeout: {
       baseS: t.number('baseS', { min: 1 }, d.timeout.baseS),
       perMBs: t.number('perMBs', { min: 0 }, d.timeout.perMBs),

@@ -45,11 +45,11 @@ export interface UploadOutcome {
 }
 
 /**
- * Uploads `src` with `metadata`. A single PUT carries Content-MD5 when `src.md5` is known, so
- * the store refuses a damaged body.
+ * Uploads `src` with `metadata`. A single PUT sends a buffer (its SHA-256 is signed) and, with
+ * `contentMd5`, Content-MD5 as well: either way the store refuses a damaged body.
  */
 export async function upload(
-  client: S3Client, loc: S3Location, src: LocalSource, metadata: Record<string, string>, options: S3MoverOptions, signal: AbortSignal,
+  client: S3Client, loc: S3Location, src: LocalSource, metadata: Record<string, string>, options: S3MoverOptions, signal: AbortSignal, contentMd5 = false,
 ): Promise<UploadOutcome> {
   if (src.body) {
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
@@ -58,7 +58,7 @@ export async function upload(
       Key: loc.key,
       Body: src.body,
       ContentLength: src.size,
-      ...(src.md5 ? { ContentMD5: Buffer.from(src.md5.value, 'hex').toString('base64') } : {}),
+      ...(contentMd5 && src.md5 ? { ContentMD5: Buffer.from(src.md5.value, 'hex').toString('base64') } : {}),
       Metadata: metadata,
     }), { abortSignal: signal });
     return { ...(res.ETag ? { etag: unquote(res.ETag) } : {}), multipart: false };

@@ -2,7 +2,7 @@
  * A fault-injecting HTTP proxy on loopback, placed between a client (the S3 mover) and a real
  * server (Swift). Requests pass through unchanged, Host header included, so SigV4 signatures
  * stay valid, except those a rule selects: those get a TCP reset, a closed connection, an
- * error status, a delay, or no answer at all. Every request is logged, so tests can count
+ * error status, a delay, a damaged body, or no answer at all. Every request is logged, so tests can count
  * retries.
  *
  *   const proxy = await startFaultProxy({ target: swift.endpoint });
@@ -23,7 +23,9 @@ export type Fault =
   /** The request is read but never answered; the socket stays open until the proxy stops. */
   | { readonly kind: 'hang' }
   /** Forwarded after a pause. */
-  | { readonly kind: 'delay'; readonly ms: number };
+  | { readonly kind: 'delay'; readonly ms: number }
+  /** Forwarded with one byte of the request body flipped (same length): damage in transit. */
+  | { readonly kind: 'corrupt' };
 
 export interface FaultRule {
   readonly fault: Fault;
@@ -47,6 +49,7 @@ export interface ProxiedRequest {
   readonly seq: number;
   readonly method: string;
   readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The injected fault, if any. */
   readonly fault?: Fault['kind'];
   /** The status sent back (injected or from the server); undefined when none was sent. */
@@ -108,7 +111,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = createServer((req, res) => {
-    const entry: ProxiedRequest = { seq: ++seq, method: req.method ?? '', path: req.url ?? '' };
+    const entry: ProxiedRequest = { seq: ++seq, method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers } };
     log.push(entry);
     const hit = pick(req);
     if (hit) Object.assign(entry, { fault: hit.rule.fault.kind });
@@ -127,6 +130,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case 'delay':
         setTimeout(() => forward(req, res, entry), fault.ms);
         return;
+      case 'corrupt':
+        forward(req, res, entry, true);
+        return;
       case 'status':
         req.resume();
         req.on('end', () => {
@@ -139,14 +145,24 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
   });
 
-  const forward = (req: IncomingMessage, res: ServerResponse, entry: ProxiedRequest) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, entry: ProxiedRequest, corrupt = false) => {
     const up = request({ host: target.hostname, port: Number(target.port), method: req.method, path: req.url, headers: req.headers, agent: upstream }, (ures) => {
       entry.status = ures.statusCode;
       res.writeHead(ures.statusCode ?? 502, ures.headers);
       ures.pipe(res);
     });
     up.on('error', () => req.socket.destroy());
-    req.pipe(up);
+    if (!corrupt) return void req.pipe(up);
+    let flipped = false;
+    req.on('data', (chunk: Buffer) => {
+      if (!flipped && chunk.length > 0) {
+        chunk = Buffer.from(chunk);
+        chunk[chunk.length >> 1] = chunk[chunk.length >> 1]! ^ 0x01;
+        flipped = true;
+      }
+      up.write(chunk);
+    });
+    req.on('end', () => up.end());
   };
 
   // Never time out on our side: a hung request must hang until the client gives up.

@@ -148,6 +148,27 @@ test('resets and 503s on stage-in: retried within the budget; a persistent 503 f
   t.false(existsSync(back));
 });
 
+for (const verifyUpload of ['signed-payload', 'content-md5', 'head'] as const) {
+  test(`a body damaged in transit is refused by the store (verifyUpload ${verifyUpload}); the retry stores the right bytes`, async (t) => {
+    const { proxy, mover, url, direct } = await proxied(t, { verifyUpload });
+    await mover.stageOut({ localPath: join(dir.path, 'src'), url: url('warm') });
+    proxy.inject({ method: 'PUT', nth: 1, fault: { kind: 'corrupt' } });
+    proxy.resetLog();
+    const once = await t.throwsAsync(mover.stageOut({ localPath: join(dir.path, 'src'), url: url('x.1') }), { instanceOf: PilotError });
+    t.is(once?.code, 1141);
+    t.true(once?.recoverable, 'damage in transit is worth another try');
+    t.false(await stored(direct('x.1')), 'nothing stored under the name');
+    const put = proxy.requests.find((r) => r.method === 'PUT')!;
+    t.regex(String(put.headers['x-amz-content-sha256']), /^[0-9a-f]{64}$/, 'the payload hash is signed');
+    t.is(put.headers['content-md5'] !== undefined, verifyUpload === 'content-md5');
+    proxy.inject({ method: 'PUT', nth: 1, fault: { kind: 'corrupt' } });
+    const outcome = await transferWithFallback('out', [{ name: 's3', mover }], { localPath: join(dir.path, 'src'), url: url('x.2') }, policy, silentLogger);
+    t.is(outcome.attempts, 2);
+    t.true((await readS3(raw, direct('x.2'))).body.equals(await readFile(join(dir.path, 'src'))));
+    t.is(proxy.count({ method: 'HEAD' }) > 0, verifyUpload === 'head', 'a HEAD only where configured');
+  });
+}
+
 test('the proxy really injects: a rule for another method leaves traffic alone (control)', async (t) => {
   const { proxy, mover, url } = await proxied(t);
   const rule = proxy.inject({ method: 'DELETE', fault: { kind: 'reset' } });

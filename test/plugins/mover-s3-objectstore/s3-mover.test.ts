@@ -62,6 +62,16 @@ siteMoverConformance(test, 'mover-s3-objectstore (HEAD verification, legacy //bu
   };
 });
 
+siteMoverConformance(test, 'mover-s3-objectstore (Content-MD5 verification)', async () => {
+  const run = await s3Run({ verifyUpload: 'content-md5' });
+  return {
+    mover: run.resolver.get<Mover>(SiteMover, 's3'),
+    baseUrl: swift.s3Url(bucket()),
+    tamper: (url, bytes) => tamperS3(raw, url, bytes),
+    teardown: () => run.dispose(),
+  };
+});
+
 test('the objectstore copytool dispatches by URL scheme: s3 → S3, root → xrootd, file → local', async (t) => {
   const run = await s3Run();
   const dir = await tempDir();
@@ -210,7 +220,7 @@ test('bad options name the field', async (t) => {
   const cause = (e as { cause?: unknown }).cause ?? e;
   t.true(cause instanceof ConfigError, String(e));
   t.regex(String((cause as Error).message), /pluginOptions\.s3-objectstore\.partSizeBytes: expected an integer from 5242880/);
-  t.regex(String((cause as Error).message), /verifyUpload: expected one of "content-md5", "head"/);
+  t.regex(String((cause as Error).message), /verifyUpload: expected one of "signed-payload", "content-md5", "head"/);
 });
 
 test('an md5 expected on stage-in is verified (1145 on mismatch)', async (t) => {

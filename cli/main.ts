@@ -10,6 +10,7 @@ import { registerPluginsCommand } from './commands/plugins-command.js';
 import { registerCheckCommand } from './commands/check-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerServePandaCommand } from './commands/serve-panda-command.js';
+import { registerMoverTestCommand } from './commands/mover-test-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('espilot')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerConfigCommand(program);
   registerServePandaCommand(program);
+  registerMoverTestCommand(program);
   return program;
 }
 

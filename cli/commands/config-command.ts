@@ -9,10 +9,10 @@ export function registerConfigCommand(program: Command): void {
       const run = await openRun(flags);
       try {
         if (!flags.explain) {
-          process.stdout.write(`${JSON.stringify({ config: run.settings.pilot, queue: run.settings.queue }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ config: run.settings.pilot, queue: run.settings.queue }, redactSecrets, 2)}\n`);
           return;
         }
-        const rows = run.settings.explain().map((e) => [e.path, JSON.stringify(e.value), e.source]);
+        const rows = run.settings.explain().map((e) => [e.path, JSON.stringify(redactSecrets(e.path, e.value)), e.source]);
         const w0 = Math.max(...rows.map((r) => r[0]!.length));
         const w1 = Math.min(60, Math.max(...rows.map((r) => r[1]!.length)));
         for (const [p, v, s] of rows) process.stdout.write(`${p!.padEnd(w0)}  ${v!.padEnd(w1)}  ${s}\n`);
@@ -20,4 +20,14 @@ export function registerConfigCommand(program: Command): void {
         await run.dispose();
       }
     });
+}
+
+/**
+ * Hides values of secret-looking keys (`credentials.secretKey`, `password`, ...) in printed
+ * configuration; names and file paths of secrets (`secretKeyName`, `tokenFile`) stay visible.
+ */
+export function redactSecrets(key: string, value: unknown): unknown {
+  const leaf = key.slice(key.lastIndexOf('.') + 1);
+  if (typeof value === 'string' && /secret|password|passwd|private|token/i.test(leaf) && !/(File|Name|Path)$/.test(leaf)) return '********';
+  return value;
 }

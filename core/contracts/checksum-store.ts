@@ -23,6 +23,13 @@ export interface ChecksumStore {
    * @throws PilotError when the store cannot be asked.
    */
   lookup(url: string): Promise<RecordedChecksums | undefined>;
+
+  /**
+   * Drops what was recorded for an object that was deleted. Optional: stores whose checksums
+   * live with the object (S3 metadata, xrootd) have nothing to drop.
+   * @throws PilotError when the store cannot be written.
+   */
+  forget?(url: string): Promise<void>;
 }
 
 export const ChecksumStore: unique symbol = Symbol('ChecksumStore');

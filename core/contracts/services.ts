@@ -10,3 +10,8 @@ export const PluginOptions: unique symbol = Symbol('PluginOptions');
 export const SettingsToken: unique symbol = Symbol('PilotSettings');
 /** The run's `PluginResolver`, for plugins that use other plugins (a RunJob uses movers). */
 export const ResolverToken: unique symbol = Symbol('PluginResolver');
+/**
+ * The run's `CommandRunner` (core/runtime/command-runner.ts): the one way plugins start tools
+ * such as xrdcp, with argument arrays, scrubbed environments and deadlines.
+ */
+export const CommandRunnerToken: unique symbol = Symbol('CommandRunner');

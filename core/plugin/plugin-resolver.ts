@@ -1,7 +1,8 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigError } from '../errors/config-error.js';
 import { PluginLoadError } from '../errors/plugin-errors.js';
-import { LoggerToken, PluginOptions, ResolverToken, SecretsToken, SettingsToken } from '../contracts/services.js';
+import { CommandRunnerToken, LoggerToken, PluginOptions, ResolverToken, SecretsToken, SettingsToken } from '../contracts/services.js';
+import { CommandRunner } from '../runtime/command-runner.js';
 import type { PilotSettings } from '../config/config-layers.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
@@ -25,6 +26,8 @@ export interface RunServices {
  */
 export class PluginResolver {
   readonly container: DependencyContainer;
+  /** Starts the run's child processes; disposed (children killed) with the run. */
+  readonly commands: CommandRunner;
   private readonly instances = new Map<PluginEntry, unknown>();
   private disposed = false;
 
@@ -35,6 +38,8 @@ export class PluginResolver {
     this.container.register(SecretsToken, { useValue: services.secrets });
     this.container.register(LoggerToken, { useValue: services.logger });
     this.container.register(ResolverToken, { useValue: this });
+    this.commands = new CommandRunner(services.secrets, services.logger.child('command'));
+    this.container.register(CommandRunnerToken, { useValue: this.commands });
     for (const [token, value] of services.values ?? []) this.container.register(token, { useValue: value });
   }
 
@@ -50,6 +55,11 @@ export class PluginResolver {
   /** A run-wide value by token. */
   value<T>(token: symbol): T {
     return this.container.resolve<T>(token);
+  }
+
+  /** A run-wide value by token, or undefined when nothing provided it (yet). */
+  valueIfProvided<T>(token: symbol): T | undefined {
+    return this.container.isRegistered(token, true) ? this.container.resolve<T>(token) : undefined;
   }
 
   /**
@@ -124,6 +134,7 @@ export class PluginResolver {
         }
       }
     }
+    await this.commands.dispose();
     await this.container.dispose();
   }
 }

@@ -1,2 +1,3 @@
 export * from './create-run.js';
 export * from './render-payload-command.js';
+export * from './command-runner.js';

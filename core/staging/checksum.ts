@@ -88,27 +88,43 @@ export interface FileChecksums {
   readonly md5?: Checksum;
 }
 
-const READ_CHUNK = 4 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+/** Reads kept in flight: the next chunk is read from the page cache while this one is hashed. */
+const READ_DEPTH = 2;
 
 /**
- * Size and checksums of a local file, read once through a reused buffer.
- * @throws PilotError FAILEDADLOCAL (1170) when the file cannot be read.
+ * Size and checksums of a local file, read once through a few reused buffers with reads
+ * overlapping the hashing.
+ * @throws PilotError MISSINGLOCALFILE (1164) when the file does not exist, FAILEDADLOCAL (1170)
+ *   when it cannot be read.
  */
 export async function checksumFile(path: string, types: readonly ChecksumType[] = ['adler32']): Promise<FileChecksums> {
   const acc = new ChecksumAccumulator(types.includes('adler32') ? types : ['adler32', ...types]);
   let fh;
+  const inflight: Promise<{ buf: Buffer; n: number }>[] = [];
   try {
     fh = await open(path, 'r');
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    const file = fh;
+    const bufs = Array.from({ length: READ_DEPTH }, () => Buffer.allocUnsafe(READ_CHUNK));
+    let next = 0;
+    const issue = () => {
+      const buf = bufs[next % READ_DEPTH]!;
+      const at = next++ * READ_CHUNK;
+      inflight.push(file.read(buf, 0, READ_CHUNK, at).then((r) => ({ buf, n: r.bytesRead })));
+    };
+    for (let i = 0; i < READ_DEPTH; i++) issue();
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
-      if (bytesRead === 0) break;
-      acc.update(buf.subarray(0, bytesRead));
+      const { buf, n } = await inflight.shift()!;
+      if (n > 0) acc.update(buf.subarray(0, n));
+      if (n < READ_CHUNK) break;
+      // The buffer just hashed is the one the next read fills.
+      issue();
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ErrorCodes.MISSINGLOCALFILE : ErrorCodes.FAILEDADLOCAL;
     throw new PilotError(code, `cannot checksum ${path}: ${(err as Error).message}`, { cause: err, recoverable: false });
   } finally {
+    await Promise.allSettled(inflight);
     await fh?.close();
   }
   const [ad, md5] = acc.digest();

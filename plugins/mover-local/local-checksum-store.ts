@@ -17,4 +17,8 @@ export class LocalChecksumStore implements ChecksumStore {
   lookup(url: string): Promise<RecordedChecksums | undefined> {
     return this.catalog.lookup(localPathOf(url));
   }
+
+  forget(url: string): Promise<void> {
+    return this.catalog.remove(localPathOf(url));
+  }
 }

@@ -1,0 +1,177 @@
+/**
+ * B4: S3 mover uploads to a real Swift (s3api) beside raw SDK PutObject calls with the same
+ * client settings, against the same server, in the same run: 1,000 × 1 MiB and 2,000 × 4 KiB
+ * at concurrency 4, interleaved. The mover does everything it does in production (adler32,
+ * md5 for Content-MD5, metadata, verification); the raw client only reads and PUTs.
+ * Goal: mover ≥ 0.9× raw objects/s.
+ *
+ *   node dist/bench/b4-s3-upload.js [--quick]
+ */
+import 'reflect-metadata';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SiteMover, createRun, type SiteMover as Mover } from '../core/index.js';
+import { S3_DEFAULTS, s3Agents, s3ClientConfig } from '../plugins/mover-s3-objectstore/index.js';
+import { startSwift, type SwiftServer } from '../test/helpers/swift-server.js';
+import { fmt, isMain, optionsFromArgv, summarize, type BenchOptions, type Summary } from './bench-stats.js';
+
+export interface B4Options extends BenchOptions {
+  readonly concurrency?: number;
+  /** An already running Swift (a harness may share one); otherwise one is started. */
+  readonly swift?: SwiftServer;
+}
+
+export interface B4Series {
+  /** Objects per second. */
+  readonly objPerSec: Summary;
+  readonly mbPerSec: Summary;
+  /** Client CPU (this process, user + system) per object, ms. */
+  readonly cpuMsPerObject: Summary;
+}
+
+export interface B4Workload {
+  readonly name: string;
+  readonly objectBytes: number;
+  readonly objects: number;
+  readonly raw: B4Series;
+  /** The mover as configured by default (Content-MD5 + ETag verification). */
+  readonly mover: B4Series;
+  /** The mover with `verifyUpload: "head"` (one HEAD per object). */
+  readonly moverHead: B4Series;
+  /** mover / raw, objects per second (medians). */
+  readonly ratio: number;
+  readonly ratioHead: number;
+}
+
+export interface B4Result {
+  readonly id: 'B4';
+  readonly concurrency: number;
+  readonly workloads: readonly B4Workload[];
+  readonly goal: 0.9;
+  readonly pass: boolean;
+}
+
+type Variant = 'raw' | 'mover' | 'moverHead';
+
+export async function run(opts: B4Options = {}): Promise<B4Result> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const concurrency = opts.concurrency ?? 4;
+  const reps = opts.quick ? 1 : 3;
+  const specs = [
+    { name: '1 MiB', objectBytes: 1024 * 1024, objects: opts.quick ? 100 : 1000 },
+    { name: '4 KiB', objectBytes: 4096, objects: opts.quick ? 200 : 2000 },
+  ];
+  const swift = opts.swift ?? (await startSwift());
+  const dir = await mkdtemp(join(tmpdir(), 'espilot-b4-'));
+  try {
+    const workloads: B4Workload[] = [];
+    for (const spec of specs) {
+      const files = await makeFiles(join(dir, spec.name.replace(' ', '')), spec.objects, spec.objectBytes);
+      const samples: Record<Variant, { rate: number; cpu: number }[]> = { raw: [], mover: [], moverHead: [] };
+      for (let r = 0; r < reps; r++) {
+        for (const variant of ['raw', 'mover', 'moverHead'] as const) {
+          const m = await measure(variant, swift, files, concurrency);
+          samples[variant].push(m);
+          log(`B4 ${spec.name} rep ${r + 1}/${reps} ${variant}: ${m.rate.toFixed(1)} obj/s, ${m.cpu.toFixed(2)} ms CPU/object`);
+        }
+      }
+      const series = (v: Variant): B4Series => ({
+        objPerSec: summarize(samples[v].map((s) => s.rate)),
+        mbPerSec: summarize(samples[v].map((s) => (s.rate * spec.objectBytes) / 1e6)),
+        cpuMsPerObject: summarize(samples[v].map((s) => s.cpu)),
+      });
+      const raw = series('raw');
+      const mover = series('mover');
+      const moverHead = series('moverHead');
+      workloads.push({ ...spec, raw, mover, moverHead, ratio: mover.objPerSec.median / raw.objPerSec.median, ratioHead: moverHead.objPerSec.median / raw.objPerSec.median });
+    }
+    return { id: 'B4', concurrency, workloads, goal: 0.9, pass: workloads.every((w) => w.ratio >= 0.9) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    if (!opts.swift) await swift.stop();
+  }
+}
+
+/** `count` files of `bytes` each, all different. */
+async function makeFiles(dir: string, count: number, bytes: number): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const block = randomBytes(bytes);
+  const files: string[] = [];
+  for (let i = 0; i < count; i++) {
+    block.writeUInt32LE(i, 0);
+    const p = join(dir, `out.${i}`);
+    await writeFile(p, block);
+    files.push(p);
+  }
+  return files;
+}
+
+/** Uploads every file once with one variant into a fresh bucket; rate in objects/s. */
+async function measure(variant: Variant, swift: SwiftServer, files: readonly string[], concurrency: number): Promise<{ rate: number; cpu: number }> {
+  const bucket = `b4-${variant.toLowerCase()}-${randomBytes(4).toString('hex')}`;
+  const credentials = { accessKey: swift.accessKey, secretKey: swift.secretKey };
+  let upload: (file: string, key: string) => Promise<unknown>;
+  let close: () => Promise<void>;
+  if (variant === 'raw') {
+    const agents = s3Agents(S3_DEFAULTS);
+    const client = new S3Client(s3ClientConfig(S3_DEFAULTS, { endpoint: swift.endpoint, accessKeyId: credentials.accessKey, secretAccessKey: credentials.secretKey }, agents));
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    upload = async (file, key) => {
+      const body = await readFile(file);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
+    };
+    close = async () => { client.destroy(); agents.http.destroy(); agents.https.destroy(); };
+  } else {
+    const pilotRun = await createRun({
+      logSink: () => undefined,
+      cli: { pilot: { pluginOptions: { 's3-objectstore': { credentials, ...(variant === 'moverHead' ? { verifyUpload: 'head' } : {}) } } } },
+    });
+    const mover = pilotRun.resolver.get<Mover>(SiteMover, 's3-objectstore');
+    upload = (file, key) => mover.stageOut({ localPath: file, url: swift.s3Url(bucket, key) });
+    close = () => pilotRun.dispose();
+  }
+  try {
+    // Warm-up (bucket, keys, sockets), not timed.
+    await pool(files.slice(0, concurrency * 2), concurrency, (f, i) => upload(f, `warm.${i}`));
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pool(files, concurrency, (f, i) => upload(f, `obj.${i}`));
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { rate: files.length / seconds, cpu: (cpu.user + cpu.system) / 1000 / files.length };
+  } finally {
+    await close();
+  }
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+export function report(r: B4Result): string {
+  const lines = [`B4 S3 uploads to Swift s3api, concurrency ${r.concurrency} (median, IQR)`];
+  for (const w of r.workloads) {
+    lines.push(`  ${w.objects} × ${w.name}`);
+    lines.push(`    raw SDK PutObject:          ${fmt(w.raw.objPerSec, 1)} obj/s, ${fmt(w.raw.cpuMsPerObject)} ms CPU/obj`);
+    lines.push(`    S3 mover (default):         ${fmt(w.mover.objPerSec, 1)} obj/s, ${fmt(w.mover.cpuMsPerObject)} ms CPU/obj  → ${w.ratio.toFixed(2)}×`);
+    lines.push(`    S3 mover (verify by HEAD):  ${fmt(w.moverHead.objPerSec, 1)} obj/s, ${fmt(w.moverHead.cpuMsPerObject)} ms CPU/obj  → ${w.ratioHead.toFixed(2)}×`);
+  }
+  lines.push(`  goal: mover ≥ ${r.goal}× raw: ${r.pass ? 'PASS' : 'BELOW GOAL'}`);
+  return lines.join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  const result = await run(optionsFromArgv(process.argv));
+  process.stdout.write(`${report(result)}\n${JSON.stringify(result)}\n`);
+}
+

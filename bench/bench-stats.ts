@@ -1,0 +1,44 @@
+/**
+ * Small helpers shared by the benchmarks: repeated measurements summarised as median and
+ * interquartile range, `--quick` parsing, and "run when executed directly".
+ */
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+
+export interface Summary {
+  readonly median: number;
+  /** 25th and 75th percentiles. */
+  readonly q1: number;
+  readonly q3: number;
+  readonly samples: readonly number[];
+}
+
+export function summarize(samples: readonly number[]): Summary {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => {
+    const i = (s.length - 1) * p;
+    const lo = Math.floor(i);
+    return s[lo]! + (s[Math.ceil(i)]! - s[lo]!) * (i - lo);
+  };
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75), samples: s };
+}
+
+export function fmt(x: Summary, digits = 2): string {
+  return `${x.median.toFixed(digits)} (IQR ${x.q1.toFixed(digits)}–${x.q3.toFixed(digits)})`;
+}
+
+export interface BenchOptions {
+  /** Smaller workload, fewer repetitions: a smoke run. */
+  readonly quick?: boolean;
+  /** Where progress lines go (default: stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export function optionsFromArgv(argv: readonly string[]): BenchOptions {
+  return { quick: argv.includes('--quick') };
+}
+
+/** True when `moduleUrl` is the script node was started with. */
+export function isMain(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(moduleUrl);
+}

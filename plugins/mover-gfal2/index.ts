@@ -1,0 +1,1 @@
+export { Gfal2Mover } from './gfal2-mover.js';

@@ -1,0 +1,70 @@
+/**
+ * The pilot's outer loop: preflight, then getJob → runJob until the server has no job, the
+ * job limit or the time limit is reached, or a signal asks the pilot to stop.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PandaApi, type GetJobRequest } from '../contracts/panda-api.js';
+import { assertPreflight } from '../select/preflight.js';
+import type { PilotRun } from './create-run.js';
+import { JobControlSource, installSignalHandlers } from './job-control-source.js';
+import { runJob, type JobRunResult } from './job-runner.js';
+
+export interface PilotLoopOptions {
+  readonly run: PilotRun;
+  readonly api: PandaApi;
+  readonly request: GetJobRequest;
+  /** Jobs to run at most (default 1). */
+  readonly maxJobs?: number;
+  /** Do not start a new job after this many milliseconds. */
+  readonly timeLimitMs?: number;
+  /** Handle SIGTERM/SIGINT/... (default true; tests that run several pilots in one process pass false). */
+  readonly handleSignals?: boolean;
+  /** Job control for the first job (tests drive softkill/kill through it). */
+  readonly control?: JobControlSource;
+}
+
+export interface PilotLoopResult {
+  readonly pilotDir: string;
+  readonly jobs: readonly JobRunResult[];
+  /** Why the loop ended. */
+  readonly ended: 'no-job' | 'max-jobs' | 'time-limit' | 'signal';
+}
+
+export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult> {
+  const { run } = o;
+  const log = run.logger.child('pilot');
+  assertPreflight(run.settings, run.registry, run.resolver);
+  run.resolver.provide(PandaApi, o.api);
+  const pilotDir = resolve(run.settings.pilot.workdir, `pilot-${process.pid}-${Date.now()}`);
+  await mkdir(pilotDir, { recursive: true });
+  await writeFile(join(pilotDir, 'pilot.pid'), `${process.pid}\n`);
+  const started = Date.now();
+  const maxJobs = o.maxJobs ?? 1;
+  const jobs: JobRunResult[] = [];
+  let ended: PilotLoopResult['ended'] = 'max-jobs';
+  while (jobs.length < maxJobs) {
+    if (o.timeLimitMs !== undefined && Date.now() - started >= o.timeLimitMs) {
+      ended = 'time-limit';
+      break;
+    }
+    const job = await o.api.getJob(o.request);
+    if (!job) {
+      log.info(`no job available for ${o.request.siteName}`);
+      ended = 'no-job';
+      break;
+    }
+    const control = jobs.length === 0 && o.control ? o.control : new JobControlSource();
+    const uninstall = o.handleSignals === false ? () => undefined : installSignalHandlers(control, log);
+    try {
+      jobs.push(await runJob({ run, api: o.api, job, pilotDir, control }));
+    } finally {
+      uninstall();
+    }
+    if (control.softkill.aborted) {
+      ended = 'signal';
+      break;
+    }
+  }
+  return { pilotDir, jobs, ended };
+}

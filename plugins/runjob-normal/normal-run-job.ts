@@ -4,7 +4,7 @@
  * against the recorded checksums, and their output goes to the normal storage element.
  */
 import { inject } from 'tsyringe';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, PilotError, ResolverToken, RunJob, SecretsToken,
@@ -49,12 +49,11 @@ export class NormalRunJob implements RunJob {
       this.throwIfKilled(control.kill);
       const payload = await experiment.payloadCommand(job, { workdir, queue: settings.queue, inputPaths });
       const launcher = this.resolver.get<LauncherT>(PayloadLauncher, launcherNameFor(settings));
-      const proxyPath = job.userProxy ? await this.writeUserProxy(workdir, job.userProxy) : undefined;
       const { exit, killed } = await runPayloadToEnd(
         launcher,
-        { command: payload.command, cwd: workdir, env: { ...this.secrets.scrubEnv(process.env), ...payload.env }, ...(proxyPath ? { userProxyPath: proxyPath } : {}) },
+        { command: payload.command, cwd: workdir, env: { ...this.secrets.scrubEnv(process.env), ...payload.env }, ...(job.userProxy ? { userProxy: job.userProxy } : {}) },
         control, settings.pilot.eventService.killGraceS * 1000, this.log,
-      ).finally(() => (proxyPath ? rm(proxyPath, { force: true }) : undefined));
+      );
       if (killed) this.throwIfKilled(control.kill);
       const report = await experiment.parseJobReport(workdir);
       transExitCode = report?.exitCode ?? exitCodeOf(exit);
@@ -144,13 +143,5 @@ export class NormalRunJob implements RunJob {
 
   private throwIfKilled(kill: AbortSignal): void {
     if (kill.aborted) throw kill.reason instanceof PilotError ? kill.reason : new PilotError(ErrorCodes.KILLSIGNAL, String(kill.reason), { recoverable: false });
-  }
-
-  /** The server's user proxy for glExec sites, owner-only; registered as a secret. */
-  private async writeUserProxy(workdir: string, proxy: string): Promise<string> {
-    this.secrets.register(proxy);
-    const path = join(workdir, '.user_proxy');
-    await writeFile(path, proxy, { mode: 0o600 });
-    return path;
   }
 }

@@ -12,7 +12,7 @@ export interface PayloadRunResult {
 
 export async function runPayloadToEnd(
   launcher: PayloadLauncher,
-  request: { command: string; cwd: string; env: Record<string, string>; userProxyPath?: string },
+  request: { command: string; cwd: string; env: Record<string, string>; userProxy?: string },
   control: JobControl,
   killGraceMs: number,
   log: Logger,

@@ -9,6 +9,7 @@ import { PilotError } from '../core/index.js';
 import { registerPluginsCommand } from './commands/plugins-command.js';
 import { registerCheckCommand } from './commands/check-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
+import { registerServePandaCommand } from './commands/serve-panda-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('espilot')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerPluginsCommand(program);
   registerCheckCommand(program);
   registerConfigCommand(program);
+  registerServePandaCommand(program);
   return program;
 }
 

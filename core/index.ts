@@ -12,3 +12,4 @@ export * from './config/index.js';
 export * from './plugin/index.js';
 export * from './select/index.js';
 export * from './runtime/index.js';
+export * from './panda/index.js';

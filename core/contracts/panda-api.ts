@@ -71,11 +71,18 @@ export interface KeyPair {
 
 /**
  * The PanDA dispatcher as the pilot uses it. Every method has a deadline and bounded
- * retries inside.
+ * retries inside (timeouts, resets, HTTP 5xx/408/429 and StatusCode 10 are retried).
  *
- * Errors: `PilotError` COMMUNICATIONFAILURE (1318, recoverable) when the server stays
- * unreachable or answers garbage after the retry budget; a non-recoverable PilotError for
- * authorisation failures (StatusCode 50/60/70/80) and for replies that parse but are wrong.
+ * Errors:
+ * - `PilotError` COMMUNICATIONFAILURE (1318, recoverable) when the server stays unreachable
+ *   or keeps failing through the retry budget, or answers StatusCode 30 (Failed);
+ * - a non-recoverable PilotError when the server refuses our credentials (StatusCode
+ *   40/50/60/70/80/90, HTTP 401/403, TLS verification): MISSINGCREDENTIALS (1364), or
+ *   GETKEYPAIR (1222) for getKeyPair;
+ * - COMMUNICATIONFAILURE, not recoverable, for a reply that is not a PanDA reply (no
+ *   StatusCode, an HTML page, invalid JSON);
+ * - `ConfigError` CONVERSIONFAILURE (1302) / NOTSAMELENGTH (1312) naming the field, for a
+ *   job definition or event ranges that do not parse.
  */
 export interface PandaApi {
   /** @returns the job, or undefined when the server has none (StatusCode 20). */

@@ -1,0 +1,172 @@
+/**
+ * One POST to `<base>/server/panda/<command>` over a keep-alive agent, with a connect
+ * deadline and a total deadline (connect, send, wait, read the whole body). Failures come
+ * out classified, so the caller decides about retries without looking at transport details.
+ *
+ * Built on node:http(s) directly rather than node-fetch: a control-plane call is one small
+ * buffered body each way, and fetch's stream and Request/Response machinery cost about a
+ * third of the call rate (benchmark B2), for nothing this client uses.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { createKeepAliveAgent } from './keep-alive-agent.js';
+import type { PandaAuth } from './panda-auth.js';
+
+/** What a failed exchange means for the caller. */
+export type FailureKind = 'transient' | 'auth' | 'fatal';
+
+/** A failed exchange: `problem` is a short, secret-free description. */
+export class TransportError extends Error {
+  constructor(readonly kind: FailureKind, readonly problem: string, options?: { cause?: unknown }) {
+    super(problem, options);
+    this.name = 'TransportError';
+  }
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly text: string;
+}
+
+export interface HttpTransportOptions {
+  /** `https://host:port` (a trailing `/server/panda` is accepted too). */
+  readonly baseUrl: string;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly auth: PandaAuth;
+  readonly userAgent?: string;
+}
+
+const MAX_REPLY = 64 * 1024 * 1024;
+// System errors after which the same call may well succeed (server restarting, stale keep-alive socket).
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'EAI_AGAIN', 'ENOTFOUND', 'ESPILOT_CONNECT_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'HPE_INVALID_CONSTANT',
+]);
+// TLS verification failures: a configuration problem, not a passing fault.
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|ERR_TLS_CERT|ERR_SSL_)/;
+
+/** The HTTP side of the PanDA client. */
+export class HttpTransport {
+  private readonly agent: http.Agent;
+  private readonly send: typeof http.request;
+  private readonly target: { protocol: string; hostname: string; port: string; basePath: string };
+  private readonly baseHeaders: Readonly<Record<string, string>>;
+  private readonly inFlight = new Set<http.ClientRequest>();
+  private closed = false;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`PanDA server URL must be http(s): ${options.baseUrl}`);
+    const basePath = `${url.pathname.replace(/\/+$/, '').replace(/\/server\/panda$/, '')}/server/panda/`;
+    this.target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, basePath };
+    this.send = url.protocol === 'https:' ? https.request : http.request;
+    this.agent = createKeepAliveAgent(url.protocol, { connectTimeoutMs: options.connectTimeoutMs, tls: options.auth.tls });
+    this.baseHeaders = Object.freeze({
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      'Accept-Encoding': 'gzip, deflate',
+      'User-Agent': options.userAgent ?? 'espilot',
+    });
+  }
+
+  /** The URL a command is posted to. */
+  endpoint(command: string): string {
+    return `${this.target.protocol}//${this.target.hostname}${this.target.port ? `:${this.target.port}` : ''}${this.target.basePath}${command}`;
+  }
+
+  /**
+   * Posts a form body and reads the whole reply within the total deadline.
+   * @throws TransportError: `transient` (timeouts, resets, refused, 5xx/408/429), `auth`
+   *   (HTTP 401/403, TLS verification), `fatal` (other HTTP errors, client closed).
+   */
+  post(command: string, body: string): Promise<HttpReply> {
+    if (this.closed) return Promise.reject(new TransportError('fatal', 'the PanDA client is closed'));
+    const payload = Buffer.from(body, 'utf8');
+    return new Promise<HttpReply>((resolve, reject) => {
+      let settled = false;
+      const settle = (err: TransportError | undefined, reply?: HttpReply): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.inFlight.delete(req);
+        if (err) reject(err);
+        else resolve(reply!);
+      };
+      const req = this.send({
+        protocol: this.target.protocol, hostname: this.target.hostname, port: this.target.port,
+        path: this.target.basePath + command, method: 'POST', agent: this.agent,
+        headers: { ...this.baseHeaders, ...this.options.auth.headers(), 'Content-Length': payload.length },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_REPLY) req.destroy(new TransportError('fatal', `a reply larger than ${MAX_REPLY} bytes`));
+          else chunks.push(c);
+        });
+        res.on('error', (err) => settle(classify(err, this.closed)));
+        res.on('end', () => {
+          try {
+            const text = decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), res.headers['content-encoding']);
+            const status = res.statusCode ?? 0;
+            settle(status >= 200 && status < 300 ? undefined : httpFailure(status, res.statusMessage ?? '', text), { status, text });
+          } catch (err) {
+            settle(new TransportError('fatal', `undecodable reply (${(err as Error).message})`, { cause: err }));
+          }
+        });
+      });
+      const timer = setTimeout(() => {
+        settle(new TransportError('transient', `no complete reply within ${this.options.requestTimeoutMs} ms`));
+        req.destroy();
+      }, this.options.requestTimeoutMs);
+      req.on('error', (err) => settle(classify(err, this.closed)));
+      this.inFlight.add(req);
+      req.end(payload);
+    });
+  }
+
+  /** Aborts calls in flight and closes idle connections. */
+  close(): void {
+    this.closed = true;
+    for (const req of this.inFlight) req.destroy(new TransportError('fatal', 'the PanDA client was closed during the call'));
+    this.agent.destroy();
+  }
+}
+
+function decode(body: Buffer, encoding: string | undefined): string {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case '': case 'identity': return body.toString('utf8');
+    case 'gzip': case 'x-gzip': return gunzipSync(body).toString('utf8');
+    // Some servers send raw deflate under this name (curl and browsers accept both).
+    case 'deflate': return (body[0]! & 0x0f) === 0x08 ? inflateSync(body).toString('utf8') : inflateRawSync(body).toString('utf8');
+    case 'br': return brotliDecompressSync(body).toString('utf8');
+    default: throw new Error(`unknown Content-Encoding ${encoding}`);
+  }
+}
+
+function httpFailure(status: number, statusText: string, body: string): TransportError {
+  const what = `HTTP ${status}${statusText ? ` ${statusText}` : ''}${bodyHint(body)}`;
+  if (status >= 500 || status === 408 || status === 429) return new TransportError('transient', what);
+  if (status === 401 || status === 403) return new TransportError('auth', `${what}: the server refused the credentials`);
+  return new TransportError('fatal', what);
+}
+
+function bodyHint(body: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+  const text = (title ?? body.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return text ? ` ("${text.slice(0, 80)}")` : '';
+}
+
+function classify(err: unknown, closed: boolean): TransportError {
+  if (err instanceof TransportError) return err;
+  if (closed) return new TransportError('fatal', 'the PanDA client was closed during the call', { cause: err });
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? '';
+  const message = e.message ?? String(err);
+  if (TLS_CODES.test(code)) return new TransportError('auth', `TLS verification failed: ${code} ${message}`, { cause: err });
+  if (TRANSIENT_CODES.has(code)) return new TransportError('transient', `${code}: ${message}`, { cause: err });
+  // Unknown low-level faults are treated as passing; the retry budget bounds the cost.
+  return new TransportError('transient', code ? `${code}: ${message}` : message, { cause: err });
+}

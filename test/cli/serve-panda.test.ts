@@ -1,0 +1,63 @@
+/**
+ * `espilot serve-panda` as a user runs it: a child process that prints its URL, serves the
+ * demo task until SIGTERM, and keeps its state in --state across restarts.
+ */
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PILOT_DEFAULTS, PandaClient, SecretRegistry, type ServerSettings } from '../../core/index.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const settings: ServerSettings = { ...PILOT_DEFAULTS.server, auth: 'none', retries: 0, requestTimeoutMs: 5000 };
+
+function serve(args: string[]): { child: ChildProcess; url: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, [main, 'serve-panda', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve-panda exited (${code}): ${out}`)));
+  });
+  return { child, url, output: () => out };
+}
+
+test('serves the demo task until SIGTERM; the state survives a restart', async (t) => {
+  const dir = await tempDir();
+  t.teardown(() => dir.remove());
+  const state = join(dir.path, 'state.json');
+  const first = serve(['--state', state, '--encoding', 'form']);
+  t.teardown(() => { first.child.kill('SIGKILL'); });
+  const client = new PandaClient({ server: { ...settings, url: await first.url }, secrets: new SecretRegistry(), env: {} });
+  t.teardown(() => client.close());
+  const job = (await client.getJob({ siteName: 'LOCAL' }))!;
+  t.is(job.taskId, '9001');
+  t.is(job.coreCount, 4);
+  t.regex(job.jobParameters, /^\/\S+\/dist\/plugins\/payload-simulator\/athenamp-simulator\.js --channel=\$PILOT_EVENTRANGECHANNEL --workers=4 --outputFile=HITS\.9001\._000001\.pool\.root\.1 --timePerEventMs=0$/);
+  t.is((await client.call('getJob', { siteName: 'LOCAL' })).encoding, 'form');
+  t.regex(first.output(), /task 9001 \(Event Service\): 100 ranges, 1 jobs/);
+  first.child.kill('SIGTERM');
+  const [code] = await once(first.child, 'exit');
+  t.is(code, 0);
+
+  const second = serve(['--state', state]);
+  t.teardown(() => { second.child.kill('SIGKILL'); });
+  await second.url;
+  t.regex(second.output(), /status running \(restored\)/);
+  second.child.kill('SIGINT');
+  t.is((await once(second.child, 'exit'))[0], 0);
+});
+
+test('bad flags are refused with every problem named', async (t) => {
+  const bad = serve(['--encoding', 'xml', '--port', 'abc']);
+  const [code] = await once(bad.child, 'exit');
+  await bad.url.catch(() => undefined);
+  t.is(code, 2);
+  t.regex(bad.output(), /--port: expected a port from 0 to 65535, got "abc"; --encoding: expected auto, form or json, got "xml"/);
+});

@@ -1,0 +1,71 @@
+/**
+ * The PanDA client against the embedded dispatcher over real HTTP on loopback: every
+ * command in both reply encodings, back-channel commands, key pairs behind a bearer token.
+ */
+import test from 'ava';
+import {
+  ErrorCodes, PILOT_DEFAULTS, PandaClient, PilotError, SecretRegistry, type ServerSettings,
+} from '../../../core/index.js';
+import { startDispatcher, type DispatcherHandle, type ReplyEncoding } from '../../../plugins/panda-local/index.js';
+
+const task = {
+  taskId: 501, eventService: true, coreCount: 2, eventsPerRange: 2, maxAttempts: 3, scope: 'test',
+  inputFiles: [{ lfn: 'EVNT.501._01', guid: 'GUID-1', events: 6, size: 1234, checksum: 'ad:01020304' }],
+  payload: { transformation: 'node', jobPars: 'sim.js --outputFile={outputLFN} --cores={coreCount}' },
+  merge: { transformation: 'node', jobPars: 'merge.js --inputFile=@inputFor_{outputLFN}' },
+};
+const settings: ServerSettings = { ...PILOT_DEFAULTS.server, auth: 'none', connectTimeoutMs: 2000, requestTimeoutMs: 5000, retries: 1, backoffBaseMs: 10, backoffMaxMs: 50 };
+const dispatchers = new Map<ReplyEncoding, DispatcherHandle>();
+
+test.before(async () => {
+  for (const encoding of ['form', 'json', 'auto'] as const) dispatchers.set(encoding, await startDispatcher({ task, encoding }));
+});
+test.after.always(async () => { for (const d of dispatchers.values()) await d.stop(); });
+
+for (const [encoding, expected] of [['form', 'form'], ['json', 'json'], ['auto', 'json']] as const) {
+  test(`every command works with ${encoding} replies`, async (t) => {
+    const d = dispatchers.get(encoding)!;
+    const client = new PandaClient({ server: { ...settings, url: d.url }, secrets: new SecretRegistry(), env: {} });
+    t.teardown(() => client.close());
+    t.is((await client.call('updateJob', { jobId: '1', state: 'running' })).encoding, expected);
+
+    const job = (await client.getJob({ siteName: 'LOCAL', node: 'n1', mem: 2000 }))!;
+    t.is(job.taskId, '501');
+    t.true(job.eventService);
+    t.is(job.coreCount, 2);
+    t.is(job.jobParameters, 'sim.js --outputFile=HITS.501._000001.pool.root.1 --cores=2');
+    t.deepEqual(job.inputFiles, [{ lfn: 'EVNT.501._01', guid: 'GUID-1', size: 1234, checksum: { type: 'adler32', value: '01020304' }, scope: 'test' }]);
+    t.deepEqual(job.outputFiles.map((f) => f.lfn), ['HITS.501._000001.pool.root.1']);
+    t.is(job.logFile?.lfn, `log.501._${job.pandaId}.job.log.tgz`);
+
+    const ranges = await client.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, taskId: job.taskId!, nRanges: 2 });
+    t.deepEqual(ranges.map((r) => [r.id, r.startEvent, r.lastEvent, r.lfn, r.guid]), [
+      [`501-${job.pandaId}-1-1-3`, 1, 2, 'EVNT.501._01', 'GUID-1'],
+      [`501-${job.pandaId}-1-2-3`, 3, 4, 'EVNT.501._01', 'GUID-1'],
+    ]);
+    t.deepEqual(Object.keys(ranges[0]!.wire), ['eventRangeID', 'startEvent', 'lastEvent', 'LFN', 'GUID', 'scope']);
+
+    const bulk = await client.updateEventRanges([
+      { eventRangeId: ranges[0]!.id, eventStatus: 'finished', objstoreId: 3, cpuConsumptionTime: 1.5, coreCount: 2 },
+      { eventRangeId: ranges[1]!.id, eventStatus: 'transferring' },
+    ], job.pandaId);
+    t.deepEqual(bulk, { results: [true, null], commands: [] });
+    t.deepEqual(await client.updateEventRange({ eventRangeId: ranges[1]!.id, eventStatus: 'failed', errorCode: 1220 }, job.pandaId), { results: [true], commands: [] });
+    t.deepEqual((await client.updateEventRange({ eventRangeId: `501-${job.pandaId}-9-9-3`, eventStatus: 'finished' })).results, [false]);
+
+    t.deepEqual(await client.updateJob({ pandaId: job.pandaId, state: 'running', startTime: Date.UTC(2024, 0, 2, 3, 4, 5) }), []);
+    d.command(job.pandaId, 'softkill');
+    t.deepEqual(await client.updateJob({ pandaId: job.pandaId, state: 'running' }), ['softkill']);
+    t.deepEqual((await client.updateEventRanges([{ eventRangeId: ranges[0]!.id, eventStatus: 'finished' }], job.pandaId)).commands, ['softkill']);
+
+    const snap = d.snapshot();
+    const applied = snap.rangeUpdates.filter((u) => u.outcome === 'applied').map((u) => [u.eventRangeId, u.eventStatus, u.errorCode ?? u.objstoreId]);
+    t.deepEqual(applied, [[ranges[0]!.id, 'finished', 3], [ranges[1]!.id, 'failed', 1220]]);
+    t.is(snap.rangeUpdates.at(-1)!.outcome, 'noop', 'the repeated report changed nothing');
+
+    const err = await t.throwsAsync(client.getEventRanges({ pandaId: '42', nRanges: 1 }), { instanceOf: PilotError });
+    t.regex(err.message, /^getEventRanges: the PanDA server answered StatusCode 30 \(Failed\): unknown PandaID 42$/);
+    t.true(err.recoverable);
+    t.deepEqual(await client.updateEventRanges([]), { results: [], commands: [] }, 'nothing to send, no call');
+  });
+}

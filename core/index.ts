@@ -13,3 +13,4 @@ export * from './plugin/index.js';
 export * from './select/index.js';
 export * from './runtime/index.js';
 export * from './panda/index.js';
+export * from './util/index.js';

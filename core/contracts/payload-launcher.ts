@@ -8,6 +8,12 @@ export interface LaunchRequest {
   readonly stderrPath: string;
   /** A user proxy file to hand over to the payload's identity (glExec). */
   readonly userProxyPath?: string;
+  /**
+   * The job's server-provided user proxy (`JobDefinition.userProxy`), a secret: the glExec
+   * launcher writes it owner-only (0600 in a 0700 directory) and hands it over; it wins over
+   * `userProxyPath`. Launchers that do not switch identity ignore it.
+   */
+  readonly userProxy?: string;
 }
 
 export interface PayloadExit {

@@ -8,3 +8,4 @@ export * from './final-update.js';
 export * from './job-runner.js';
 export * from './pilot-loop.js';
 export * from './recovery.js';
+export * from './render-payload-command.js';

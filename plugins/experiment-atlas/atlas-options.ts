@@ -1,0 +1,37 @@
+/** `pluginOptions.atlas`: site knobs of the ATLAS experiment. */
+import { ConfigError, FieldReader, type ConfigIssue } from '../../core/index.js';
+
+export interface AtlasOptions {
+  /**
+   * ATHENA_PROC_NUMBER as the site pins it (a wrapper's setting); a job whose core count
+   * differs is refused with CORECOUNTMISMATCH (1217). Unset: the job's core count is used.
+   */
+  readonly athenaProcNumber?: number;
+  /** The Token Extractor executable (default `TokenExtractor`, found on the payload's PATH). */
+  readonly tokenExtractor: string;
+  /** Shell text run before the Token Extractor (the release setup), e.g. `source .../asetup.sh 21.0,Athena`. */
+  readonly tokenExtractorSetup?: string;
+  /**
+   * How merge inputs reach an ATLAS transform: `list-file` (pilot3: `--opt=@inputFor_x` becomes
+   * `@inputFor_x.txt`, a file with `--opt` and one path per line) or `placeholder` (pilot1 59i:
+   * the comma-joined paths in place of `@inputFor_x`).
+   */
+  readonly mergeInputs: 'list-file' | 'placeholder';
+}
+
+/** @throws ConfigError naming each bad field. */
+export function parseAtlasOptions(raw: unknown): AtlasOptions {
+  const issues: ConfigIssue[] = [];
+  const r = FieldReader.of('', raw, issues);
+  const athenaProcNumber = r.int('athenaProcNumber', { min: 1, max: 4096 });
+  const tokenExtractor = r.string('tokenExtractor', 'TokenExtractor');
+  const tokenExtractorSetup = r.string('tokenExtractorSetup');
+  const mergeInputs = r.oneOf('mergeInputs', ['list-file', 'placeholder'] as const, 'list-file');
+  if (issues.length) throw new ConfigError(issues);
+  return Object.freeze({
+    ...(athenaProcNumber !== undefined ? { athenaProcNumber } : {}),
+    tokenExtractor,
+    ...(tokenExtractorSetup ? { tokenExtractorSetup } : {}),
+    mergeInputs,
+  });
+}

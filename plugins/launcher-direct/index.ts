@@ -1,0 +1,2 @@
+export { DirectLauncher, cleanEnv } from './direct-launcher.js';
+export { spawnInGroup, type GroupSpawnRequest } from './spawn-in-group.js';

@@ -9,3 +9,4 @@ export * from './job-runner.js';
 export * from './pilot-loop.js';
 export * from './recovery.js';
 export * from './render-payload-command.js';
+export * from './job-plan.js';

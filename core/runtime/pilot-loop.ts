@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PandaApi, type GetJobRequest } from '../contracts/panda-api.js';
+import { JobDefinitionError } from '../panda/job-definition-parser.js';
 import { assertPreflight } from '../select/preflight.js';
 import type { PilotRun } from './create-run.js';
 import { JobControlSource, installSignalHandlers } from './job-control-source.js';
@@ -24,9 +25,17 @@ export interface PilotLoopOptions {
   readonly control?: JobControlSource;
 }
 
+export interface RejectedJob {
+  readonly pandaId: string;
+  readonly code: number;
+  readonly diagnostic: string;
+}
+
 export interface PilotLoopResult {
   readonly pilotDir: string;
   readonly jobs: readonly JobRunResult[];
+  /** Jobs whose definition could not be parsed; each was reported failed. */
+  readonly rejected: readonly RejectedJob[];
   /** Why the loop ended. */
   readonly ended: 'no-job' | 'max-jobs' | 'time-limit' | 'signal';
 }
@@ -42,13 +51,26 @@ export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult
   const started = Date.now();
   const maxJobs = o.maxJobs ?? 1;
   const jobs: JobRunResult[] = [];
+  const rejected: RejectedJob[] = [];
   let ended: PilotLoopResult['ended'] = 'max-jobs';
-  while (jobs.length < maxJobs) {
+  while (jobs.length + rejected.length < maxJobs) {
     if (o.timeLimitMs !== undefined && Date.now() - started >= o.timeLimitMs) {
       ended = 'time-limit';
       break;
     }
-    const job = await o.api.getJob(o.request);
+    let job;
+    try {
+      job = await o.api.getJob(o.request);
+    } catch (err) {
+      if (!(err instanceof JobDefinitionError) || !err.pandaId) throw err;
+      // A job we cannot run is reported failed at once, so the server can retry or fail it.
+      log.error(`job ${err.pandaId} rejected: ${err.message}`);
+      await o.api.updateJob({ pandaId: err.pandaId, state: 'failed', pilotErrorCode: err.code, pilotErrorDiag: err.diagnostic })
+        .catch((e: Error) => log.warn(`could not report rejected job ${err.pandaId}: ${e.message}`));
+      rejected.push({ pandaId: err.pandaId, code: err.code, diagnostic: err.diagnostic });
+      if (jobs.length + rejected.length >= maxJobs) break;
+      continue;
+    }
     if (!job) {
       log.info(`no job available for ${o.request.siteName}`);
       ended = 'no-job';
@@ -66,5 +88,5 @@ export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult
       break;
     }
   }
-  return { pilotDir, jobs, ended };
+  return { pilotDir, jobs, rejected, ended };
 }

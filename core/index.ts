@@ -12,5 +12,6 @@ export * from './config/index.js';
 export * from './plugin/index.js';
 export * from './select/index.js';
 export * from './runtime/index.js';
-export * from './panda/index.js';
 export * from './util/index.js';
+export * from './panda/index.js';
+export * from './eventservice/index.js';

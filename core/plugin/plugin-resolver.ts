@@ -60,10 +60,26 @@ export class PluginResolver {
     return this.instantiate<T>(this.registry.find(contract, name, scheme));
   }
 
+  /**
+   * A new, uncached instance of a plugin for one use (each ES job gets its own payload
+   * channel). The caller disposes of it; the resolver does not.
+   * @throws like `get`.
+   */
+  create<T>(contract: symbol, name: string, scheme?: string): T {
+    if (this.disposed) throw new Error('plugin resolver used after dispose()');
+    return this.construct<T>(this.registry.find(contract, name, scheme));
+  }
+
   instantiate<T>(entry: PluginEntry): T {
     if (this.disposed) throw new Error('plugin resolver used after dispose()');
     const cached = this.instances.get(entry);
     if (cached) return cached as T;
+    const instance = this.construct<T>(entry);
+    this.instances.set(entry, instance);
+    return instance;
+  }
+
+  private construct<T>(entry: PluginEntry): T {
     const d = entry.descriptor;
     const child = this.container.createChildContainer();
     child.register(PluginOptions, { useValue: this.parseOptions(entry) });
@@ -74,7 +90,6 @@ export class PluginResolver {
     } catch (err) {
       throw new PluginLoadError(entry.module, `cannot create ${contractName(d.provides)} "${d.name}": ${(err as Error).message}`, err);
     }
-    this.instances.set(entry, instance);
     return instance;
   }
 

@@ -1,0 +1,231 @@
+/**
+ * The Event Service conversation: reads the payload's messages from the channel and answers
+ * every `Ready for events` with exactly one reply (one range as `[range]`, or `No more
+ * events`), takes output reports to the stage-out and `ERR_*` messages to the reporter.
+ * Messages are handled concurrently so a slow upload or server never delays a reply; the
+ * tracker's checks keep the bookkeeping exact whatever the interleaving.
+ */
+import type { EventRange } from '../contracts/event-range.js';
+import type { PayloadErrorClass } from '../contracts/experiment.js';
+import type { EventRangeUpdate } from '../contracts/panda-api.js';
+import type { PayloadChannel, PeerId } from '../contracts/payload-channel.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { toPilotError, type PilotError } from '../errors/pilot-error.js';
+import type { Logger } from '../logging/logger.js';
+import { sleep } from '../staging/transfer-service.js';
+import type { EventRangeSource } from './event-range-source.js';
+import type { RangeOutcome, StoredObject } from './journal-records.js';
+import type { OutputNamer } from './output-namer.js';
+import { NO_MORE_EVENTS, parsePayloadMessage, type ErrorMessage, type OutputMessage } from './payload-message.js';
+import type { RangeReporter } from './range-reporter.js';
+import type { RangeTracker, ReportVerdict } from './range-tracker.js';
+import type { OutputStager } from './stage-out-queue.js';
+
+export interface StagerHooks {
+  readonly onStored: (rangeId: string, objects: readonly StoredObject[]) => Promise<void>;
+  readonly onFailed: (rangeId: string, error: PilotError) => Promise<void>;
+}
+
+export interface EsEngineOptions {
+  readonly channel: PayloadChannel;
+  readonly source: EventRangeSource;
+  readonly tracker: RangeTracker;
+  readonly reporter: RangeReporter;
+  readonly namer: OutputNamer;
+  /** Builds the stage-out with the engine's completion hooks. */
+  readonly createStager: (hooks: StagerHooks) => OutputStager;
+  /** `Experiment.classifyPayloadError`. */
+  readonly classify: (acronym: string, diagnostics: string) => PayloadErrorClass;
+  readonly maxConsecutiveStageOutFailures: number;
+  readonly log: Logger;
+  /** Called once, when the first `No more events` goes out. */
+  readonly onNoMoreEvents?: () => void;
+  /** Called once when the job cannot continue safely (its journal failed). */
+  readonly onFatal?: (error: PilotError) => void;
+}
+
+export interface EngineCounters {
+  ready: number;
+  rangesSent: number;
+  noMoreEvents: number;
+  invalid: number;
+  dropped: Partial<Record<Exclude<ReportVerdict, 'accepted'> | 'no-id', number>>;
+}
+
+export class EsEngine {
+  readonly stager: OutputStager;
+  readonly counters: EngineCounters = { ready: 0, rangesSent: 0, noMoreEvents: 0, invalid: 0, dropped: {} };
+  /** When the payload last said anything (ms since epoch); the stuck-payload watchdog reads it. */
+  lastMessageAt = Date.now();
+  failure: PilotError | undefined;
+  private consecutiveStageOutFailures = 0;
+  private readonly tasks = new Set<Promise<void>>();
+
+  constructor(private readonly o: EsEngineOptions) {
+    this.stager = o.createStager({ onStored: (id, objs) => this.stored(id, objs), onFailed: (id, err) => this.stageOutFailed(id, err) });
+  }
+
+  /** Serves the channel until it is closed. */
+  async run(): Promise<void> {
+    for await (const msg of this.o.channel.messages()) {
+      this.lastMessageAt = Date.now();
+      const m = parsePayloadMessage(msg.text);
+      switch (m.kind) {
+        case 'ready':
+          this.counters.ready++;
+          this.onReady(msg.peer);
+          break;
+        case 'output':
+          this.track(this.onOutput(msg.peer, m));
+          break;
+        case 'error':
+          this.track(this.onError(msg.peer, m));
+          break;
+        default:
+          this.counters.invalid++;
+          this.o.log.warn(`dropped a payload message: ${m.reason}: ${JSON.stringify(msg.text.slice(0, 120))}`);
+      }
+    }
+  }
+
+  /** Softkill, too many failures, payload gone: later `Ready` messages get `No more events`. */
+  stopDispatching(reason: string): void {
+    this.o.source.stop(reason);
+  }
+
+  /** Marks every range the payload holds without an answer as failed (payload died or was killed). */
+  async failInFlight(code: number, diag: string): Promise<number> {
+    const ids = this.o.tracker.inFlight();
+    await Promise.all(ids.map((id) => this.decide(id, { status: 'failed', code, diag })));
+    return ids.length;
+  }
+
+  /** Waits until the channel was quiet for `quietMs` (messages still buffered after the payload exited) and every handler finished. */
+  async settle(quietMs: number, maxMs: number): Promise<void> {
+    const end = Date.now() + maxMs;
+    for (;;) {
+      const now = Date.now();
+      const quiet = now - this.lastMessageAt;
+      if (quiet >= quietMs || now >= end) break;
+      await sleep(Math.min(quietMs - quiet, end - now));
+    }
+    await this.quiesce();
+  }
+
+  /** Waits for every message handler in progress. */
+  async quiesce(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+  }
+
+  private track(p: Promise<void>): void {
+    const t = p.catch((err) => this.fatal(err)).finally(() => this.tasks.delete(t));
+    this.tasks.add(t);
+  }
+
+  private onReady(peer: PeerId): void {
+    const range = this.o.source.take();
+    if (range) return this.track(this.dispatch(peer, range));
+    this.track(this.o.source.next().then((r) => (r ? this.dispatch(peer, r) : this.sendStop(peer))));
+  }
+
+  private async dispatch(peer: PeerId, range: EventRange): Promise<void> {
+    if (this.failure) return this.sendStop(peer);
+    try {
+      await this.o.tracker.markSent(range.id, peer);
+    } catch (err) {
+      this.fatal(err);
+      return this.sendStop(peer);
+    }
+    try {
+      await this.o.channel.send(peer, JSON.stringify([range.wire]));
+      this.counters.rangesSent++;
+    } catch (err) {
+      const e = toPilotError(err, ErrorCodes.ESATHENAMPDIED);
+      this.o.log.warn(`range ${range.id} could not be delivered: ${e.message}`);
+      await this.decide(range.id, { status: 'failed', code: ErrorCodes.ESATHENAMPDIED, diag: `not delivered to the payload: ${e.message}` });
+    }
+  }
+
+  private async sendStop(peer: PeerId): Promise<void> {
+    if (this.counters.noMoreEvents++ === 0) this.o.onNoMoreEvents?.();
+    try {
+      await this.o.channel.send(peer, NO_MORE_EVENTS);
+    } catch (err) {
+      this.o.log.debug(`"${NO_MORE_EVENTS}" not delivered: ${(err as Error).message}`);
+    }
+  }
+
+  private async onOutput(peer: PeerId, m: OutputMessage): Promise<void> {
+    const verdict = await this.o.tracker.acceptOutput(m.rangeId, peer, m.paths, m.cpu, m.wall);
+    if (verdict !== 'accepted') return this.dropped(verdict, m.rangeId, 'output report');
+    let files;
+    try {
+      files = await this.o.namer.filesFor(m.rangeId, m.paths);
+    } catch (err) {
+      const e = toPilotError(err, ErrorCodes.MISSINGOUTPUTFILE);
+      this.o.log.error(e.message);
+      return this.decide(m.rangeId, { status: 'failed', code: e.code, diag: e.diagnostic });
+    }
+    this.stager.push({ rangeId: m.rangeId, files });
+  }
+
+  private async onError(peer: PeerId, m: ErrorMessage): Promise<void> {
+    if (m.rangeId === undefined) {
+      this.counters.dropped['no-id'] = (this.counters.dropped['no-id'] ?? 0) + 1;
+      this.o.log.warn(`payload error without a range id: ${m.acronym}: ${m.diagnostics.slice(0, 200)}`);
+      return;
+    }
+    const verdict = this.o.tracker.check(m.rangeId, peer);
+    if (verdict !== 'accepted') return this.dropped(verdict, m.rangeId, m.acronym);
+    const cls = this.o.classify(m.acronym, m.diagnostics);
+    this.o.log.warn(`range ${m.rangeId}: ${m.acronym} ${m.diagnostics.slice(0, 200)} -> ${cls.status} ${cls.code}`);
+    await this.decide(m.rangeId, { status: cls.status, code: cls.code, diag: `${m.acronym}: ${m.diagnostics}`.slice(0, 250) });
+  }
+
+  private async stored(rangeId: string, objects: readonly StoredObject[]): Promise<void> {
+    this.consecutiveStageOutFailures = 0;
+    if (await this.o.tracker.markStored(rangeId, objects)) await this.decide(rangeId, { status: 'finished' });
+  }
+
+  private async stageOutFailed(rangeId: string, err: PilotError): Promise<void> {
+    this.o.log.error(`stage-out of range ${rangeId} failed: ${err.codeName} ${err.message}`);
+    await this.decide(rangeId, { status: 'failed', code: ErrorCodes.STAGEOUTFAILED, diag: `${err.codeName} ${err.diagnostic}`.slice(0, 250) });
+    if (++this.consecutiveStageOutFailures === this.o.maxConsecutiveStageOutFailures) {
+      this.stopDispatching(`${this.consecutiveStageOutFailures} consecutive stage-out failures`);
+    }
+  }
+
+  /** Fixes the outcome (journaled), then queues its report. A second outcome is dropped. */
+  private async decide(id: string, outcome: RangeOutcome): Promise<void> {
+    let fresh: boolean;
+    try {
+      fresh = await this.o.tracker.decide(id, outcome);
+    } catch (err) {
+      return this.fatal(err);
+    }
+    if (!fresh) return;
+    const cpu = this.o.tracker.get(id)?.outputs?.cpu;
+    const update: EventRangeUpdate = {
+      eventRangeId: id,
+      eventStatus: outcome.status,
+      ...(outcome.code !== undefined ? { errorCode: outcome.code } : {}),
+      ...(outcome.diag ? { errorDiag: outcome.diag } : {}),
+      ...(cpu !== undefined ? { cpuConsumptionTime: cpu } : {}),
+    };
+    this.o.reporter.enqueue(update);
+  }
+
+  private dropped(verdict: ReportVerdict, id: string, what: string): void {
+    const key = verdict as Exclude<ReportVerdict, 'accepted'>;
+    const n = (this.counters.dropped[key] = (this.counters.dropped[key] ?? 0) + 1);
+    if (n <= 20 || n % 1000 === 0) this.o.log.warn(`dropped ${what} for range ${id}: ${verdict}${n > 20 ? ` (${n} so far)` : ''}`);
+  }
+
+  private fatal(err: unknown): void {
+    if (this.failure) return;
+    this.failure = toPilotError(err, ErrorCodes.FILEHANDLINGFAILURE);
+    this.o.log.error(`event service bookkeeping failed, stopping the job: ${this.failure.message}`);
+    this.stopDispatching('bookkeeping failure');
+    this.o.onFatal?.(this.failure);
+  }
+}

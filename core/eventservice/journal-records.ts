@@ -1,0 +1,102 @@
+/**
+ * The range journal's record types and the one reducer that turns records into range
+ * states. The live tracker and the journal reader both use `applyJournalRecord`, so what a
+ * restarted pilot reconstructs is, by construction, what the running pilot believed.
+ */
+import type { EventRange, FinalRangeStatus } from '../contracts/event-range.js';
+
+export const JOURNAL_VERSION = 1;
+/** The journal's file name inside the job's work directory. */
+export const JOURNAL_FILE = 'es-journal.jsonl';
+
+/** Where a range is in its life. Each phase is entered only after its record is durable. */
+export type RangePhase = 'fetched' | 'sent' | 'output' | 'stored' | 'final' | 'reported';
+
+export interface JournalJobHeader {
+  readonly pandaId: string;
+  readonly jobsetId?: string;
+  readonly taskId?: string;
+  /** The job's output LFNs; object names are `<lfn>.<eventRangeID>`. */
+  readonly outputLfns: readonly string[];
+  readonly channel?: string;
+  readonly workdir: string;
+  readonly createdAt: number;
+}
+
+/** One output file of a range as stored and verified by a SiteMover. */
+export interface StoredObject {
+  readonly path: string;
+  readonly objectName: string;
+  readonly url: string;
+  readonly size: number;
+  /** `ad:<hex>` (or `md5:<hex>`), as verified by the mover. */
+  readonly checksum: string;
+  readonly mover: string;
+}
+
+export interface RangeOutcome {
+  readonly status: FinalRangeStatus;
+  readonly code?: number;
+  readonly diag?: string;
+}
+
+export type JournalRecord =
+  | { readonly t: 'job'; readonly v: number; readonly job: JournalJobHeader }
+  | { readonly t: 'fetched'; readonly ts: number; readonly ranges: readonly EventRange[] }
+  | { readonly t: 'sent'; readonly ts: number; readonly id: string }
+  | { readonly t: 'output'; readonly ts: number; readonly id: string; readonly paths: readonly string[]; readonly cpu?: number; readonly wall?: number }
+  | { readonly t: 'stored'; readonly ts: number; readonly id: string; readonly objects: readonly StoredObject[] }
+  | { readonly t: 'final'; readonly ts: number; readonly id: string; readonly outcome: RangeOutcome }
+  | { readonly t: 'reported'; readonly ts: number; readonly acked: readonly string[]; readonly rejected: readonly string[] }
+  | { readonly t: 'closed'; readonly ts: number };
+
+/** Everything known about one range. */
+export interface RangeState {
+  readonly range: EventRange;
+  phase: RangePhase;
+  sentAt?: number;
+  outputs?: { readonly paths: readonly string[]; readonly cpu?: number; readonly wall?: number };
+  stored?: readonly StoredObject[];
+  outcome?: RangeOutcome;
+  /** The server's answer to the final report: applied, or refused (never retried). */
+  report?: 'acked' | 'rejected';
+}
+
+/**
+ * Applies one record to the states (mutating the map). Records for unknown ranges are
+ * ignored: the writer never produces them, and a reader must not invent ranges.
+ */
+export function applyJournalRecord(states: Map<string, RangeState>, rec: JournalRecord): void {
+  switch (rec.t) {
+    case 'fetched':
+      for (const range of rec.ranges) if (!states.has(range.id)) states.set(range.id, { range, phase: 'fetched' });
+      return;
+    case 'sent':
+      return update(states, rec.id, (s) => { s.phase = 'sent'; s.sentAt = rec.ts; });
+    case 'output':
+      return update(states, rec.id, (s) => {
+        s.phase = 'output';
+        s.outputs = { paths: rec.paths, ...(rec.cpu !== undefined ? { cpu: rec.cpu } : {}), ...(rec.wall !== undefined ? { wall: rec.wall } : {}) };
+      });
+    case 'stored':
+      return update(states, rec.id, (s) => { s.phase = 'stored'; s.stored = rec.objects; });
+    case 'final':
+      return update(states, rec.id, (s) => { s.phase = 'final'; s.outcome = rec.outcome; });
+    case 'reported':
+      for (const id of rec.acked) update(states, id, (s) => { s.phase = 'reported'; s.report = 'acked'; });
+      for (const id of rec.rejected) update(states, id, (s) => { s.phase = 'reported'; s.report = 'rejected'; });
+      return;
+    default:
+      return;
+  }
+}
+
+function update(states: Map<string, RangeState>, id: string, fn: (s: RangeState) => void): void {
+  const s = states.get(id);
+  if (s) fn(s);
+}
+
+/** Events in a range (positions are inclusive). */
+export function eventsIn(range: EventRange): number {
+  return Math.max(0, range.lastEvent - range.startEvent + 1);
+}

@@ -1,0 +1,143 @@
+/**
+ * The append-only range journal: one JSON record per line, each durable (O_DSYNC write)
+ * before `append` resolves. Concurrent appends are written together (group commit), so a
+ * busy pilot pays one disk sync for many records.
+ *
+ * Once a write fails the journal refuses every later append: acting on a transition that
+ * was not recorded could report a range twice or lose it after a restart.
+ */
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { PilotError } from '../errors/pilot-error.js';
+import { JOURNAL_VERSION, type JournalJobHeader, type JournalRecord } from './journal-records.js';
+
+interface Pending {
+  readonly line: string;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+const FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
+
+export class RangeJournal {
+  private pending: Pending[] = [];
+  private writing = false;
+  private loop: Promise<void> = Promise.resolve();
+  private failure: PilotError | undefined;
+  private closed = false;
+
+  private constructor(readonly path: string, private readonly fh: FileHandle) {}
+
+  /**
+   * Creates a new journal for a job and writes its header durably.
+   * @throws PilotError FILEHANDLINGFAILURE (1303) when the file exists or cannot be written.
+   */
+  static async create(path: string, job: JournalJobHeader): Promise<RangeJournal> {
+    const fh = await openOrThrow(path, FLAGS | constants.O_EXCL, 'create');
+    const journal = new RangeJournal(path, fh);
+    await syncDir(dirname(path));
+    await journal.append({ t: 'job', v: JOURNAL_VERSION, job });
+    return journal;
+  }
+
+  /**
+   * Opens an existing journal to append to it (a restarted pilot finishing a job; read it
+   * first with `readRangeJournal`).
+   * @throws PilotError FILEHANDLINGFAILURE (1303) when it cannot be opened.
+   */
+  static async reopen(path: string): Promise<RangeJournal> {
+    const fh = await openOrThrow(path, constants.O_RDWR | constants.O_APPEND | constants.O_DSYNC, 'reopen');
+    try {
+      await dropTornTail(fh);
+    } catch (err) {
+      await fh.close();
+      throw new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot repair range journal ${path}: ${(err as Error).message}`, { recoverable: false, cause: err });
+    }
+    return new RangeJournal(path, fh);
+  }
+
+  /**
+   * Appends one record; resolves once it is on disk.
+   * @throws PilotError FILEHANDLINGFAILURE (1303) when this or an earlier write failed, or after close().
+   */
+  append(record: JournalRecord): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `range journal ${this.path} is closed`, { recoverable: false }));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
+      if (!this.writing) this.loop = this.writeLoop();
+    });
+  }
+
+  /** True once a write failed; the job must stop acting on ranges. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Waits for queued records, then closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.loop;
+    await this.fh.close().catch(() => undefined);
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await writeAll(this.fh, Buffer.from(batch.map((p) => p.line).join(''), 'utf8'));
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        this.failure = new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot write range journal ${this.path}: ${(err as Error).message}`, { recoverable: false, cause: err });
+        for (const p of [...batch, ...this.pending]) p.reject(this.failure);
+        this.pending = [];
+      }
+    }
+    this.writing = false;
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    if (bytesWritten <= 0) throw new Error('short write');
+    off += bytesWritten;
+  }
+}
+
+/** Cuts a last line the pilot died while writing, so new records start on a line of their own. */
+async function dropTornTail(fh: FileHandle): Promise<void> {
+  const { size } = await fh.stat();
+  if (size === 0) return;
+  const tail = Buffer.alloc(Math.min(size, 1 << 20));
+  await fh.read(tail, 0, tail.length, size - tail.length);
+  if (tail[tail.length - 1] === 0x0a) return;
+  const nl = tail.lastIndexOf(0x0a);
+  if (nl < 0 && size > tail.length) throw new Error('its torn last record is longer than 1 MiB');
+  await fh.truncate(size - tail.length + nl + 1);
+  await fh.sync();
+}
+
+async function openOrThrow(path: string, flags: number, what: string): Promise<FileHandle> {
+  try {
+    return await open(path, flags, 0o600);
+  } catch (err) {
+    throw new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot ${what} range journal ${path}: ${(err as Error).message}`, { recoverable: false, cause: err });
+  }
+}
+
+/** Makes the new file's directory entry durable too. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Where every range of a job is: fetched → sent → output received → stored → final outcome
+ * → reported. Each transition is checked and applied in memory at once (so a duplicate
+ * arriving a microsecond later is refused), then journaled; callers act only after the
+ * returned promise resolves, i.e. once the record is durable.
+ *
+ * Rules: a range is sent once; only the peer that got ranges may report; a report for a
+ * range that is unknown, never sent, already reported or already final is dropped; a
+ * range gets exactly one final outcome, and `finished` only after its outputs are stored.
+ */
+import type { EventRange } from '../contracts/event-range.js';
+import type { PeerId } from '../contracts/payload-channel.js';
+import type { Logger } from '../logging/logger.js';
+import { applyJournalRecord, eventsIn, type JournalRecord, type RangeOutcome, type RangeState, type StoredObject } from './journal-records.js';
+import type { JournalSnapshot } from './journal-reader.js';
+import type { RangeJournal } from './range-journal.js';
+
+export type ReportVerdict = 'accepted' | 'duplicate' | 'unknown-range' | 'not-sent' | 'unknown-peer' | 'final';
+
+export interface TrackerSummary {
+  readonly fetched: number;
+  readonly sent: number;
+  readonly finished: number;
+  readonly failed: number;
+  readonly fatal: number;
+  /** Events in ranges finished. */
+  readonly nEvents: number;
+  /** Events in ranges failed or fatal. */
+  readonly nEventsFailed: number;
+  /** Ranges whose outputs the payload produced but the pilot could not store. */
+  readonly lostOutputs: number;
+  /** Ranges with an outcome the server has not acknowledged yet. */
+  readonly unreported: number;
+  /** Outputs received or stored with no outcome yet (uploads cut short). */
+  readonly pendingOutputs: number;
+  /** Sent, nothing came back, no outcome. */
+  readonly inFlight: number;
+  readonly undispatched: number;
+  /** The first `fatal` outcome's code (the job fails with it). */
+  readonly fatalCode?: number;
+  /** Sum of the CPU seconds the payload reported. */
+  readonly cpuSeconds: number;
+}
+
+export class RangeTracker {
+  private readonly states = new Map<string, RangeState>();
+  private readonly knownPeers = new Set<string>();
+
+  constructor(private readonly journal: RangeJournal, private readonly log: Logger) {}
+
+  /** A tracker that continues a journaled job (recovery); peers are not carried over. */
+  static fromSnapshot(snapshot: JournalSnapshot, journal: RangeJournal, log: Logger): RangeTracker {
+    const t = new RangeTracker(journal, log);
+    for (const [id, s] of snapshot.ranges) t.states.set(id, { ...s });
+    return t;
+  }
+
+  get(id: string): Readonly<RangeState> | undefined {
+    return this.states.get(id);
+  }
+
+  /** Records newly fetched ranges; a range id seen before is dropped. @returns the new ones. */
+  async addFetched(ranges: readonly EventRange[]): Promise<EventRange[]> {
+    const fresh = ranges.filter((r) => {
+      if (!this.states.has(r.id)) return true;
+      this.log.warn(`the server sent range ${r.id} again; ignoring the repeat`);
+      return false;
+    });
+    if (fresh.length) await this.record({ t: 'fetched', ts: Date.now(), ranges: fresh });
+    return fresh;
+  }
+
+  /** @throws Error when the range is not waiting to be sent (a programming error). */
+  async markSent(id: string, peer: PeerId): Promise<void> {
+    const s = this.states.get(id);
+    if (s?.phase !== 'fetched') throw new Error(`range ${id} cannot be sent from phase ${s?.phase ?? 'unknown'}`);
+    this.knownPeers.add(peerKey(peer));
+    await this.record({ t: 'sent', ts: Date.now(), id });
+  }
+
+  /** Checks who may report on a range without changing anything. */
+  check(id: string | undefined, peer: PeerId | undefined): ReportVerdict {
+    if (peer && !this.knownPeers.has(peerKey(peer))) return 'unknown-peer';
+    const s = id === undefined ? undefined : this.states.get(id);
+    if (!s) return 'unknown-range';
+    if (s.phase === 'fetched') return 'not-sent';
+    if (s.outcome) return 'final';
+    if (s.phase !== 'sent') return 'duplicate';
+    return 'accepted';
+  }
+
+  /** Takes an output report for a sent range. Anything but `accepted` changes nothing. */
+  async acceptOutput(id: string, peer: PeerId | undefined, paths: readonly string[], cpu?: number, wall?: number): Promise<ReportVerdict> {
+    const verdict = this.check(id, peer);
+    if (verdict !== 'accepted') return verdict;
+    await this.record({ t: 'output', ts: Date.now(), id, paths, ...(cpu !== undefined ? { cpu } : {}), ...(wall !== undefined ? { wall } : {}) });
+    return 'accepted';
+  }
+
+  /** @returns false when the range is not waiting for its upload (it was decided meanwhile). */
+  async markStored(id: string, objects: readonly StoredObject[]): Promise<boolean> {
+    const s = this.states.get(id);
+    if (s?.phase !== 'output' || s.outcome) return false;
+    await this.record({ t: 'stored', ts: Date.now(), id, objects });
+    return true;
+  }
+
+  /**
+   * Fixes a range's one final outcome.
+   * @returns false when it already has one (the new one is dropped and logged).
+   * @throws Error for `finished` on a range whose outputs are not stored (a programming error).
+   */
+  async decide(id: string, outcome: RangeOutcome): Promise<boolean> {
+    const s = this.states.get(id);
+    if (!s) return false;
+    if (s.outcome) {
+      if (s.outcome.status !== outcome.status) this.log.warn(`range ${id} is already ${s.outcome.status}; not changing it to ${outcome.status}`);
+      return false;
+    }
+    if (outcome.status === 'finished' && s.phase !== 'stored') throw new Error(`range ${id} cannot be finished before its outputs are stored (phase ${s.phase})`);
+    await this.record({ t: 'final', ts: Date.now(), id, outcome });
+    return true;
+  }
+
+  /** Records the server's answer to final reports. */
+  async markReported(acked: readonly string[], rejected: readonly string[]): Promise<void> {
+    if (acked.length || rejected.length) await this.record({ t: 'reported', ts: Date.now(), acked, rejected });
+  }
+
+  /** Ranges sent to the payload with nothing back yet. */
+  inFlight(): string[] {
+    return this.select((s) => s.phase === 'sent' && !s.outcome);
+  }
+
+  /** Ranges with an outcome the server has not acknowledged (for a final flush or recovery). */
+  unreported(): Readonly<RangeState>[] {
+    return [...this.states.values()].filter((s) => s.outcome && !s.report);
+  }
+
+  summary(): TrackerSummary {
+    let sent = 0, finished = 0, failed = 0, fatal = 0, nEvents = 0, nEventsFailed = 0, lostOutputs = 0, unreported = 0, pendingOutputs = 0, inFlight = 0, undispatched = 0, cpuSeconds = 0;
+    let fatalCode: number | undefined;
+    for (const s of this.states.values()) {
+      if (s.phase !== 'fetched') sent++;
+      else undispatched++;
+      cpuSeconds += s.outputs?.cpu ?? 0;
+      const o = s.outcome;
+      if (!o) {
+        if (s.phase === 'sent') inFlight++;
+        else if (s.phase === 'output' || s.phase === 'stored') pendingOutputs++;
+        continue;
+      }
+      if (!s.report) unreported++;
+      if (o.status === 'finished') {
+        finished++;
+        nEvents += eventsIn(s.range);
+        continue;
+      }
+      if (o.status === 'fatal') {
+        fatal++;
+        fatalCode ??= o.code;
+      } else failed++;
+      nEventsFailed += eventsIn(s.range);
+      if (s.outputs) lostOutputs++;
+    }
+    return { fetched: this.states.size, sent, finished, failed, fatal, nEvents, nEventsFailed, lostOutputs, unreported, pendingOutputs, inFlight, undispatched, ...(fatalCode !== undefined ? { fatalCode } : {}), cpuSeconds };
+  }
+
+  private select(pred: (s: RangeState) => boolean): string[] {
+    const out: string[] = [];
+    for (const [id, s] of this.states) if (pred(s)) out.push(id);
+    return out;
+  }
+
+  /** Applies in memory now (so concurrent checks see it), then waits for durability. */
+  private record(rec: JournalRecord): Promise<void> {
+    applyJournalRecord(this.states, rec);
+    return this.journal.append(rec);
+  }
+}
+
+function peerKey(peer: PeerId): string {
+  return Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('hex');
+}

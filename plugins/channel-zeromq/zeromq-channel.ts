@@ -1,0 +1,193 @@
+/**
+ * PayloadChannel `zeromq`: the pilot's end of a yampl channel, byte-compatible with
+ * yampl's ZeroMQ backend (reference/yampl-interop.md §8): a ROUTER with mandatory routing
+ * bound before the payload starts, routing ids kept as opaque bytes, received text with
+ * trailing NULs stripped, replies sent as exact bytes. zeromq is imported on first use, so
+ * a pilot that never runs an ES job never loads the native addon.
+ */
+import { inject } from 'tsyringe';
+import { lstat, unlink } from 'node:fs/promises';
+import type { Router } from 'zeromq';
+import {
+  ErrorCodes, FieldReader, ConfigError, LoggerToken, PLUGIN_API_VERSION, PayloadChannel, PilotError, PluginOptions, SettingsToken,
+  pilotPlugin, type ChannelAddress, type ConfigIssue, type Logger, type PayloadMessage, type PeerId, type PilotSettings,
+} from '../../core/index.js';
+import { bindEndpoint, localSocketPath } from './channel-endpoint.js';
+
+export interface ZeroMqChannelOptions {
+  /** How long unsent messages may delay close(). */
+  readonly lingerMs: number;
+  /**
+   * How long a send may wait for a peer whose queue is full before it counts as gone. 0 (the
+   * default) fails at once: a peer with 1000 unread replies is not an AthenaMP, and with a
+   * negative value libzmq would even wait for ever on a peer that does not exist.
+   */
+  readonly sendTimeoutMs: number;
+}
+
+type DropReason = 'no routing id' | 'oversized' | 'empty' | 'not UTF-8';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function parseOptions(raw: unknown): ZeroMqChannelOptions {
+  const issues: ConfigIssue[] = [];
+  const r = FieldReader.of('', raw, issues);
+  const opts = { lingerMs: r.int('lingerMs', { min: 0, max: 60_000 }, 100), sendTimeoutMs: r.int('sendTimeoutMs', { min: 0, max: 600_000 }, 0) };
+  if (issues.length) throw new ConfigError(issues);
+  return Object.freeze(opts);
+}
+
+@pilotPlugin({
+  provides: PayloadChannel,
+  name: 'zeromq',
+  aliases: ['yampl'],
+  options: parseOptions,
+  apiVersion: PLUGIN_API_VERSION,
+  description: 'yampl-compatible ZeroMQ ROUTER (ipc:///tmp/zmq_<channel> or tcp://host:port)',
+})
+export class ZeroMqChannel implements PayloadChannel {
+  private socket: Router | undefined;
+  private socketPath: string | undefined;
+  private endpoint: string | undefined;
+  private closing: Promise<void> | undefined;
+  private reading = false;
+  private sendChain: Promise<unknown> = Promise.resolve();
+  private readonly maxBytes: number;
+  private readonly drops = new Map<DropReason, number>();
+
+  constructor(
+    @inject(LoggerToken) private readonly log: Logger,
+    @inject(SettingsToken) settings: PilotSettings,
+    @inject(PluginOptions) private readonly options: ZeroMqChannelOptions,
+  ) {
+    this.maxBytes = settings.pilot.eventService.maxMessageBytes;
+  }
+
+  async open(address: ChannelAddress): Promise<string> {
+    if (this.socket) throw new PilotError(ErrorCodes.ESMESSAGESERVER, `channel is already open at ${this.endpoint}`, { recoverable: false });
+    const endpoint = bindEndpoint(address);
+    let zmq: typeof import('zeromq');
+    try {
+      zmq = await import('zeromq');
+    } catch (err) {
+      throw new PilotError(ErrorCodes.ESMESSAGESERVER, `cannot load zeromq: ${(err as Error).message}`, { recoverable: false, cause: err });
+    }
+    // The hard ceiling in libzmq protects memory from absurd frames; the configured limit is
+    // enforced below, where the drop can be logged.
+    const socket = new zmq.Router({
+      mandatory: true,
+      linger: this.options.lingerMs,
+      sendTimeout: this.options.sendTimeoutMs,
+      maxMessageSize: Math.max(this.maxBytes * 4, 64 * 1024 * 1024),
+    });
+    try {
+      await socket.bind(endpoint);
+    } catch (err) {
+      socket.close();
+      throw new PilotError(ErrorCodes.ESMESSAGESERVER, `cannot bind the payload channel at ${endpoint}: ${(err as Error).message}`, { recoverable: false, cause: err });
+    }
+    this.socket = socket;
+    this.closing = undefined;
+    this.socketPath = address.kind === 'local' ? localSocketPath(address.name) : undefined;
+    this.endpoint = socket.lastEndpoint ?? endpoint;
+    this.log.info(`payload channel bound at ${this.endpoint}`);
+    return this.endpoint;
+  }
+
+  async *messages(): AsyncIterable<PayloadMessage> {
+    const socket = this.socket;
+    if (!socket) throw new PilotError(ErrorCodes.ESMESSAGESERVER, 'messages() before open()', { recoverable: false });
+    if (this.reading) throw new PilotError(ErrorCodes.ESMESSAGESERVER, 'messages() has one reader at a time', { recoverable: false });
+    this.reading = true;
+    try {
+      while (!socket.closed) {
+        let frames: Buffer[];
+        try {
+          frames = await socket.receive();
+        } catch (err) {
+          if (socket.closed || this.closing) return;
+          this.log.error(`payload channel receive failed: ${(err as Error).message}`);
+          return;
+        }
+        const msg = this.decode(frames);
+        if (msg) yield msg;
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  send(peer: PeerId, text: string): Promise<void> {
+    const socket = this.socket;
+    if (!socket || this.closing) return Promise.reject(new PilotError(ErrorCodes.ESMESSAGESERVER, 'send() on a closed channel', { recoverable: false }));
+    if (text.includes('\0') || text.includes('\n')) {
+      return Promise.reject(new PilotError(ErrorCodes.ESMESSAGESERVER, 'a reply must not contain NUL or newline (AthenaMP cuts at the first newline)', { recoverable: false }));
+    }
+    // One send at a time: a blocked send on a mandatory ROUTER rejects a second with EBUSY.
+    const sent = this.sendChain.then(() => socket.send([peer, Buffer.from(text, 'utf8')]));
+    this.sendChain = sent.catch(() => undefined);
+    return sent.catch((err: NodeJS.ErrnoException) => {
+      const gone = err.code === 'EHOSTUNREACH' || err.code === 'EAGAIN';
+      throw new PilotError(
+        gone ? ErrorCodes.ESATHENAMPDIED : ErrorCodes.ESMESSAGESERVER,
+        gone ? `payload peer ${hex(peer)} is gone (${err.code})` : `send to payload peer ${hex(peer)} failed: ${err.message}`,
+        { recoverable: false, cause: err },
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return;
+    await this.sendChain;
+    socket.close();
+    this.socket = undefined;
+    if (this.socketPath) await removeSocketFile(this.socketPath);
+    const dropped = [...this.drops].map(([k, v]) => `${v} ${k}`).join(', ');
+    this.log.info(`payload channel ${this.endpoint} closed${dropped ? ` (dropped: ${dropped})` : ''}`);
+  }
+
+  private decode(frames: Buffer[]): PayloadMessage | undefined {
+    const peer = frames[0];
+    if (frames.length < 2 || !peer || peer.length === 0 || peer.length > 255) return this.drop('no routing id', frames.length);
+    // Defensive (§8.3): with extra frames the last one is the payload.
+    const body = frames[frames.length - 1]!;
+    if (body.length > this.maxBytes) return this.drop('oversized', body.length, peer);
+    let end = body.length;
+    while (end > 0 && body[end - 1] === 0) end--;
+    if (end === 0) return this.drop('empty', body.length, peer);
+    let text: string;
+    try {
+      text = decoder.decode(body.subarray(0, end));
+    } catch {
+      return this.drop('not UTF-8', body.length, peer);
+    }
+    return { peer, text };
+  }
+
+  private drop(reason: DropReason, size: number, peer?: Buffer): undefined {
+    const n = (this.drops.get(reason) ?? 0) + 1;
+    this.drops.set(reason, n);
+    if (n <= 10 || n % 1000 === 0) {
+      this.log.warn(`dropped a ${reason} message (${size} ${reason === 'no routing id' ? 'frames' : 'bytes'}${peer ? ` from peer ${hex(peer)}` : ''}; limit ${this.maxBytes} bytes; ${n} so far)`);
+    }
+    return undefined;
+  }
+}
+
+function hex(peer: PeerId): string {
+  return Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('hex');
+}
+
+/** libzmq removes the file lazily; remove it now so nothing connects to a dead name. */
+async function removeSocketFile(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSocket()) await unlink(path);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * AthenaMP stand-in for Event Service jobs: N worker peers on one yampl channel speaking
+ * AthenaMP's protocol exactly (see athena-worker.ts). Usage:
+ *
+ *   node athenamp-simulator.js --channel=<name> | --endpoint=tcp://host:port
+ *     --outputFile=<LFN> [--workers=N] [--timePerEventMs=N] [--outputBytes=N]
+ *     [--errorRate=p] [--errorAcronym=ERR_X] [--errorDiag=text] [--crashAfter=K]
+ *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S]
+ *
+ * Outputs are `<outputFile>.<eventRangeID>` in the working directory. Exit 0 after every
+ * worker got `No more events`; 2 for bad arguments.
+ */
+import { join, sep } from 'node:path';
+import { runIfMain } from './script-main.js';
+import { UsageError, parseFlags } from './simulator-args.js';
+import { runWorker, type SimulatorConfig, type SimulatorState } from './athena-worker.js';
+
+const FLAGS = {
+  channel: 'string', endpoint: 'string', workers: 'int', outputFile: 'string', outputBytes: 'int', timePerEventMs: 'number',
+  errorRate: 'number', errorAcronym: 'string', errorDiag: 'string', crashAfter: 'int', hang: 'optional-int', ignoreTerm: 'bool',
+  malformed: 'bool', nulTerminate: 'bool', seed: 'int',
+} as const;
+
+export function configFrom(argv: readonly string[], cwd: string): SimulatorConfig {
+  const f = parseFlags(argv, FLAGS);
+  const channel = f['channel'] as string | undefined;
+  const endpoint = f['endpoint'] as string | undefined;
+  if (!channel === !endpoint) throw new UsageError('give exactly one of --channel=<name> or --endpoint=tcp://host:port');
+  if (channel && !/^[A-Za-z0-9_.-]+$/.test(channel)) throw new UsageError(`--channel ${JSON.stringify(channel)} is not a yampl channel name`);
+  if (endpoint && !/^tcp:\/\/[^/]+:\d+$/.test(endpoint)) throw new UsageError(`--endpoint ${JSON.stringify(endpoint)} is not tcp://host:port`);
+  const outputFile = f['outputFile'] as string | undefined;
+  if (!outputFile || outputFile.includes('/')) throw new UsageError('--outputFile=<LFN> is required (a file name, no directory)');
+  const errorRate = (f['errorRate'] as number | undefined) ?? 0;
+  if (errorRate > 1) throw new UsageError(`--errorRate must be from 0 to 1, got ${errorRate}`);
+  const workers = (f['workers'] as number | undefined) ?? 1;
+  if (workers < 1) throw new UsageError('--workers must be at least 1');
+  return {
+    endpoint: endpoint ?? `ipc://${join(sep, 'tmp', `zmq_${channel}`)}`,
+    workers,
+    outputFile,
+    outputBytes: (f['outputBytes'] as number | undefined) ?? 1024,
+    timePerEventMs: (f['timePerEventMs'] as number | undefined) ?? 0,
+    errorRate,
+    errorAcronym: (f['errorAcronym'] as string | undefined) ?? 'ERR_ATHENAMP_PROCESS',
+    errorDiag: (f['errorDiag'] as string | undefined) ?? 'Failed to process event range',
+    ...(f['crashAfter'] !== undefined ? { crashAfter: f['crashAfter'] as number } : {}),
+    ...(f['hang'] !== undefined ? { hang: f['hang'] as number } : {}),
+    malformed: f['malformed'] === true,
+    ignoreTerm: f['ignoreTerm'] === true,
+    nulTerminate: f['nulTerminate'] === true,
+    seed: (f['seed'] as number | undefined) ?? 1,
+    cwd,
+  };
+}
+
+async function main(): Promise<void> {
+  let cfg: SimulatorConfig;
+  try {
+    cfg = configFrom(process.argv.slice(2), process.cwd());
+  } catch (err) {
+    process.stderr.write(`athenamp-simulator: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  if (cfg.ignoreTerm) process.on('SIGTERM', () => process.stderr.write('athenamp-simulator: ignoring SIGTERM\n'));
+  if (cfg.hang !== undefined) setInterval(() => undefined, 1 << 30); // a hung payload stays alive
+  const zmq = await import('zeromq');
+  const state: SimulatorState = { received: 0, reported: 0, errors: 0 };
+  process.stdout.write(`athenamp-simulator: ${cfg.workers} worker(s) on ${cfg.endpoint}\n`);
+  await Promise.all(Array.from({ length: cfg.workers }, (_, i) => runWorker(zmq, cfg, state, i)));
+  process.stdout.write(`athenamp-simulator: done, ${state.received} ranges, ${state.reported} outputs, ${state.errors} errors\n`);
+}
+
+runIfMain(import.meta.url, 'athenamp-simulator', main);

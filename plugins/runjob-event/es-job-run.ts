@@ -1,0 +1,222 @@
+/**
+ * One ES job from channel to final state: builds the job's parts (journal, tracker, range
+ * source, reporter, stage-out, engine), opens the channel, starts the payload, serves it
+ * until it exits, then drains uploads and reports and works out the outcome.
+ */
+import { join } from 'node:path';
+import {
+  ErrorCodes, EsEngine, EventRangeSource, Experiment, JOURNAL_FILE, OutputNamer, PayloadChannel, PayloadLauncher, PilotError,
+  RangeJournal, RangeReporter, RangeTracker, StageOutQueue, newChannelName, resolveEsDestinations, sleep, toPilotError,
+  type EventRange, type JobOutcome, type Logger, type PandaApi, type PayloadHelper, type PilotSettings,
+  type PluginResolver, type RunJobContext, type SecretRegistry, type ServerCommand,
+} from '../../core/index.js';
+import { describeExit, esJobOutcome } from './es-job-outcome.js';
+import { PayloadSupervisor } from './payload-supervisor.js';
+import type { RunJobEventOptions } from './runjob-event-options.js';
+
+export interface EsJobDeps {
+  readonly settings: PilotSettings;
+  readonly resolver: PluginResolver;
+  readonly secrets: SecretRegistry;
+  readonly panda: PandaApi;
+  readonly options: RunJobEventOptions;
+  readonly log: Logger;
+}
+
+interface Parts {
+  experiment: Experiment;
+  channel: PayloadChannel;
+  journal: RangeJournal;
+  tracker: RangeTracker;
+  source: EventRangeSource;
+  reporter: RangeReporter;
+  engine: EsEngine;
+  helpers: readonly PayloadHelper[];
+}
+
+export class EsJobRun {
+  private readonly startTime = Date.now();
+  private readonly log: Logger;
+  private readonly uploadAbort = new AbortController();
+  private supervisor: PayloadSupervisor | undefined;
+  private p: Partial<Parts> = {};
+
+  constructor(private readonly d: EsJobDeps, private readonly ctx: RunJobContext) {
+    this.log = d.log.child(`job-${ctx.job.pandaId}`);
+  }
+
+  async run(): Promise<JobOutcome> {
+    let launched;
+    try {
+      launched = await this.setup();
+    } catch (err) {
+      await this.teardown();
+      const setupError = toPilotError(err, ErrorCodes.RUNEVENTEXC);
+      this.log.error(`ES job not started: ${setupError.codeName} ${setupError.message}`);
+      return esJobOutcome({ summary: this.p.tracker?.summary() ?? emptySummary(), startTime: this.startTime, setupError, premature: false });
+    }
+    try {
+      return await this.serve(launched);
+    } finally {
+      await this.teardown();
+    }
+  }
+
+  private async setup() {
+    const { settings, resolver, secrets, options } = this.d;
+    const { job, workdir, control } = this.ctx;
+    const es = settings.pilot.eventService;
+    const server = settings.pilot.server;
+    const experiment = (this.p.experiment = resolver.get<Experiment>(Experiment, settings.pilot.experiment));
+    const launcher = resolver.get<PayloadLauncher>(PayloadLauncher, settings.pilot.launcher);
+    const destinations = resolveEsDestinations(settings.queue, resolver, this.log);
+    const channelName = newChannelName();
+    const journal = (this.p.journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), {
+      pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}),
+      outputLfns: job.outputFiles.map((f) => f.lfn), channel: channelName, workdir, createdAt: this.startTime,
+    }));
+    const tracker = (this.p.tracker = new RangeTracker(journal, this.log));
+    const channel = (this.p.channel = resolver.create<PayloadChannel>(PayloadChannel, settings.pilot.channel));
+    await channel.open({ kind: 'local', name: channelName });
+    const env = secrets.scrubEnv(process.env);
+    this.p.helpers = (await experiment.startPayloadHelpers?.(job, { workdir, queue: settings.queue, channelName, launcher, env })) ?? [];
+    const nRanges = Math.max(1, job.coreCount || settings.queue.coreCount) * es.rangesPerCoreFactor;
+    const source = (this.p.source = new EventRangeSource({
+      fetch: (n) => this.d.panda.getEventRanges({ pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}), nRanges: n }),
+      record: (ranges) => this.recordFetched(ranges),
+      nRanges,
+      lowWater: Math.floor(nRanges / 2),
+      retry: { attempts: options.getEventRangesAttempts, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs },
+      log: this.log,
+    }));
+    const reporter = (this.p.reporter = new RangeReporter({
+      send: (updates) => this.d.panda.updateEventRanges(updates, job.pandaId),
+      onResult: async (acked, rejected) => {
+        await tracker.markReported(acked, rejected);
+        if (acked.length) this.ctx.onProgress?.({ nEvents: tracker.summary().nEvents });
+      },
+      onCommands: (cmds) => this.serverCommands(cmds),
+      batchSize: es.reportBatchSize,
+      intervalMs: es.reportIntervalMs,
+      backoffBaseMs: server.backoffBaseMs,
+      backoffMaxMs: server.backoffMaxMs,
+      log: this.log,
+    }));
+    this.p.engine = new EsEngine({
+      channel, source, tracker, reporter,
+      namer: new OutputNamer({ workdir, outputLfns: job.outputFiles.map((f) => f.lfn), objectName: (lfn, id) => experiment.esOutputName(lfn, id), allowOutsideWorkdir: options.allowOutputsOutsideWorkdir }),
+      createStager: (hooks) => new StageOutQueue({
+        concurrency: es.stageOutConcurrency, ...destinations, log: this.log, signal: this.uploadAbort.signal, ...hooks,
+        retry: { attempts: settings.queue.stageOutRetry, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs },
+      }),
+      classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
+      maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,
+      log: this.log,
+      onNoMoreEvents: () => this.supervisor?.startGrace(es.payloadGraceS * 1000, '"No more events"'),
+      onFatal: (err) => this.supervisor?.terminate('bookkeeping', err.message),
+    });
+    if (es.prefetchBeforeReady) {
+      await source.prefetch();
+      if (source.end && tracker.summary().fetched === 0) throw source.lastError ?? new PilotError(ErrorCodes.NOEVENTS, 'the server gave no event ranges', { recoverable: false });
+    }
+    if (control.kill.aborted) throw new PilotError(killCode(control.kill), 'killed before the payload started', { recoverable: false });
+    const command = await experiment.payloadCommand(job, { workdir, queue: settings.queue, channelName });
+    return launcher.launch({
+      command: command.command,
+      cwd: workdir,
+      env: { ...env, ...command.env },
+      stdoutPath: join(workdir, options.stdoutName),
+      stderrPath: join(workdir, options.stderrName),
+    });
+  }
+
+  private async serve(proc: Awaited<ReturnType<PayloadLauncher['launch']>>): Promise<JobOutcome> {
+    const { engine, source, tracker, reporter, channel } = this.p as Parts;
+    const es = this.d.settings.pilot.eventService;
+    const { control } = this.ctx;
+    const sup = (this.supervisor = new PayloadSupervisor(proc, es.killGraceS * 1000, this.log));
+    const served = engine.run().catch((err: Error) => this.log.error(`payload channel loop ended: ${err.message}`));
+    sup.watchSilence(() => engine.lastMessageAt, es.maxWaitForEventS * 1000);
+    const onSoftkill = () => this.softkill('softkill requested');
+    const onKill = () => sup.terminate('kill', `killed (${String(control.kill.reason ?? 'kill requested')})`);
+    if (control.softkill.aborted) onSoftkill();
+    if (control.kill.aborted) onKill();
+    control.softkill.addEventListener('abort', onSoftkill, { once: true });
+    control.kill.addEventListener('abort', onKill, { once: true });
+    for (const h of this.p.helpers ?? []) void h.died.then((f) => sup.terminate('helper', `${h.name} ended: ${f.message}`));
+
+    const exit = await sup.waitExit();
+    control.softkill.removeEventListener('abort', onSoftkill);
+    control.kill.removeEventListener('abort', onKill);
+    this.log.info(`payload ${exit ? `ended with ${describeExit(exit)}` : 'did not end after SIGKILL; continuing without it'}`);
+    source.stop('the payload has ended');
+    await engine.settle(this.d.options.settleMs, Math.max(5000, this.d.options.settleMs * 10));
+    const premature = !sup.cause && engine.counters.noMoreEvents === 0;
+    const lost = await engine.failInFlight(ErrorCodes.ESATHENAMPDIED, sup.cause ? `payload stopped: ${sup.reason}` : `payload ended (${describeExit(exit)}) without reporting the range`);
+    if (lost) this.log.warn(`${lost} range(s) in flight when the payload ended are reported failed`);
+    await Promise.all((this.p.helpers ?? []).map((h) => h.stop()));
+    await this.drain(engine, reporter);
+    await channel.close();
+    await served;
+    const summary = tracker.summary();
+    if (summary.pendingOutputs === 0 && summary.unreported === 0) await this.p.journal!.append({ t: 'closed', ts: Date.now() }).catch(() => undefined);
+    const report = await this.p.experiment!.parseJobReport(this.ctx.workdir).catch(() => undefined);
+    const termination = sup.cause ? { cause: sup.cause, reason: sup.reason ?? '', ...(sup.cause === 'kill' ? { code: killCode(control.kill) } : {}) } : undefined;
+    const outcome = esJobOutcome({
+      summary, startTime: this.startTime, premature,
+      ...(engine.failure ? { bookkeepingError: engine.failure } : {}),
+      ...(exit ? { exit } : {}), ...(termination ? { termination } : {}), ...(report ? { report } : {}),
+    });
+    this.log.info(`ES job ${outcome.state}: ${summary.finished} finished, ${summary.failed} failed, ${summary.fatal} fatal, ${summary.undispatched} not dispatched${outcome.pilotErrorCode ? `; ${outcome.pilotErrorCode} ${outcome.pilotErrorDiag}` : ''}`);
+    return outcome;
+  }
+
+  /** Uploads and reports get `finalFlushS` together; what is left stays in the journal. */
+  private async drain(engine: EsEngine, reporter: RangeReporter): Promise<void> {
+    const deadline = Date.now() + this.d.options.finalFlushS * 1000;
+    const timeout = new AbortController();
+    await Promise.race([engine.stager.drain(), sleep(deadline - Date.now(), timeout.signal).catch(() => undefined)]);
+    timeout.abort();
+    this.uploadAbort.abort();
+    await engine.quiesce();
+    const left = await reporter.flush(Math.max(0, deadline - Date.now()));
+    if (left) this.log.warn(`${left} range report(s) not acknowledged by the server; the range journal keeps them`);
+  }
+
+  private async recordFetched(ranges: readonly EventRange[]): Promise<readonly EventRange[]> {
+    const fresh = await this.p.tracker!.addFetched(ranges);
+    // Helpers (the Token Extractor) must know ranges before the payload asks for them.
+    await Promise.all((this.p.helpers ?? []).map((h) => h.addRanges(fresh)));
+    return fresh;
+  }
+
+  private serverCommands(commands: readonly ServerCommand[]): void {
+    for (const c of commands.map((x) => x.trim().toLowerCase())) {
+      if (c === 'softkill') this.softkill('the server asked for softkill');
+      else if (c === 'tobekilled') this.supervisor?.terminate('kill', 'the server asked to kill the job (tobekilled)');
+    }
+  }
+
+  private softkill(why: string): void {
+    this.p.engine?.stopDispatching(why);
+    this.supervisor?.startGrace(this.d.settings.pilot.eventService.payloadGraceS * 1000, why);
+  }
+
+  /** Closes whatever setup or serving left open. Idempotent. */
+  private async teardown(): Promise<void> {
+    this.supervisor?.clear();
+    this.p.reporter?.close();
+    this.uploadAbort.abort();
+    await Promise.all((this.p.helpers ?? []).map((h) => h.stop().catch(() => undefined)));
+    await this.p.channel?.close().catch(() => undefined);
+    await this.p.journal?.close().catch(() => undefined);
+  }
+}
+
+function killCode(signal: AbortSignal): number {
+  return typeof signal.reason === 'number' ? signal.reason : ErrorCodes.PANDAKILL;
+}
+
+function emptySummary() {
+  return { fetched: 0, sent: 0, finished: 0, failed: 0, fatal: 0, nEvents: 0, nEventsFailed: 0, lostOutputs: 0, unreported: 0, pendingOutputs: 0, inFlight: 0, undispatched: 0, cpuSeconds: 0 };
+}

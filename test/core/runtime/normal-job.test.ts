@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { JobControlSource, PandaClient, adler32, formatAdler32, runPilotLoop } from '../../../core/index.js';
 import { startDispatcher } from '../../../plugins/panda-local/index.js';
 import { localSite } from '../../helpers/local-site.js';
+import { reply, startMisbehavingServer } from '../../helpers/misbehaving-server.js';
 import { makeRun } from '../../helpers/make-run.js';
 
 const INPUT = Buffer.from('event data of file one\n'.repeat(1000));
@@ -92,12 +93,32 @@ test('tobekilled from the server kills the payload; failed with 1144', async (t)
   t.is(result.jobs[0]!.outcome.pilotErrorCode, 1144);
 });
 
-test('a bad job definition is reported failed with a clear diagnostic; the next job still runs', async (t) => {
-  const { run, api, dispatcher } = await setup(t, `-c 'cp EVNT.7001._000001.pool.root.1 HITS.7001._000001.pool.root.1'`, { fsize: '12,not-a-size' });
+test('a bad job definition is reported failed with a clear diagnostic; the pilot goes on', async (t) => {
+  // A server whose getJob reply has an fsize list that does not parse (the embedded dispatcher only makes valid jobs).
+  const site = await localSite();
+  const server = await startMisbehavingServer();
+  const bad = new URLSearchParams({
+    StatusCode: '0', PandaID: '424242', prodSourceLabel: 'managed', transformation: '/bin/true', jobPars: '', attemptNr: '1',
+    inFiles: 'a,b', GUID: 'g1,g2', fsize: '12,not-a-size', checksum: 'ad:00000001,ad:00000001', scopeIn: 's,s', outFiles: 'log.tgz', logFile: 'log.tgz', logGUID: 'g3',
+  }).toString();
+  server.script(
+    reply((req) => (req.path.endsWith('/getJob') ? bad : 'StatusCode=0&command=NULL')),
+    reply((req) => (req.path.endsWith('/getJob') ? 'StatusCode=20' : 'StatusCode=0&command=NULL')),
+  );
+  const run = await makeRun({ extraLayers: [site.layer({ server: { url: server.url, retries: 0 } })] });
+  const api = PandaClient.fromRun(run);
+  t.teardown(async () => { api.close(); await run.dispose(); await server.close(); await site.remove(); });
   const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, maxJobs: 3, handleSignals: false });
-  t.is(result.rejected.length >= 1, true);
-  t.regex(result.rejected[0]!.diagnostic, /job\.fsize/);
-  const failed = dispatcher.snapshot().jobUpdates.filter((u) => u.state === 'failed');
-  t.true(failed.length >= 1);
-  t.true(run.lines.some((l) => /rejected: invalid job definition/.test(l)));
+  t.is(result.jobs.length, 0);
+  t.is(result.rejected.length, 1);
+  t.is(result.rejected[0]!.pandaId, '424242');
+  t.is(result.rejected[0]!.code, 1302);
+  t.regex(result.rejected[0]!.diagnostic, /job\.fsize\[1\]: expected an integer/);
+  t.is(result.ended, 'no-job', 'the pilot asked for the next job');
+  const update = server.requests.find((r) => r.path.endsWith('/updateJob'));
+  const form = new URLSearchParams(update?.body ?? '');
+  t.is(form.get('jobId'), '424242');
+  t.is(form.get('state'), 'failed');
+  t.is(form.get('pilotErrorCode'), '1302');
+  t.regex(form.get('pilotErrorDiag') ?? '', /fsize/);
 });

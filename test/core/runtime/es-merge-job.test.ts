@@ -7,6 +7,44 @@ import { verifyMergedOutput, verifySimulatorOutput } from '../../../plugins/payl
 import { localSite } from '../../helpers/local-site.js';
 import { makeRun } from '../../helpers/make-run.js';
 
+async function esSetup(t: import('ava').ExecutionContext, events = 4) {
+  const site = await localSite();
+  const demo = loadTaskFile(demoTaskPath(), packageRoot());
+  const task = {
+    ...demo, coreCount: 2,
+    inputFiles: demo.inputFiles.map((f) => ({ ...f, events })),
+    payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4', '--workers=2') },
+  };
+  const dispatcher = await startDispatcher({ task });
+  const run = await makeRun({ extraLayers: [site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 50, backoffMaxMs: 200, requestTimeoutMs: 2000 }, eventService: { reportIntervalMs: 20 } })] });
+  const api = PandaClient.fromRun(run);
+  t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
+  return { site, dispatcher, run, api };
+}
+
+test('the dispatcher unreachable for a while during range updates: reports queued and delivered later, each range once', async (t) => {
+  const { dispatcher, run, api } = await esSetup(t);
+  // Every updateEventRanges fails for a while (more failures than one call's retry budget).
+  dispatcher.injectFault({ command: 'updateEventRanges', kind: 'http-503', times: 8 });
+  const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, maxJobs: 1, handleSignals: false });
+  t.is(result.jobs[0]!.outcome.state, 'finished', result.jobs[0]!.outcome.pilotErrorDiag);
+  t.true(dispatcher.faultsProduced().filter((f) => f.command === 'updateEventRanges').length >= 8);
+  const snap = dispatcher.snapshot();
+  for (const r of snap.ranges) {
+    t.is(r.reports.length, 1, `range ${r.key} reported exactly once`);
+    t.is(r.reports[0]!.status, 'finished');
+  }
+});
+
+test('getEventRanges failing a few times, then succeeding: retried, not fatal', async (t) => {
+  const { dispatcher, run, api } = await esSetup(t);
+  dispatcher.injectFault({ command: 'getEventRanges', kind: 'reset', times: 3 });
+  const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, maxJobs: 1, handleSignals: false });
+  t.is(result.jobs[0]!.outcome.state, 'finished', result.jobs[0]!.outcome.pilotErrorDiag);
+  t.is(dispatcher.faultsProduced().filter((f) => f.command === 'getEventRanges').length, 3);
+  t.true(dispatcher.snapshot().ranges.every((r) => r.reports.length === 1 && r.reports[0]!.status === 'finished'));
+});
+
 test('an ES job, then the merge job the dispatcher creates; the merged output verified byte by byte', async (t) => {
   const site = await localSite();
   const demo = loadTaskFile(demoTaskPath(), packageRoot());

@@ -71,17 +71,7 @@ export class NormalRunJob implements RunJob {
     await experiment.cleanup(workdir).catch((err: Error) => this.log.warn(`cleanup: ${err.message}`));
     const logFailure = await this.stageOutLog(ctx, transfers);
     failure ??= logFailure;
-    return {
-      state: failure ? 'failed' : 'finished',
-      pilotErrorCode: failure?.code ?? 0,
-      pilotErrorDiag: failure?.diagnostic ?? '',
-      transExitCode,
-      ...(exeErrorDiag ? { exeErrorCode: transExitCode, exeErrorDiag } : {}),
-      nEvents,
-      cpuConsumptionTime: Math.max(0, reapedChildrenCpuSeconds() - cpu0),
-      startTime,
-      endTime: Date.now(),
-    };
+    return outcomeOf(failure, { transExitCode, nEvents, cpu: Math.max(0, reapedChildrenCpuSeconds() - cpu0), startTime, ...(exeErrorDiag ? { exeErrorDiag } : {}) });
   }
 
   /**
@@ -107,17 +97,7 @@ export class NormalRunJob implements RunJob {
     }
     const logFailure = await this.stageOutLog(ctx, transfers);
     failure ??= logFailure;
-    return {
-      state: failure ? 'failed' : 'finished',
-      pilotErrorCode: failure?.code ?? 0,
-      pilotErrorDiag: failure?.diagnostic ?? '',
-      transExitCode: exit?.transExitCode ?? 0,
-      ...(exit?.exeErrorDiag ? { exeErrorCode: exit.transExitCode, exeErrorDiag: exit.exeErrorDiag } : {}),
-      nEvents: exit?.nEvents ?? 0,
-      cpuConsumptionTime: exit?.cpu ?? 0,
-      startTime,
-      endTime: Date.now(),
-    };
+    return outcomeOf(failure, { transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}) });
   }
 
   /** The log goes to the log storage (`pl`, else `pw`); ES-related jobs also to the object store's logs path, whose failures are ignored (pilot1). */
@@ -144,4 +124,18 @@ export class NormalRunJob implements RunJob {
   private throwIfKilled(kill: AbortSignal): void {
     if (kill.aborted) throw kill.reason instanceof PilotError ? kill.reason : new PilotError(ErrorCodes.KILLSIGNAL, String(kill.reason), { recoverable: false });
   }
+}
+
+function outcomeOf(failure: PilotError | undefined, r: { transExitCode: number; nEvents: number; cpu: number; startTime: number; exeErrorDiag?: string | undefined }): JobOutcome {
+  return {
+    state: failure ? 'failed' : 'finished',
+    pilotErrorCode: failure?.code ?? 0,
+    pilotErrorDiag: failure?.diagnostic ?? '',
+    transExitCode: r.transExitCode,
+    ...(r.exeErrorDiag ? { exeErrorCode: r.transExitCode, exeErrorDiag: r.exeErrorDiag } : {}),
+    nEvents: r.nEvents,
+    cpuConsumptionTime: r.cpu,
+    startTime: r.startTime,
+    endTime: Date.now(),
+  };
 }

@@ -9,6 +9,8 @@ import { PilotError } from '../core/index.js';
 import { registerPluginsCommand } from './commands/plugins-command.js';
 import { registerCheckCommand } from './commands/check-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
+import { registerRunCommand } from './commands/run-command.js';
+import { registerRecoverCommand } from './commands/recover-command.js';
 import { registerServePandaCommand } from './commands/serve-panda-command.js';
 import { registerMoverTestCommand } from './commands/mover-test-command.js';
 
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerPluginsCommand(program);
   registerCheckCommand(program);
   registerConfigCommand(program);
+  registerRunCommand(program);
+  registerRecoverCommand(program);
   registerServePandaCommand(program);
   registerMoverTestCommand(program);
   return program;

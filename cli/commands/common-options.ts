@@ -7,6 +7,8 @@ export interface ConfigFlags {
   readonly experiment?: string;
   readonly logLevel?: string;
   readonly logFormat?: string;
+  /** Command-specific settings for the CLI layer (`config` names). */
+  readonly cliExtra?: Record<string, unknown>;
 }
 
 /** `--config` / `--queue` (and the CLI-layer overrides) shared by the commands that read configuration. */
@@ -34,6 +36,6 @@ export function openRun(flags: ConfigFlags): Promise<PilotRun> {
   return createRun({
     ...(flags.config ? { configPath: flags.config } : {}),
     ...(flags.queue ? { queuePath: flags.queue } : {}),
-    cli: cliLayer(flags),
+    cli: { pilot: { ...cliLayer(flags).pilot, ...(flags.cliExtra ?? {}) } },
   });
 }

@@ -42,6 +42,12 @@ export interface EventServiceSettings {
   readonly maxMessageBytes: number;
 }
 
+export interface TransferSettings {
+  /** Full-jitter backoff between attempts of one mover (pilot1 waited minutes; we back off exponentially). */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+}
+
 export interface PilotConfig {
   readonly experiment: string;
   /** Plugin module specifiers: absolute file paths (resolved against their config file) or package names. */
@@ -55,6 +61,7 @@ export interface PilotConfig {
   readonly heartbeatS: number;
   readonly logging: { readonly level: LogLevel; readonly format: LogFormat };
   readonly eventService: EventServiceSettings;
+  readonly transfers: TransferSettings;
 }
 
 /** Built-in defaults: the bottom layer of every configuration. */
@@ -87,6 +94,7 @@ export const PILOT_DEFAULTS = {
     reportIntervalMs: 1000,
     maxMessageBytes: 16 * 1024 * 1024,
   },
+  transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000 },
 };
 
 export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[]): PilotConfig {
@@ -94,6 +102,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const s = r.object('server');
   const es = r.object('eventService');
   const log = r.object('logging');
+  const tr = r.object('transfers');
   const options = r.raw('pluginOptions');
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     r.fail('pluginOptions', 'an object keyed by plugin name');
@@ -136,6 +145,10 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
       reportBatchSize: es.int('reportBatchSize', { min: 1, max: 100_000 }, 100),
       reportIntervalMs: es.int('reportIntervalMs', { min: 1 }, 1000),
       maxMessageBytes: es.int('maxMessageBytes', { min: 1024 }, 16 * 1024 * 1024),
+    },
+    transfers: {
+      backoffBaseMs: tr.int('backoffBaseMs', { min: 0 }, 2000),
+      backoffMaxMs: tr.int('backoffMaxMs', { min: 0 }, 60_000),
     },
   };
   return deepFreeze(cfg);

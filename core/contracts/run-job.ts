@@ -46,6 +46,14 @@ export interface RunJobContext {
  */
 export interface RunJob {
   run(ctx: RunJobContext): Promise<JobOutcome>;
+
+  /**
+   * Finishes a job whose pilot died, from what `run` left in `ctx.workdir` (records, journals,
+   * produced outputs): stores what was produced but not stored, reports what was not
+   * acknowledged, each exactly once, and returns the outcome for the final updateJob. Never
+   * re-runs the payload. Optional: without it, a dead job is reported failed.
+   */
+  recover?(ctx: RunJobContext): Promise<JobOutcome>;
 }
 
 export const RunJob: unique symbol = Symbol('RunJob');

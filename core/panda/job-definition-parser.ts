@@ -12,6 +12,21 @@ import { inputFiles, mergeInputLists, outputFiles, type ListIssues } from './fil
 import { isNullText, isTrueText } from './form-codec.js';
 
 /**
+ * A job definition the pilot cannot run. Carries the PandaID when it could be read, so the
+ * pilot can report that job failed instead of leaving it to the server's timeout.
+ */
+export class JobDefinitionError extends ConfigError {
+  constructor(issues: readonly ConfigIssue[], code: number, readonly pandaId: string | undefined) {
+    super(issues, code, `invalid job definition${pandaLabel(pandaId ?? '')}`);
+    this.name = 'JobDefinitionError';
+  }
+}
+
+function validPandaId(id: string): string | undefined {
+  return /^\d+$/.test(id.trim()) ? id.trim() : undefined;
+}
+
+/**
  * @param raw the reply's fields (strings from a form reply; strings or numbers from JSON).
  * @throws ConfigError NOTSAMELENGTH (1312) when parallel file lists differ in length,
  *   otherwise CONVERSIONFAILURE (1302) for a missing or malformed field; every issue is listed.
@@ -66,9 +81,9 @@ export function parseJobDefinition(raw: Readonly<Record<string, unknown>>): JobD
     issues.push({ path: 'job.eventServiceMerge', expected: 'not set together with eventService', got: '"True"' });
   }
   if (lists.lengths.length) {
-    throw new ConfigError([...lists.lengths, ...issues], ErrorCodes.NOTSAMELENGTH, `invalid job definition${pandaLabel(pandaId)}`);
+    throw new JobDefinitionError([...lists.lengths, ...issues], ErrorCodes.NOTSAMELENGTH, validPandaId(pandaId));
   }
-  if (issues.length) throw new ConfigError(issues, ErrorCodes.CONVERSIONFAILURE, `invalid job definition${pandaLabel(pandaId)}`);
+  if (issues.length) throw new JobDefinitionError(issues, ErrorCodes.CONVERSIONFAILURE, validPandaId(pandaId));
   return Object.freeze(job);
 }
 

@@ -5,3 +5,4 @@ export * from './transfer-errors.js';
 export * from './deadline.js';
 export * from './transfer-files.js';
 export * from './tool-options.js';
+export * from './job-transfers.js';

@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, PandaClient, parseJobDefinition, planJob, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
+import { cliLayer, openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
+
+interface RunFlags extends ConfigFlags {
+  server?: string;
+  site?: string;
+  maxJobs?: string;
+  timeLimit?: string;
+  dryRun?: boolean;
+  jobFile?: string;
+  workdir?: string;
+  heartbeat?: string;
+  prodSourceLabel?: string;
+  recover?: boolean;
+}
+
+/** `espilot run`: take jobs from a PanDA server and see them through. */
+export function registerRunCommand(program: Command): void {
+  withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)'))
+    .option('-s, --server <url>', 'PanDA server base URL (https://host:25443); default PANDA_SERVER_URL or config.server.url')
+    .option('--site <name>', 'siteName for getJob (default: the queue name)')
+    .option('--max-jobs <n>', 'run up to n jobs, then stop', '1')
+    .option('--time-limit <seconds>', 'do not start a new job after this many seconds')
+    .option('--workdir <dir>', 'work directory (pilot and job directories, recovery)')
+    .option('--heartbeat <seconds>', 'updateJob heartbeat interval (default 1800)')
+    .option('--prod-source-label <label>', 'prodSourceLabel for getJob', 'managed')
+    .option('--no-recover', 'do not finish jobs that dead pilots left in the work directory')
+    .option('--dry-run', 'print the job, the plugins chosen for every step and the payload command; run nothing')
+    .option('--job-file <file>', 'with --dry-run: a saved getJob reply (JSON) instead of asking the server')
+    .action(async (flags: RunFlags) => {
+      const run = await openRun({ ...flags, cliExtra: cliOverrides(flags) } as ConfigFlags);
+      try {
+        process.exitCode = flags.dryRun ? await dryRun(run, flags) : await realRun(run, flags);
+      } finally {
+        await run.dispose();
+      }
+    });
+}
+
+function cliOverrides(flags: RunFlags): Record<string, unknown> {
+  const pilot: Record<string, unknown> = cliLayer(flags).pilot;
+  const server: Record<string, unknown> = {};
+  if (flags.server) server['url'] = flags.server;
+  if (Object.keys(server).length) pilot['server'] = server;
+  if (flags.workdir) pilot['workdir'] = flags.workdir;
+  if (flags.heartbeat) pilot['heartbeatS'] = flags.heartbeat;
+  return pilot;
+}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError([{ path: flag, expected: 'a positive integer', got: JSON.stringify(text) }]);
+  return n;
+}
+
+async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
+  const api = PandaClient.fromRun(run);
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    if (flags.recover !== false) {
+      for (const r of await recoverJobs(run, api, run.settings.pilot.workdir)) {
+        if (r.action === 'recovered' || r.action === 'final-update') out(`recovered job ${r.pandaId}: ${r.outcome?.state} (final update ${r.finalUpdateSent ? 'sent' : 'pending'})`);
+      }
+    }
+    const timeLimit = positiveInt(flags.timeLimit, '--time-limit');
+    const result = await runPilotLoop({
+      run, api,
+      request: { siteName: flags.site ?? run.settings.queue.name, computingElement: run.settings.queue.name, node: hostname(), prodSourceLabel: flags.prodSourceLabel ?? 'managed' },
+      maxJobs: positiveInt(flags.maxJobs, '--max-jobs') ?? 1,
+      ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}),
+    });
+    for (const r of result.rejected) out(`job ${r.pandaId}: rejected (${r.code}: ${r.diagnostic})`);
+    for (const j of result.jobs) {
+      out(`job ${j.pandaId}: ${j.outcome.state}${j.outcome.pilotErrorCode ? ` (${j.outcome.pilotErrorCode}: ${j.outcome.pilotErrorDiag})` : ''}, nEvents ${j.outcome.nEvents}, workdir ${j.jobDir}${j.finalUpdateSent ? '' : ', final update pending (recover later)'}`);
+    }
+    if (result.ended === 'no-job' && result.jobs.length === 0) out('no job available from the server');
+    return result.jobs.every((j) => j.finalUpdateSent) ? 0 : 1;
+  } finally {
+    api.close();
+  }
+}
+
+async function dryRun(run: PilotRun, flags: RunFlags): Promise<number> {
+  let job;
+  if (flags.jobFile) {
+    job = parseJobDefinition(JSON.parse(await readFile(flags.jobFile, 'utf8')) as Record<string, unknown>);
+  } else {
+    const api = PandaClient.fromRun(run);
+    try {
+      process.stderr.write('note: --dry-run without --job-file asks the server for a job, which the server then counts as dispatched\n');
+      job = await api.getJob({ siteName: flags.site ?? run.settings.queue.name, prodSourceLabel: flags.prodSourceLabel ?? 'managed', node: hostname() });
+    } finally {
+      api.close();
+    }
+    if (!job) {
+      process.stdout.write('no job available from the server\n');
+      return 0;
+    }
+  }
+  const scratch = await mkdtemp(join(tmpdir(), 'espilot-dryrun-'));
+  try {
+    const steps = await planJob(run, job, scratch, `EventService_EventRanges_${process.pid}`);
+    const w = Math.max(...steps.map((s) => s.step.length));
+    for (const s of steps) {
+      const [first, ...rest] = s.detail.split('\n');
+      process.stdout.write(`${s.step.padEnd(w)}  ${first}\n`);
+      for (const line of rest) process.stdout.write(`${' '.repeat(w)}  ${line}\n`);
+    }
+    return steps.some((s) => s.detail.startsWith('ERROR')) ? 2 : 0;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,26 @@
+import { hostname } from 'node:os';
+import type { JobDefinition } from '../contracts/job-definition.js';
+import type { JobUpdate } from '../contracts/panda-api.js';
+import type { JobOutcome } from '../contracts/run-job.js';
+
+/** The final updateJob of a job from its outcome (state, codes, cpu/wall, nEvents, start/end). */
+export function finalJobUpdate(job: JobDefinition, outcome: JobOutcome, siteName?: string): JobUpdate {
+  return {
+    pandaId: job.pandaId,
+    state: outcome.state,
+    pilotErrorCode: outcome.pilotErrorCode,
+    pilotErrorDiag: outcome.pilotErrorDiag,
+    transExitCode: outcome.transExitCode,
+    ...(outcome.exeErrorCode !== undefined ? { exeErrorCode: outcome.exeErrorCode } : {}),
+    ...(outcome.exeErrorDiag ? { exeErrorDiag: outcome.exeErrorDiag } : {}),
+    cpuConsumptionTime: Math.round(outcome.cpuConsumptionTime),
+    coreCount: job.coreCount,
+    nEvents: outcome.nEvents,
+    nInputFiles: job.inputFiles.length,
+    startTime: outcome.startTime,
+    endTime: outcome.endTime,
+    attemptNr: job.attemptNr,
+    node: hostname(),
+    ...(siteName ? { siteName } : {}),
+  };
+}

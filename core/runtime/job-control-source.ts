@@ -1,0 +1,86 @@
+/**
+ * Turns the server's commands and the pilot's signals into the `JobControl` a RunJob watches.
+ */
+import type { JobControl } from '../contracts/run-job.js';
+import type { ServerCommand } from '../contracts/panda-api.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { PilotError } from '../errors/pilot-error.js';
+import type { Logger } from '../logging/logger.js';
+
+export class JobControlSource implements JobControl {
+  private readonly soft = new AbortController();
+  private readonly hard = new AbortController();
+
+  get softkill(): AbortSignal {
+    return this.soft.signal;
+  }
+
+  get kill(): AbortSignal {
+    return this.hard.signal;
+  }
+
+  /** The code and reason of the first stop request, if any. */
+  get stopReason(): PilotError | undefined {
+    return (this.hard.signal.reason ?? this.soft.signal.reason) as PilotError | undefined;
+  }
+
+  requestSoftkill(code: number, why: string): void {
+    if (!this.soft.signal.aborted) this.soft.abort(new PilotError(code, why, { recoverable: false }));
+  }
+
+  requestKill(code: number, why: string): void {
+    this.requestSoftkill(code, why);
+    if (!this.hard.signal.aborted) this.hard.abort(new PilotError(code, why, { recoverable: false }));
+  }
+
+  /** Acts on updateJob / updateEventRanges commands (`tobekilled`, `softkill`; others are logged). */
+  applyServerCommands(commands: readonly ServerCommand[], log: Logger): void {
+    for (const raw of commands) {
+      for (const command of raw.split(',').map((c) => c.trim()).filter(Boolean)) {
+        if (command === 'tobekilled') {
+          log.warn('server command tobekilled: killing the payload');
+          this.requestKill(ErrorCodes.PANDAKILL, 'job killed by the PanDA server (tobekilled)');
+        } else if (command === 'softkill') {
+          log.warn('server command softkill: finishing current work, no new events');
+          this.requestSoftkill(ErrorCodes.ESKILLEDBYSERVER, 'softkill requested by the PanDA server');
+        } else if (command !== 'NULL') {
+          log.info(`server command "${command}" ignored`);
+        }
+      }
+    }
+  }
+}
+
+/** How each signal stops the job (codes 1200–1208, reference §9). */
+const SIGNAL_ACTIONS: Readonly<Record<string, { code: number; soft: boolean }>> = {
+  SIGTERM: { code: ErrorCodes.SIGTERM, soft: true },
+  SIGUSR1: { code: ErrorCodes.SIGUSR1, soft: true },
+  SIGINT: { code: ErrorCodes.SIGINT, soft: false },
+  SIGQUIT: { code: ErrorCodes.SIGQUIT, soft: false },
+  SIGXCPU: { code: ErrorCodes.SIGXCPU, soft: false },
+  SIGBUS: { code: ErrorCodes.SIGBUS, soft: false },
+};
+
+/**
+ * Installs handlers for the pilot's signals: SIGTERM and SIGUSR1 drain (softkill), a second
+ * one kills; SIGINT, SIGQUIT, SIGXCPU and SIGBUS kill at once. Returns the uninstaller.
+ */
+export function installSignalHandlers(control: JobControlSource, log: Logger): () => void {
+  const handlers: Array<[NodeJS.Signals, () => void]> = [];
+  for (const [name, action] of Object.entries(SIGNAL_ACTIONS)) {
+    const handler = () => {
+      if (action.soft && !control.softkill.aborted) {
+        log.warn(`${name} received: no new events, draining (a second signal kills the payload)`);
+        control.requestSoftkill(action.code, `pilot received ${name}`);
+      } else {
+        log.warn(`${name} received: killing the payload`);
+        control.requestKill(action.code, `pilot received ${name}`);
+      }
+    };
+    process.on(name as NodeJS.Signals, handler);
+    handlers.push([name as NodeJS.Signals, handler]);
+  }
+  return () => {
+    for (const [name, h] of handlers) process.off(name, h);
+  };
+}

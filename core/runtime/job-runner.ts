@@ -1,0 +1,93 @@
+/**
+ * Sees one job through: job directory and state file, heartbeats, the RunJob the experiment
+ * chooses, and the final updateJob. A final update the server never acknowledged stays
+ * `pending` in the state file for `espilot recover`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Experiment, type Experiment as ExperimentT } from '../contracts/experiment.js';
+import type { JobDefinition } from '../contracts/job-definition.js';
+import type { PandaApi } from '../contracts/panda-api.js';
+import { RunJob, type JobOutcome, type RunJob as RunJobT } from '../contracts/run-job.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { toPilotError } from '../errors/pilot-error.js';
+import type { PilotRun } from './create-run.js';
+import { finalJobUpdate } from './final-update.js';
+import { JobControlSource } from './job-control-source.js';
+import { JobStateStore } from './job-state.js';
+import { Monitor } from './monitor.js';
+
+export interface JobRunOptions {
+  readonly run: PilotRun;
+  readonly api: PandaApi;
+  readonly job: JobDefinition;
+  readonly pilotDir: string;
+  readonly control?: JobControlSource;
+}
+
+export interface JobRunResult {
+  readonly pandaId: string;
+  readonly runJob: string;
+  readonly jobDir: string;
+  readonly outcome: JobOutcome;
+  readonly finalUpdateSent: boolean;
+}
+
+export function jobDirFor(pilotDir: string, pandaId: string): string {
+  return join(pilotDir, `PandaJob_${pandaId}`);
+}
+
+export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
+  const { run, api, job } = o;
+  const { settings, resolver } = run;
+  const log = run.logger.child(`job:${job.pandaId}`);
+  if (job.userProxy) run.secrets.register(job.userProxy);
+  const experiment = resolver.get<ExperimentT>(Experiment, settings.pilot.experiment);
+  const runJobName = experiment.runJobFor(job, settings.queue);
+  const jobDir = jobDirFor(o.pilotDir, job.pandaId);
+  await mkdir(jobDir, { recursive: true });
+  const state = new JobStateStore(jobDir, job.pandaId);
+  await state.create(job, runJobName);
+  const control = o.control ?? new JobControlSource();
+  let progress = { nEvents: 0 } as { nEvents: number; cpuConsumptionTime?: number };
+  const monitor = new Monitor({
+    api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, coreCount: job.coreCount,
+    siteName: settings.queue.site, progress: () => progress,
+  });
+  log.info(`job ${job.pandaId} (${job.eventService ? 'event service' : job.eventServiceMerge ? 'event service merge' : 'normal'}) → RunJob ${runJobName}, workdir ${jobDir}`);
+  await monitor.beat();
+  monitor.start();
+  let outcome: JobOutcome;
+  const started = Date.now();
+  try {
+    await state.update({ phase: 'running' });
+    const impl = resolver.get<RunJobT>(RunJob, runJobName);
+    outcome = await impl.run({ job, workdir: jobDir, control, onProgress: (p) => { progress = { ...p }; } });
+  } catch (err) {
+    // A RunJob reports job failures in its outcome; an exception here is a pilot defect.
+    const e = toPilotError(err, ErrorCodes.INTERNALPILOTPROBLEM, `RunJob ${runJobName}`);
+    log.error(`RunJob ${runJobName} threw: ${e.stack ?? e.message}`);
+    outcome = { state: 'failed', pilotErrorCode: e.code, pilotErrorDiag: e.diagnostic, transExitCode: 0, nEvents: progress.nEvents, cpuConsumptionTime: 0, startTime: started, endTime: Date.now() };
+  } finally {
+    await monitor.stop();
+  }
+  await state.update({ phase: outcome.state, outcome, finalUpdate: 'pending' });
+  const finalUpdateSent = await sendFinalUpdate(api, state, settings.queue.site, log);
+  log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);
+  return { pandaId: job.pandaId, runJob: runJobName, jobDir, outcome, finalUpdateSent };
+}
+
+/** Sends the final updateJob recorded in `state`; marks it sent once acknowledged. Never throws. */
+export async function sendFinalUpdate(api: PandaApi, state: JobStateStore, siteName: string, log: { warn(m: string): void; info(m: string): void }): Promise<boolean> {
+  const rec = state.record;
+  if (!rec?.outcome) return false;
+  if (rec.finalUpdate === 'sent') return true;
+  try {
+    await api.updateJob(finalJobUpdate(rec.job, rec.outcome, siteName));
+    await state.update({ finalUpdate: 'sent' });
+    return true;
+  } catch (err) {
+    log.warn(`final update of job ${rec.pandaId} not delivered (kept for recovery): ${(err as Error).message}`);
+    return false;
+  }
+}

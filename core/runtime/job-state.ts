@@ -1,0 +1,89 @@
+/**
+ * The job state file a pilot keeps in each job directory (pilot1's jobState-<id>): enough for
+ * a successor to finish a job whose pilot died. Secrets (the user proxy) are never written.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobDefinition } from '../contracts/job-definition.js';
+import type { JobOutcome } from '../contracts/run-job.js';
+import { deepFreeze } from '../config/field-reader.js';
+import { readJsonIfExists, writeJsonAtomic } from './state-file.js';
+
+export type JobPhase = 'startup' | 'stagein' | 'running' | 'stageout' | 'finished' | 'failed' | 'holding';
+
+export interface JobStateRecord {
+  readonly version: 1;
+  readonly pandaId: string;
+  readonly pilotPid: number;
+  readonly phase: JobPhase;
+  readonly runJob: string;
+  readonly job: JobDefinition;
+  readonly outcome?: JobOutcome;
+  /** The final updateJob: not yet due, due but unsent, or acknowledged by the server. */
+  readonly finalUpdate: 'none' | 'pending' | 'sent';
+  readonly startedAt: number;
+  readonly updatedAt: number;
+}
+
+export const JOB_STATE_PREFIX = 'jobState-';
+
+export function jobStatePath(jobDir: string, pandaId: string): string {
+  return join(jobDir, `${JOB_STATE_PREFIX}${pandaId}.json`);
+}
+
+/** Reads and writes one job's state file; every write is atomic. */
+export class JobStateStore {
+  private current: JobStateRecord | undefined;
+
+  constructor(readonly jobDir: string, readonly pandaId: string) {}
+
+  get path(): string {
+    return jobStatePath(this.jobDir, this.pandaId);
+  }
+
+  get record(): JobStateRecord | undefined {
+    return this.current;
+  }
+
+  async load(): Promise<JobStateRecord | undefined> {
+    this.current = deepFreeze(await readJsonIfExists<JobStateRecord>(this.path));
+    return this.current;
+  }
+
+  async create(job: JobDefinition, runJob: string): Promise<JobStateRecord> {
+    const { userProxy: _secret, ...safeJob } = job;
+    const now = Date.now();
+    return this.write({ version: 1, pandaId: job.pandaId, pilotPid: process.pid, phase: 'startup', runJob, job: safeJob as JobDefinition, finalUpdate: 'none', startedAt: now, updatedAt: now });
+  }
+
+  async update(change: Partial<Pick<JobStateRecord, 'phase' | 'outcome' | 'finalUpdate' | 'pilotPid'>>): Promise<JobStateRecord> {
+    if (!this.current) throw new Error(`job state ${this.path} was never created`);
+    return this.write({ ...this.current, ...change, updatedAt: Date.now() });
+  }
+
+  private async write(record: JobStateRecord): Promise<JobStateRecord> {
+    await writeJsonAtomic(this.path, record);
+    this.current = deepFreeze(record);
+    return this.current;
+  }
+}
+
+/** Every job state file under a pilot work directory (`<workdir>/<pilot dir>/PandaJob_<id>/`). */
+export async function findJobStates(workdir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isFile() && e.name.startsWith(JOB_STATE_PREFIX) && e.name.endsWith('.json')) found.push(p);
+      else if (e.isDirectory() && depth < 3 && !e.name.startsWith('.')) await walk(p, depth + 1);
+    }
+  };
+  await walk(workdir, 0);
+  return found.sort();
+}

@@ -1,0 +1,92 @@
+/**
+ * The pilot's outer loop: preflight, then getJob → runJob until the server has no job, the
+ * job limit or the time limit is reached, or a signal asks the pilot to stop.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PandaApi, type GetJobRequest } from '../contracts/panda-api.js';
+import { JobDefinitionError } from '../panda/job-definition-parser.js';
+import { assertPreflight } from '../select/preflight.js';
+import type { PilotRun } from './create-run.js';
+import { JobControlSource, installSignalHandlers } from './job-control-source.js';
+import { runJob, type JobRunResult } from './job-runner.js';
+
+export interface PilotLoopOptions {
+  readonly run: PilotRun;
+  readonly api: PandaApi;
+  readonly request: GetJobRequest;
+  /** Jobs to run at most (default 1). */
+  readonly maxJobs?: number;
+  /** Do not start a new job after this many milliseconds. */
+  readonly timeLimitMs?: number;
+  /** Handle SIGTERM/SIGINT/... (default true; tests that run several pilots in one process pass false). */
+  readonly handleSignals?: boolean;
+  /** Job control for the first job (tests drive softkill/kill through it). */
+  readonly control?: JobControlSource;
+}
+
+export interface RejectedJob {
+  readonly pandaId: string;
+  readonly code: number;
+  readonly diagnostic: string;
+}
+
+export interface PilotLoopResult {
+  readonly pilotDir: string;
+  readonly jobs: readonly JobRunResult[];
+  /** Jobs whose definition could not be parsed; each was reported failed. */
+  readonly rejected: readonly RejectedJob[];
+  /** Why the loop ended. */
+  readonly ended: 'no-job' | 'max-jobs' | 'time-limit' | 'signal';
+}
+
+export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult> {
+  const { run } = o;
+  const log = run.logger.child('pilot');
+  assertPreflight(run.settings, run.registry, run.resolver);
+  run.resolver.provide(PandaApi, o.api);
+  const pilotDir = resolve(run.settings.pilot.workdir, `pilot-${process.pid}-${Date.now()}`);
+  await mkdir(pilotDir, { recursive: true });
+  await writeFile(join(pilotDir, 'pilot.pid'), `${process.pid}\n`);
+  const started = Date.now();
+  const maxJobs = o.maxJobs ?? 1;
+  const jobs: JobRunResult[] = [];
+  const rejected: RejectedJob[] = [];
+  let ended: PilotLoopResult['ended'] = 'max-jobs';
+  while (jobs.length + rejected.length < maxJobs) {
+    if (o.timeLimitMs !== undefined && Date.now() - started >= o.timeLimitMs) {
+      ended = 'time-limit';
+      break;
+    }
+    let job;
+    try {
+      job = await o.api.getJob(o.request);
+    } catch (err) {
+      if (!(err instanceof JobDefinitionError) || !err.pandaId) throw err;
+      // A job we cannot run is reported failed at once, so the server can retry or fail it.
+      log.error(`job ${err.pandaId} rejected: ${err.message}`);
+      await o.api.updateJob({ pandaId: err.pandaId, state: 'failed', pilotErrorCode: err.code, pilotErrorDiag: err.diagnostic })
+        .catch((e: Error) => log.warn(`could not report rejected job ${err.pandaId}: ${e.message}`));
+      rejected.push({ pandaId: err.pandaId, code: err.code, diagnostic: err.diagnostic });
+      if (jobs.length + rejected.length >= maxJobs) break;
+      continue;
+    }
+    if (!job) {
+      log.info(`no job available for ${o.request.siteName}`);
+      ended = 'no-job';
+      break;
+    }
+    const control = jobs.length === 0 && o.control ? o.control : new JobControlSource();
+    const uninstall = o.handleSignals === false ? () => undefined : installSignalHandlers(control, log);
+    try {
+      jobs.push(await runJob({ run, api: o.api, job, pilotDir, control }));
+    } finally {
+      uninstall();
+    }
+    if (control.softkill.aborted) {
+      ended = 'signal';
+      break;
+    }
+  }
+  return { pilotDir, jobs, rejected, ended };
+}

@@ -1,0 +1,112 @@
+/**
+ * `espilot recover`: finishes jobs that dead pilots left in a work directory. A job is taken
+ * over only when its pilot is gone and no other recovery holds it; its RunJob's `recover`
+ * stores and reports what was left, then the final updateJob goes out once.
+ */
+import { constants } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { PandaApi } from '../contracts/panda-api.js';
+import { RunJob, type JobOutcome, type RunJob as RunJobT } from '../contracts/run-job.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { toPilotError } from '../errors/pilot-error.js';
+import type { PilotRun } from './create-run.js';
+import { JobControlSource } from './job-control-source.js';
+import { JobStateStore, findJobStates } from './job-state.js';
+import { sendFinalUpdate } from './job-runner.js';
+
+export interface RecoveredJob {
+  readonly pandaId: string;
+  readonly jobDir: string;
+  readonly action: 'skipped-owner-alive' | 'skipped-locked' | 'skipped-done' | 'final-update' | 'recovered';
+  readonly outcome?: JobOutcome;
+  readonly finalUpdateSent?: boolean;
+}
+
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function pilotPidOf(jobDir: string): Promise<number | undefined> {
+  const text = await readFile(join(dirname(jobDir), 'pilot.pid'), 'utf8').catch(() => undefined);
+  return text ? Number(text.trim()) : undefined;
+}
+
+/** An exclusive lock file holding our pid; a lock whose holder died is taken over. */
+async function tryLock(path: string): Promise<(() => Promise<void>) | undefined> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return () => rm(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (isAlive(holder) && holder !== process.pid) return undefined;
+      await rm(path, { force: true });
+    }
+  }
+  return undefined;
+}
+
+export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string): Promise<RecoveredJob[]> {
+  const log = run.logger.child('recovery');
+  run.resolver.provide(PandaApi, api);
+  const results: RecoveredJob[] = [];
+  for (const statePath of await findJobStates(workdir)) {
+    const jobDir = dirname(statePath);
+    const pandaId = statePath.slice(statePath.lastIndexOf('jobState-') + 9, -5);
+    const store = new JobStateStore(jobDir, pandaId);
+    const rec = await store.load().catch((err: Error) => {
+      log.error(`unreadable job state ${statePath}: ${err.message}`);
+      return undefined;
+    });
+    if (!rec) continue;
+    if (rec.finalUpdate === 'sent') {
+      results.push({ pandaId, jobDir, action: 'skipped-done' });
+      continue;
+    }
+    const owner = (await pilotPidOf(jobDir)) ?? rec.pilotPid;
+    if (owner !== process.pid && isAlive(owner)) {
+      results.push({ pandaId, jobDir, action: 'skipped-owner-alive' });
+      continue;
+    }
+    const unlock = await tryLock(join(jobDir, 'recovery.lock'));
+    if (!unlock) {
+      results.push({ pandaId, jobDir, action: 'skipped-locked' });
+      continue;
+    }
+    try {
+      if (rec.outcome) {
+        log.info(`job ${pandaId}: ${rec.outcome.state}, final update still pending`);
+        const sent = await sendFinalUpdate(api, store, run.settings.queue.site, log);
+        results.push({ pandaId, jobDir, action: 'final-update', outcome: rec.outcome, finalUpdateSent: sent });
+        continue;
+      }
+      log.warn(`job ${pandaId}: pilot ${owner} died in phase ${rec.phase}; recovering with RunJob ${rec.runJob}`);
+      const started = Date.now();
+      let outcome: JobOutcome;
+      try {
+        const impl = run.resolver.get<RunJobT>(RunJob, rec.runJob);
+        if (!impl.recover) throw toPilotError(`RunJob ${rec.runJob} cannot recover jobs`, ErrorCodes.KILLSIGNAL);
+        outcome = await impl.recover({ job: rec.job, workdir: jobDir, control: new JobControlSource() });
+      } catch (err) {
+        const e = toPilotError(err, ErrorCodes.KILLSIGNAL, `recovery of job ${pandaId}`);
+        outcome = { state: 'failed', pilotErrorCode: e.code, pilotErrorDiag: e.diagnostic, transExitCode: 0, nEvents: 0, cpuConsumptionTime: 0, startTime: started, endTime: Date.now() };
+      }
+      await store.update({ pilotPid: process.pid, phase: outcome.state, outcome, finalUpdate: 'pending' });
+      const sent = await sendFinalUpdate(api, store, run.settings.queue.site, log);
+      results.push({ pandaId, jobDir, action: 'recovered', outcome, finalUpdateSent: sent });
+    } finally {
+      await unlock();
+    }
+  }
+  return results;
+}

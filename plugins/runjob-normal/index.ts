@@ -1,0 +1,1 @@
+export { NormalRunJob } from './normal-run-job.js';

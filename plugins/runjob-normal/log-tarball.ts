@@ -1,0 +1,23 @@
+/**
+ * The job's log tarball (`logFile`): the job directory without its data files, packed with
+ * the system `tar` (argument array, no shell).
+ */
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCodes, PilotError } from '../../core/index.js';
+
+/** Names never packed: data files, the tarball itself, partial files. */
+export async function createLogTarball(jobDir: string, tarName: string, exclude: ReadonlySet<string>, env: Record<string, string>): Promise<string> {
+  const names = (await readdir(jobDir)).filter((n) => n !== tarName && !exclude.has(n) && !n.includes('.espilot-part-') && !n.startsWith('.'));
+  const target = join(jobDir, tarName);
+  const gzip = /\.(tgz|gz)$/.test(tarName);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('tar', [gzip ? '-czf' : '-cf', target, '-C', jobDir, '--', ...names], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', (err) => reject(new PilotError(ErrorCodes.LOGFILECREATIONFAILURE, `cannot run tar: ${err.message}`, { cause: err, recoverable: false })));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new PilotError(ErrorCodes.LOGFILECREATIONFAILURE, `tar of the log failed (exit ${code}): ${stderr.trim().slice(0, 200)}`, { recoverable: false }))));
+  });
+  return target;
+}

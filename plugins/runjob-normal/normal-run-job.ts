@@ -1,0 +1,141 @@
+/**
+ * RunJob `normal`: stage-in, payload, stage-out of outputs and log. Merge jobs
+ * (eventServiceMerge) run here too: their inputs come from the object store, verified
+ * against the recorded checksums, and their output goes to the normal storage element.
+ */
+import { inject } from 'tsyringe';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, PilotError, ResolverToken, RunJob, SecretsToken,
+  launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, toPilotError,
+  type Experiment as ExperimentT, type JobOutcome, type Logger, type PayloadLauncher as LauncherT, type PluginResolver,
+  type RunJobContext, type SecretRegistry,
+} from '../../core/index.js';
+import { createLogTarball } from './log-tarball.js';
+
+/** Written atomically when the payload has exited: recovery trusts outputs only after it. */
+const PAYLOAD_EXIT_RECORD = 'payload-exit.json';
+interface PayloadExitRecord {
+  readonly transExitCode: number;
+  readonly nEvents: number;
+  readonly exeErrorDiag?: string | undefined;
+  readonly cpu: number;
+}
+import { exitCodeOf, runPayloadToEnd } from './payload-run.js';
+
+@pilotPlugin({ provides: RunJob, name: 'normal', apiVersion: PLUGIN_API_VERSION, description: 'stage-in, payload, stage-out (also ES merge jobs)' })
+export class NormalRunJob implements RunJob {
+  constructor(
+    @inject(ResolverToken) private readonly resolver: PluginResolver,
+    @inject(SecretsToken) private readonly secrets: SecretRegistry,
+    @inject(LoggerToken) private readonly log: Logger,
+  ) {}
+
+  async run(ctx: RunJobContext): Promise<JobOutcome> {
+    const { job, workdir, control } = ctx;
+    const settings = this.resolver.services.settings;
+    const startTime = Date.now();
+    const cpu0 = reapedChildrenCpuSeconds();
+    const transfers = { resolver: this.resolver, jobDir: workdir, log: this.log, signal: control.kill };
+    const experiment = this.resolver.get<ExperimentT>(Experiment, settings.pilot.experiment);
+    let transExitCode = 0;
+    let failure: PilotError | undefined;
+    let exeErrorDiag: string | undefined;
+    let nEvents = 0;
+    await mkdir(workdir, { recursive: true });
+    try {
+      const inputPaths = await stageInJobInputs(transfers, job);
+      this.throwIfKilled(control.kill);
+      const payload = await experiment.payloadCommand(job, { workdir, queue: settings.queue, inputPaths });
+      const launcher = this.resolver.get<LauncherT>(PayloadLauncher, launcherNameFor(settings));
+      const { exit, killed } = await runPayloadToEnd(
+        launcher,
+        { command: payload.command, cwd: workdir, env: { ...this.secrets.scrubEnv(process.env), ...payload.env }, ...(job.userProxy ? { userProxy: job.userProxy } : {}) },
+        control, settings.pilot.eventService.killGraceS * 1000, this.log,
+      );
+      if (killed) this.throwIfKilled(control.kill);
+      const report = await experiment.parseJobReport(workdir);
+      transExitCode = report?.exitCode ?? exitCodeOf(exit);
+      nEvents = report?.nEvents ?? 0;
+      await writeJsonAtomic(join(workdir, PAYLOAD_EXIT_RECORD), { transExitCode, nEvents, exeErrorDiag: report?.exitMessage ?? report?.exitAcronym, cpu: reapedChildrenCpuSeconds() - cpu0 } satisfies PayloadExitRecord);
+      if (transExitCode !== 0) {
+        exeErrorDiag = report?.exitMessage ?? report?.exitAcronym;
+        throw new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${transExitCode}${report?.exitAcronym ? ` (${report.exitAcronym})` : ''}`, { recoverable: false });
+      }
+      await stageOutJobFiles(transfers, job.outputFiles, 'pw');
+    } catch (err) {
+      failure = toPilotError(err, ErrorCodes.UNKNOWNEXCEPTION, `job ${job.pandaId}`);
+      this.log.error(`job ${job.pandaId} failed: ${failure.codeName} ${failure.message}`);
+    }
+    await experiment.cleanup(workdir).catch((err: Error) => this.log.warn(`cleanup: ${err.message}`));
+    const logFailure = await this.stageOutLog(ctx, transfers);
+    failure ??= logFailure;
+    return outcomeOf(failure, { transExitCode, nEvents, cpu: Math.max(0, reapedChildrenCpuSeconds() - cpu0), startTime, ...(exeErrorDiag ? { exeErrorDiag } : {}) });
+  }
+
+  /**
+   * After a pilot death: outputs are stored only if the payload's exit was recorded (a payload
+   * cut short leaves outputs that prove nothing); then the log, then the outcome.
+   */
+  async recover(ctx: RunJobContext): Promise<JobOutcome> {
+    const { job, workdir } = ctx;
+    const startTime = Date.now();
+    const transfers = { resolver: this.resolver, jobDir: workdir, log: this.log };
+    const exit = await readJsonIfExists<PayloadExitRecord>(join(workdir, PAYLOAD_EXIT_RECORD));
+    let failure: PilotError | undefined;
+    if (!exit) {
+      failure = new PilotError(ErrorCodes.KILLSIGNAL, 'the pilot died while the payload was running; outputs discarded', { recoverable: false });
+    } else if (exit.transExitCode !== 0) {
+      failure = new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${exit.transExitCode}`, { recoverable: false });
+    } else {
+      try {
+        await stageOutJobFiles(transfers, job.outputFiles, 'pw');
+      } catch (err) {
+        failure = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `recovery of job ${job.pandaId}`);
+      }
+    }
+    const logFailure = await this.stageOutLog(ctx, transfers);
+    failure ??= logFailure;
+    return outcomeOf(failure, { transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}) });
+  }
+
+  /** The log goes to the log storage (`pl`, else `pw`); ES-related jobs also to the object store's logs path, whose failures are ignored (pilot1). */
+  private async stageOutLog(ctx: RunJobContext, transfers: Parameters<typeof stageOutJobFiles>[0]): Promise<PilotError | undefined> {
+    const { job, workdir } = ctx;
+    if (!job.logFile) return undefined;
+    const settings = this.resolver.services.settings;
+    const dataFiles = new Set([...job.inputFiles, ...job.outputFiles].map((f) => f.lfn));
+    try {
+      await createLogTarball(workdir, job.logFile.lfn, dataFiles, this.secrets.scrubEnv(process.env));
+      await stageOutJobFiles({ ...transfers, signal: undefined } as typeof transfers, [job.logFile], 'pl', 'pw');
+    } catch (err) {
+      const e = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `log ${job.logFile.lfn}`);
+      this.log.error(`log stage-out failed: ${e.codeName} ${e.message}`);
+      return e;
+    }
+    const toObjectStore = job.eventService || job.eventServiceMerge || job.putLogToOS || settings.queue.catchall['log_to_objectstore'] !== undefined;
+    if (toObjectStore && settings.queue.objectstore?.logs) {
+      await stageOutJobFiles(transfers, [job.logFile], 'pls').catch((err: Error) => this.log.warn(`log copy to the object store ignored: ${err.message}`));
+    }
+    return undefined;
+  }
+
+  private throwIfKilled(kill: AbortSignal): void {
+    if (kill.aborted) throw kill.reason instanceof PilotError ? kill.reason : new PilotError(ErrorCodes.KILLSIGNAL, String(kill.reason), { recoverable: false });
+  }
+}
+
+function outcomeOf(failure: PilotError | undefined, r: { transExitCode: number; nEvents: number; cpu: number; startTime: number; exeErrorDiag?: string | undefined }): JobOutcome {
+  return {
+    state: failure ? 'failed' : 'finished',
+    pilotErrorCode: failure?.code ?? 0,
+    pilotErrorDiag: failure?.diagnostic ?? '',
+    transExitCode: r.transExitCode,
+    ...(r.exeErrorDiag ? { exeErrorCode: r.transExitCode, exeErrorDiag: r.exeErrorDiag } : {}),
+    nEvents: r.nEvents,
+    cpuConsumptionTime: r.cpu,
+    startTime: r.startTime,
+    endTime: Date.now(),
+  };
+}

@@ -1,0 +1,53 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ConfigLayer } from '../../core/index.js';
+import { tempDir } from './temp-dir.js';
+
+export interface LocalSite {
+  readonly root: string;
+  /** Storage element (activities pr, pw, pl). */
+  readonly seDir: string;
+  /** Object store: `es/` for ES outputs, `logs/` for logs. */
+  readonly osDir: string;
+  readonly workdir: string;
+  /** queuedata (schedconfig names) for this site. */
+  readonly queuedata: Record<string, unknown>;
+  /** Pilot + queuedata layer for createRun's `extraLayers`. */
+  layer(pilot?: Record<string, unknown>, queuedata?: Record<string, unknown>): ConfigLayer;
+  remove(): Promise<void>;
+}
+
+/** A site whose storage element and object store are `file://` folders in a temp dir. */
+export async function localSite(opts: { legacyObjectstore?: boolean } = {}): Promise<LocalSite> {
+  const dir = await tempDir('espilot-site-');
+  const seDir = join(dir.path, 'se');
+  const osDir = join(dir.path, 'os');
+  const workdir = join(dir.path, 'work');
+  for (const d of [seDir, join(osDir, 'es'), join(osDir, 'logs'), workdir]) await mkdir(d, { recursive: true });
+  const url = (p: string) => pathToFileURL(p).href;
+  const queuedata: Record<string, unknown> = opts.legacyObjectstore
+    ? {
+        nickname: 'TEST_LEGACY', copytool: 'local', copytoolin: 'local',
+        objectstore: `eventservice^${url(join(osDir, 'es'))}|logs^${url(join(osDir, 'logs'))}`,
+        astorages: { pr: ['SE'], pw: ['SE'], pl: ['SE'] },
+        ddmendpoints: { SE: { endpoint: url(seDir) } },
+        corecount: 2, stageinretry: 2, stageoutretry: 2,
+      }
+    : {
+        nickname: 'TEST_LOCAL', siteid: 'TEST',
+        acopytools: { pr: ['local'], pw: ['local'], pl: ['local'], es_events: ['objectstore'], es_events_read: ['objectstore'] },
+        astorages: { pr: ['SE'], pw: ['SE'], pl: ['SE'], es_events: ['OS_ES'], es_events_read: ['OS_ES'], pls: ['OS_LOGS'] },
+        ddmendpoints: { SE: { endpoint: url(seDir) }, OS_ES: { endpoint: url(join(osDir, 'es')) }, OS_LOGS: { endpoint: url(join(osDir, 'logs')) } },
+        corecount: 2, stageinretry: 2, stageoutretry: 2,
+      };
+  return {
+    root: dir.path, seDir, osDir, workdir, queuedata,
+    layer: (pilot = {}, extra = {}) => ({
+      source: 'test-site',
+      pilot: { workdir, transfers: { backoffBaseMs: 10, backoffMaxMs: 50 }, server: { retries: 3, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 5000 }, ...pilot },
+      queuedata: { ...queuedata, ...extra },
+    }),
+    remove: dir.remove,
+  };
+}

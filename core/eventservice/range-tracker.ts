@@ -74,8 +74,9 @@ export class RangeTracker {
   async markSent(id: string, peer: PeerId): Promise<void> {
     const s = this.states.get(id);
     if (s?.phase !== 'fetched') throw new Error(`range ${id} cannot be sent from phase ${s?.phase ?? 'unknown'}`);
-    this.knownPeers.add(peerKey(peer));
-    await this.record({ t: 'sent', ts: Date.now(), id });
+    const key = peerKey(peer);
+    this.knownPeers.add(key);
+    await this.record({ t: 'sent', ts: Date.now(), id, peer: key });
   }
 
   /** Checks who may report on a range without changing anything. */

@@ -12,6 +12,8 @@ import { registerConfigCommand } from './commands/config-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRecoverCommand } from './commands/recover-command.js';
 import { registerServePandaCommand } from './commands/serve-panda-command.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('espilot')
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerRecoverCommand(program);
   registerServePandaCommand(program);
+  registerDemoCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -19,6 +19,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--workdir <dir>', 'work directory, new or empty (default ./espilot-demo/<timestamp>)')
     .option('--objectstore <url>', 'ES outputs to this object store (s3://host:port/bucket, root://host//path) instead of a local folder; movers and credentials via --config')
     .option('-c, --config <site.json>', 'site configuration: plugins, plugin options, queuedata overrides')
+    .option('--keys <dir>', 'key files the embedded dispatcher serves through getKeyPair (for S3 keys named in the site file\'s ddmendpoints)')
     .option('--log-level <level>', 'log lines shown on stderr: silent, error, warn, info, debug, trace (the log file gets info or more)', 'warn')
     .option('--log-format <format>', 'text or json', 'text')
     .option('--no-progress', 'no progress bar or progress lines')

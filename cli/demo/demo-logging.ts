@@ -16,6 +16,7 @@ export interface DemoLogs {
   close(): Promise<void>;
 }
 
+/** Opens the demo's log file; `around` moves the progress bar out of the way of stderr lines. */
 export function demoLogs(path: string, stderrLevel: LogLevel, stderr: { write(text: string): unknown }, around: (write: () => void) => void = (w) => w()): DemoLogs {
   const file: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o600 });
   // A log file that cannot be written must not stop the demo; stderr still shows problems.

@@ -21,6 +21,8 @@ export interface DemoOptions {
   readonly objectstore?: string;
   /** Site configuration (plugins, options, queuedata overrides, credentials). */
   readonly config?: string;
+  /** Key files the embedded dispatcher serves through getKeyPair (`<dir>/<key name>`). */
+  readonly keys?: string;
   /** What reaches stderr (the log file gets `info` or more). */
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
@@ -37,6 +39,7 @@ export interface DemoFlags {
   readonly workdir?: string;
   readonly objectstore?: string;
   readonly config?: string;
+  readonly keys?: string;
   readonly logLevel: string;
   readonly logFormat: string;
   readonly progress: boolean;
@@ -72,6 +75,7 @@ export function parseDemoFlags(f: DemoFlags): DemoOptions {
     ...(f.workdir ? { workdir: f.workdir } : {}),
     ...(f.objectstore ? { objectstore: f.objectstore.replace(/\/+$/, '') } : {}),
     ...(f.config ? { config: f.config } : {}),
+    ...(f.keys ? { keys: f.keys } : {}),
     logLevel: f.logLevel as LogLevel, logFormat: f.logFormat as LogFormat, progress: f.progress,
   });
 }

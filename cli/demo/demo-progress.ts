@@ -14,6 +14,7 @@ export interface ProgressOutput {
 const KIND: Record<JobRecord['kind'], string> = { es: 'ES job', merge: 'merge job', normal: 'job' };
 const ACTIVE = new Set(['sent', 'starting', 'running', 'holding', 'transferring']);
 
+/** Polls the dispatcher while the demo runs and shows progress (see the module comment). */
 export class DemoProgress {
   private timer: NodeJS.Timeout | undefined;
   private readonly jobStatus = new Map<string, string>();

@@ -39,6 +39,7 @@ export interface DemoFacts {
   readonly logFile: string;
 }
 
+/** The summary from what the run produced: the job results and reports, the dispatcher's records, the verification. */
 export function demoSummary(f: DemoFacts): DemoSummary {
   const reports = f.jobs.map((j) => j.report?.report).filter((r) => r !== undefined);
   const es = f.jobs.filter((j) => j.runJob === 'event');

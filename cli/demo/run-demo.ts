@@ -42,7 +42,7 @@ export async function runDemo(o: DemoOptions, io: DemoIO): Promise<DemoSummary> 
   const cleanup: Array<() => Promise<void>> = [() => logs.close()];
   try {
     const dispatcher: DispatcherHandle = await startDispatcher({
-      task: { ...task }, secrets, logger: createLogger({ secrets, level: logs.level, format: o.logFormat, sink: logs.sink }),
+      task: { ...task }, secrets, ...(o.keys ? { keysDir: o.keys } : {}), logger: createLogger({ secrets, level: logs.level, format: o.logFormat, sink: logs.sink }),
     });
     cleanup.unshift(() => dispatcher.stop());
     const run: PilotRun = await createRun({

@@ -35,6 +35,11 @@ export interface ConfigReference {
   readonly plugins: ReadonlyArray<{ readonly plugin: string; readonly contract: string; readonly entries: readonly ReferenceEntry[] }>;
 }
 
+/**
+ * Runs the pilot config and queuedata parsers (and each plugin's option parser) over recording
+ * documents and describes every field they read. Never throws: a parser's complaints about the
+ * probe documents are ignored, its reads are what counts.
+ */
 export function buildConfigReference(plugins: readonly PluginOptionsSource[] = [], pluginDocs: FieldDocs = {}): ConfigReference {
   const pilotRec = new FieldRecorder();
   pilotConfigFrom(recordReads(structuredClone(PILOT_DEFAULTS), pilotRec), 'config', []);

@@ -19,6 +19,7 @@ export interface ReportSources {
   readonly stagedIn: readonly StagedInFile[];
 }
 
+/** The report of one job; `now` stamps `generatedAt`. Never throws for incomplete records (a running or dead job). */
 export function buildJobReport(src: ReportSources, now = Date.now()): JobReport {
   const { state } = src;
   const job = state.job;
@@ -65,6 +66,7 @@ export function buildJobReport(src: ReportSources, now = Date.now()): JobReport 
   };
 }
 
+/** How reports name a job's kind. */
 export function kindOf(job: { eventService: boolean; eventServiceMerge: boolean }): JobKind {
   return job.eventService ? 'event service' : job.eventServiceMerge ? 'event service merge' : 'normal';
 }

@@ -35,6 +35,7 @@ export interface RangeTiming {
   objects: readonly StoredObject[];
 }
 
+/** A journal read for a report: its header, its ranges with their times, and when it closed. */
 export interface JournalTimeline {
   readonly path: string;
   readonly job?: JournalJobHeader;

@@ -18,6 +18,7 @@ table{border-collapse:collapse;margin:4px 0}td,th{padding:3px 10px;border-bottom
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00020;font-weight:600}.ok{color:#2e7d32;font-weight:600}
 .grid{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}.grid div:nth-child(odd){color:#555}code{font-size:12px}`;
 
+/** The whole `timeline.html` page of a job report; every text from the report is escaped. */
 export function renderTimelineHtml(report: JobReport): string {
   const j = report.job;
   const state = report.outcome?.state ?? report.state;
@@ -27,7 +28,7 @@ export function renderTimelineHtml(report: JobReport): string {
     `<div class="muted">${esc(report.jobDir)}</div>`,
     '<h2>Summary</h2>', summary(report),
     '<h2>Phases</h2>', table(['phase', 'seconds'], report.phases.map((p) => [esc(p.name), num(formatSeconds(p.seconds))])),
-    report.ranges ? `<h2>Timeline: one lane per payload worker</h2>${timelineSvg(report)}` : `<h2>Timeline</h2><p class="muted">No event ranges: this is a ${esc(j.kind)} job; its transfers are listed below.</p>`,
+    report.ranges ? `<h2>Timeline: one lane per payload worker</h2>${timelineSvg(report)}` : `<h2>Timeline</h2><p class="muted">No event ranges in this ${esc(j.kind)} job; its transfers are listed below.</p>`,
     failures(report),
     report.errors.length ? `<h2>Errors</h2>${table(['scope', 'code', 'count', 'first diagnostic'], report.errors.map((e) => [esc(e.scope), `<span class="bad">${esc(`${e.name} (${e.code})`)}</span>`, num(e.count), esc(e.diag)]))}` : '',
     transfers(report),

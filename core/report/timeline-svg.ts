@@ -10,6 +10,7 @@ import { esc, formatSeconds, niceStep } from './report-format.js';
 import { assignLanes } from './worker-lanes.js';
 import { maxOf } from './build-job-report.js';
 
+/** The timeline's palette (Tableau 10 hues); failed ranges use `failed` with a `failedEdge` outline. */
 export const TIMELINE_COLORS = {
   payload: '#4e79a7', stageOut: '#f28e2b', report: '#59a14f', failed: '#e15759', failedEdge: '#8b0000',
   pending: '#bab0ac', phase: ['#d4e4f4', '#b9d3ee', '#fde2c4', '#d8ecd2', '#eeeeee'], concurrency: '#f28e2b',

@@ -16,6 +16,7 @@ export interface LaneAssignment {
   readonly laneOf: ReadonlyMap<string, string>;
 }
 
+/** Puts every range on a lane: its worker's, the inferred one, or the undispatched lane. */
 export function assignLanes(ranges: readonly RangeTiming[]): LaneAssignment {
   const laneOf = new Map<string, string>();
   const sent = ranges.filter((r) => r.sentAt !== undefined).sort((a, b) => a.sentAt! - b.sentAt!);

@@ -105,7 +105,7 @@ test('report of a failed normal job: the job error, no ranges, one phase', (t) =
   t.deepEqual(report.errors, [{ scope: 'job', code: 1137, name: 'STAGEOUTFAILED', count: 1, diag: 'stage-out failed' }]);
   t.is(report.outcome?.pilotErrorName, 'STAGEOUTFAILED');
   const html = renderTimelineHtml(report);
-  t.regex(html, /No event ranges: this is a normal job/);
+  t.regex(html, /No event ranges in this normal job/);
   t.regex(html, /STAGEOUTFAILED \(1137\)/);
 });
 

@@ -13,6 +13,8 @@ import { registerRunCommand } from './commands/run-command.js';
 import { registerRecoverCommand } from './commands/recover-command.js';
 import { registerServePandaCommand } from './commands/serve-panda-command.js';
 import { registerMoverTestCommand } from './commands/mover-test-command.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('espilot')
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerRecoverCommand(program);
   registerServePandaCommand(program);
   registerMoverTestCommand(program);
+  registerDemoCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -15,3 +15,4 @@ export * from './runtime/index.js';
 export * from './util/index.js';
 export * from './panda/index.js';
 export * from './eventservice/index.js';
+export * from './report/index.js';

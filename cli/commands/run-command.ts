@@ -76,7 +76,7 @@ async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
     });
     for (const r of result.rejected) out(`job ${r.pandaId}: rejected (${r.code}: ${r.diagnostic})`);
     for (const j of result.jobs) {
-      out(`job ${j.pandaId}: ${j.outcome.state}${j.outcome.pilotErrorCode ? ` (${j.outcome.pilotErrorCode}: ${j.outcome.pilotErrorDiag})` : ''}, nEvents ${j.outcome.nEvents}, workdir ${j.jobDir}${j.finalUpdateSent ? '' : ', final update pending (recover later)'}`);
+      out(`job ${j.pandaId}: ${j.outcome.state}${j.outcome.pilotErrorCode ? ` (${j.outcome.pilotErrorCode}: ${j.outcome.pilotErrorDiag})` : ''}, nEvents ${j.outcome.nEvents}, workdir ${j.jobDir}${j.report ? `, report ${j.report.htmlPath}` : ''}${j.finalUpdateSent ? '' : ', final update pending (recover later)'}`);
     }
     if (result.ended === 'no-job' && result.jobs.length === 0) out('no job available from the server');
     return result.jobs.every((j) => j.finalUpdateSent) ? 0 : 1;

@@ -71,12 +71,16 @@ export function resolvePluginSpecifier(spec: string, baseDir: string): string {
   return spec.startsWith('./') || spec.startsWith('../') ? resolve(baseDir, spec) : isAbsolute(spec) ? spec : spec;
 }
 
-/** COPYTOOL / COPYTOOLIN replace the queue's values (pilot1 postProcessQueuedata). */
+/**
+ * COPYTOOL / COPYTOOLIN replace the queue's values (pilot1 postProcessQueuedata);
+ * PANDA_SERVER_URL gives the server URL (the site file and `--server` override it).
+ */
 export function envLayer(env: NodeJS.ProcessEnv = process.env): ConfigLayer {
   const queuedata: Record<string, unknown> = {};
   if (env['COPYTOOL']) queuedata['copytool'] = env['COPYTOOL'];
   if (env['COPYTOOLIN']) queuedata['copytoolin'] = env['COPYTOOLIN'];
-  return { source: 'env', queuedata };
+  const url = env['PANDA_SERVER_URL'];
+  return { source: 'env', queuedata, ...(url ? { pilot: { server: { url } } } : {}) };
 }
 
 export const defaultLayer: ConfigLayer = { source: 'default', pilot: structuredClone(PILOT_DEFAULTS) };

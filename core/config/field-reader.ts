@@ -1,4 +1,5 @@
 import { describeValue, type ConfigIssue } from '../errors/config-error.js';
+import { recorderOf, type FieldKind, type FieldRecorder } from './field-recorder.js';
 
 /**
  * Reads typed fields from one object of an untrusted document, collecting an issue for
@@ -9,16 +10,28 @@ export class FieldReader {
     readonly path: string,
     private readonly obj: Readonly<Record<string, unknown>>,
     readonly issues: ConfigIssue[],
+    /** Notes every field read (configuration reference); see field-recorder.ts. */
+    private readonly recorder?: FieldRecorder,
   ) {}
 
-  /** Wraps a value that must be a plain object; records an issue and yields an empty reader otherwise. */
-  static of(path: string, value: unknown, issues: ConfigIssue[]): FieldReader {
-    if (value === undefined || value === null) return new FieldReader(path, {}, issues);
+  /**
+   * Wraps a value that must be a plain object; records an issue and yields an empty reader
+   * otherwise. A recorder attached to `value` (recordReads) is used, else `recorder`.
+   */
+  static of(path: string, value: unknown, issues: ConfigIssue[], recorder?: FieldRecorder): FieldReader {
+    const rec = recorderOf(value) ?? recorder;
+    if (value === undefined || value === null) return new FieldReader(path, {}, issues, rec);
     if (!isPlainObject(value)) {
       issues.push({ path, expected: 'an object', got: describeValue(value) });
-      return new FieldReader(path, {}, issues);
+      return new FieldReader(path, {}, issues, rec);
     }
-    return new FieldReader(path, value, issues);
+    return new FieldReader(path, value, issues, rec);
+  }
+
+  private note(key: string, kind: FieldKind, extra: { fallback?: unknown; min?: number; max?: number; values?: readonly string[] } = {}): void {
+    if (!this.recorder) return;
+    const clean = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined));
+    this.recorder.note({ path: this.at(key), kind, ...clean });
   }
 
   at(key: string): string {
@@ -26,11 +39,13 @@ export class FieldReader {
   }
 
   has(key: string): boolean {
+    this.note(key, 'has');
     const v = this.obj[key];
     return v !== undefined && v !== null && v !== '';
   }
 
   raw(key: string): unknown {
+    this.note(key, 'raw');
     return this.obj[key];
   }
 
@@ -46,6 +61,7 @@ export class FieldReader {
   string(key: string): string | undefined;
   string(key: string, fallback: string): string;
   string(key: string, fallback?: string): string | undefined {
+    this.note(key, 'string', { fallback });
     const v = this.obj[key];
     if (v === undefined || v === null || v === '') return fallback;
     if (typeof v === 'string') return v;
@@ -54,6 +70,7 @@ export class FieldReader {
   }
 
   requiredString(key: string, expected = 'a non-empty string'): string {
+    this.note(key, 'requiredString');
     const v = this.obj[key];
     if (typeof v === 'string' && v.trim() !== '') return v;
     if (typeof v === 'number') return String(v);
@@ -65,6 +82,7 @@ export class FieldReader {
   int(key: string, opts: { min?: number; max?: number }): number | undefined;
   int(key: string, opts: { min?: number; max?: number }, fallback: number): number;
   int(key: string, opts: { min?: number; max?: number } = {}, fallback?: number): number | undefined {
+    this.note(key, 'int', { fallback, ...opts });
     const v = this.obj[key];
     if (v === undefined || v === null || v === '') return fallback;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
@@ -76,6 +94,7 @@ export class FieldReader {
   }
 
   number(key: string, opts: { min?: number; max?: number }, fallback: number): number {
+    this.note(key, 'number', { fallback, ...opts });
     const v = this.obj[key];
     if (v === undefined || v === null || v === '') return fallback;
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
@@ -87,6 +106,7 @@ export class FieldReader {
 
   /** true/false, also schedconfig's `True`/`False` strings. */
   bool(key: string, fallback: boolean): boolean {
+    this.note(key, 'bool', { fallback });
     const v = this.obj[key];
     if (v === undefined || v === null || v === '') return fallback;
     if (typeof v === 'boolean') return v;
@@ -95,6 +115,7 @@ export class FieldReader {
   }
 
   oneOf<T extends string>(key: string, values: readonly T[], fallback: T): T {
+    this.note(key, 'oneOf', { fallback, values });
     const v = this.obj[key];
     if (v === undefined || v === null || v === '') return fallback;
     const hit = values.find((x) => typeof v === 'string' && x.toLowerCase() === v.toLowerCase());
@@ -104,6 +125,7 @@ export class FieldReader {
 
   /** A list of strings, as a JSON array or a comma-separated string. */
   stringList(key: string): string[] | undefined {
+    this.note(key, 'stringList');
     const v = this.obj[key];
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -119,7 +141,7 @@ export class FieldReader {
   }
 
   object(key: string): FieldReader {
-    return FieldReader.of(this.at(key), this.obj[key], this.issues);
+    return FieldReader.of(this.at(key), this.obj[key], this.issues, this.recorder);
   }
 }
 

@@ -3,3 +3,7 @@ export * from './objectstore-string.js';
 export * from './queuedata.js';
 export * from './pilot-config.js';
 export * from './config-layers.js';
+export * from './field-recorder.js';
+export * from './config-reference.js';
+export * from './pilot-config-docs.js';
+export * from './queuedata-docs.js';

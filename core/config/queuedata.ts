@@ -167,3 +167,40 @@ export function parseCatchall(text: string): Record<string, string> {
   }
   return out;
 }
+
+/** Where a site built by `siteQueuedata` keeps its data. */
+export interface SiteStorageLayout {
+  /** The queue's nickname (also the PanDA siteName). */
+  readonly name: string;
+  readonly site?: string;
+  /** Storage element base URL: inputs (pr), outputs (pw), logs (pl). Endpoint `SE`. */
+  readonly storageUrl: string;
+  /** Object store base URL for ES outputs, written (es_events) and read back by merge jobs (es_events_read). Endpoint `OS_ES`. */
+  readonly esObjectstoreUrl: string;
+  /** Object store base URL for log copies (pls). Endpoint `OS_LOGS`. */
+  readonly logsObjectstoreUrl?: string;
+  /** Copytool of the storage element activities (default `local`); the object store uses `objectstore` (by URL scheme). */
+  readonly copytool?: string;
+  readonly coreCount: number;
+  /** stageinretry / stageoutretry (default 2). */
+  readonly retries?: number;
+}
+
+/**
+ * A queuedata document (schedconfig names, CRIC `acopytools`/`astorages` era) for a site
+ * whose storage is described by `layout`; the demo and local runs use it.
+ */
+export function siteQueuedata(layout: SiteStorageLayout): Record<string, unknown> {
+  const tool = layout.copytool ?? 'local';
+  const logs = layout.logsObjectstoreUrl;
+  return {
+    nickname: layout.name,
+    siteid: layout.site ?? layout.name,
+    acopytools: { pr: [tool], pw: [tool], pl: [tool], es_events: ['objectstore'], es_events_read: ['objectstore'], ...(logs ? { pls: ['objectstore'] } : {}) },
+    astorages: { pr: ['SE'], pw: ['SE'], pl: ['SE'], es_events: ['OS_ES'], es_events_read: ['OS_ES'], ...(logs ? { pls: ['OS_LOGS'] } : {}) },
+    ddmendpoints: { SE: { endpoint: layout.storageUrl }, OS_ES: { endpoint: layout.esObjectstoreUrl }, ...(logs ? { OS_LOGS: { endpoint: logs } } : {}) },
+    corecount: layout.coreCount,
+    stageinretry: layout.retries ?? 2,
+    stageoutretry: layout.retries ?? 2,
+  };
+}

@@ -43,7 +43,8 @@ export interface RangeOutcome {
 export type JournalRecord =
   | { readonly t: 'job'; readonly v: number; readonly job: JournalJobHeader }
   | { readonly t: 'fetched'; readonly ts: number; readonly ranges: readonly EventRange[] }
-  | { readonly t: 'sent'; readonly ts: number; readonly id: string }
+  /** `peer`: hex routing id of the payload worker whose `Ready` got the range (reports draw one lane per worker). */
+  | { readonly t: 'sent'; readonly ts: number; readonly id: string; readonly peer?: string }
   | { readonly t: 'output'; readonly ts: number; readonly id: string; readonly paths: readonly string[]; readonly cpu?: number; readonly wall?: number }
   | { readonly t: 'stored'; readonly ts: number; readonly id: string; readonly objects: readonly StoredObject[] }
   | { readonly t: 'final'; readonly ts: number; readonly id: string; readonly outcome: RangeOutcome }

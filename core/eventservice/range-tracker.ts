@@ -80,8 +80,9 @@ export class RangeTracker {
   markSent(id: string, peer: PeerId): void {
     const s = this.states.get(id);
     if (s?.phase !== 'fetched') throw new Error(`range ${id} cannot be sent from phase ${s?.phase ?? 'unknown'}`);
-    this.knownPeers.add(peerKey(peer));
-    this.recordLazily({ t: 'sent', ts: Date.now(), id });
+    const key = peerKey(peer);
+    this.knownPeers.add(key);
+    this.recordLazily({ t: 'sent', ts: Date.now(), id, peer: key });
   }
 
   /** Checks who may report on a range without changing anything. */

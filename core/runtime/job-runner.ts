@@ -11,6 +11,9 @@ import type { PandaApi } from '../contracts/panda-api.js';
 import { RunJob, type JobOutcome, type RunJob as RunJobT } from '../contracts/run-job.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { toPilotError } from '../errors/pilot-error.js';
+import type { Logger } from '../logging/logger.js';
+import { pluginsChosen } from '../report/plugins-chosen.js';
+import { writeJobReport, type WrittenReport } from '../report/write-job-report.js';
 import type { PilotRun } from './create-run.js';
 import { finalJobUpdate } from './final-update.js';
 import { JobControlSource } from './job-control-source.js';
@@ -31,6 +34,8 @@ export interface JobRunResult {
   readonly jobDir: string;
   readonly outcome: JobOutcome;
   readonly finalUpdateSent: boolean;
+  /** `job-report.json` and `timeline.html` in the job directory; absent when they could not be written. */
+  readonly report?: WrittenReport;
 }
 
 export function jobDirFor(pilotDir: string, pandaId: string): string {
@@ -47,7 +52,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   const jobDir = jobDirFor(o.pilotDir, job.pandaId);
   await mkdir(jobDir, { recursive: true });
   const state = new JobStateStore(jobDir, job.pandaId);
-  await state.create(job, runJobName);
+  await state.create(job, runJobName, pluginsChosen(resolver, job, runJobName));
   const control = o.control ?? new JobControlSource();
   let progress = { nEvents: 0 } as { nEvents: number; cpuConsumptionTime?: number };
   const monitor = new Monitor({
@@ -74,7 +79,20 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   await state.update({ phase: outcome.state, outcome, finalUpdate: 'pending' });
   const finalUpdateSent = await sendFinalUpdate(api, state, settings.queue.site, log);
   log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);
-  return { pandaId: job.pandaId, runJob: runJobName, jobDir, outcome, finalUpdateSent };
+  const report = await writeReportQuietly(jobDir, run, log);
+  return { pandaId: job.pandaId, runJob: runJobName, jobDir, outcome, finalUpdateSent, ...(report ? { report } : {}) };
+}
+
+/** The job report is for people: failing to write it is logged, never a job failure. */
+export async function writeReportQuietly(jobDir: string, run: PilotRun, log: Logger): Promise<WrittenReport | undefined> {
+  try {
+    const written = await writeJobReport(jobDir, { mask: (text) => run.secrets.mask(text) });
+    log.info(`report: ${written.htmlPath}`);
+    return written;
+  } catch (err) {
+    log.warn(`job report not written: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Sends the final updateJob recorded in `state`; marks it sent once acknowledged. Never throws. */

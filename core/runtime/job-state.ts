@@ -17,6 +17,8 @@ export interface JobStateRecord {
   readonly pilotPid: number;
   readonly phase: JobPhase;
   readonly runJob: string;
+  /** The plugins chosen for the job by role (`experiment`, `launcher`, `movers.pw`, ...), for its report. */
+  readonly plugins?: Readonly<Record<string, string>>;
   readonly job: JobDefinition;
   readonly outcome?: JobOutcome;
   /** The final updateJob: not yet due, due but unsent, or acknowledged by the server. */
@@ -50,10 +52,13 @@ export class JobStateStore {
     return this.current;
   }
 
-  async create(job: JobDefinition, runJob: string): Promise<JobStateRecord> {
+  async create(job: JobDefinition, runJob: string, plugins?: Readonly<Record<string, string>>): Promise<JobStateRecord> {
     const { userProxy: _secret, ...safeJob } = job;
     const now = Date.now();
-    return this.write({ version: 1, pandaId: job.pandaId, pilotPid: process.pid, phase: 'startup', runJob, job: safeJob as JobDefinition, finalUpdate: 'none', startedAt: now, updatedAt: now });
+    return this.write({
+      version: 1, pandaId: job.pandaId, pilotPid: process.pid, phase: 'startup', runJob, ...(plugins ? { plugins } : {}),
+      job: safeJob as JobDefinition, finalUpdate: 'none', startedAt: now, updatedAt: now,
+    });
   }
 
   async update(change: Partial<Pick<JobStateRecord, 'phase' | 'outcome' | 'finalUpdate' | 'pilotPid'>>): Promise<JobStateRecord> {

@@ -13,7 +13,7 @@ import { toPilotError } from '../errors/pilot-error.js';
 import type { PilotRun } from './create-run.js';
 import { JobControlSource } from './job-control-source.js';
 import { JobStateStore, findJobStates } from './job-state.js';
-import { sendFinalUpdate } from './job-runner.js';
+import { sendFinalUpdate, writeReportQuietly } from './job-runner.js';
 
 export interface RecoveredJob {
   readonly pandaId: string;
@@ -87,6 +87,7 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
       if (rec.outcome) {
         log.info(`job ${pandaId}: ${rec.outcome.state}, final update still pending`);
         const sent = await sendFinalUpdate(api, store, run.settings.queue.site, log);
+        if (sent) await writeReportQuietly(jobDir, run, log);
         results.push({ pandaId, jobDir, action: 'final-update', outcome: rec.outcome, finalUpdateSent: sent });
         continue;
       }
@@ -103,6 +104,7 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
       }
       await store.update({ pilotPid: process.pid, phase: outcome.state, outcome, finalUpdate: 'pending' });
       const sent = await sendFinalUpdate(api, store, run.settings.queue.site, log);
+      await writeReportQuietly(jobDir, run, log);
       results.push({ pandaId, jobDir, action: 'recovered', outcome, finalUpdateSent: sent });
     } finally {
       await unlock();

@@ -31,14 +31,18 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** @returns the parsed file, or undefined when it does not exist. Throws for unreadable JSON. */
-export async function readJsonIfExists<T>(path: string): Promise<T | undefined> {
-  let text: string;
+/** @returns the file's text, or undefined when it does not exist. Throws other read errors. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return JSON.parse(text) as T;
+}
+
+/** @returns the parsed file, or undefined when it does not exist. Throws for unreadable JSON. */
+export async function readJsonIfExists<T>(path: string): Promise<T | undefined> {
+  const text = await readTextIfExists(path);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
 }

@@ -2,6 +2,7 @@
  * Stage-in of a job's inputs and stage-out of its outputs through the queue's movers, with a
  * ledger of what is durably stored so that a recovering pilot uploads each output once.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobDefinition, FileSpec } from '../contracts/job-definition.js';
 import { SiteMover, type Activity } from '../contracts/site-mover.js';
@@ -66,19 +67,37 @@ export function inputLocation(resolver: PluginResolver, job: JobDefinition, file
 export async function stageInJobInputs(ctx: JobTransferContext, job: JobDefinition): Promise<Map<string, string>> {
   const { queue, pilot } = ctx.resolver.services.settings;
   const paths = new Map<string, string>();
-  for (const file of job.inputFiles) {
-    const loc = inputLocation(ctx.resolver, job, file);
-    const localPath = join(ctx.jobDir, file.lfn);
-    const result = await transferWithFallback('in', moverCandidates(ctx.resolver, loc.activity, loc.url, loc.movers), {
-      localPath, url: loc.url,
-      ...(file.size !== undefined ? { size: file.size } : {}),
-      ...(file.checksum ? { checksum: file.checksum } : {}),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    }, { attempts: queue.stageInRetry, ...pilot.transfers }, ctx.log);
-    ctx.log.info(`staged in ${file.lfn} from ${loc.url} (${result.size} bytes, ${formatChecksum(result.checksum)}, ${result.mover})`);
-    paths.set(file.lfn, localPath);
+  const record: StagedInFile[] = [];
+  try {
+    for (const file of job.inputFiles) {
+      const loc = inputLocation(ctx.resolver, job, file);
+      const localPath = join(ctx.jobDir, file.lfn);
+      const result = await transferWithFallback('in', moverCandidates(ctx.resolver, loc.activity, loc.url, loc.movers), {
+        localPath, url: loc.url,
+        ...(file.size !== undefined ? { size: file.size } : {}),
+        ...(file.checksum ? { checksum: file.checksum } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      }, { attempts: queue.stageInRetry, ...pilot.transfers }, ctx.log);
+      ctx.log.info(`staged in ${file.lfn} from ${loc.url} (${result.size} bytes, ${formatChecksum(result.checksum)}, ${result.mover})`);
+      record.push({ activity: loc.activity, lfn: file.lfn, url: loc.url, size: result.size, checksum: formatChecksum(result.checksum), mover: result.mover });
+      paths.set(file.lfn, localPath);
+    }
+  } finally {
+    // Once per job, for its report; a lost record only makes the report shorter.
+    if (record.length) await writeFile(join(ctx.jobDir, STAGEIN_RECORD), `${JSON.stringify(record, null, 2)}\n`).catch(() => undefined);
   }
   return paths;
+}
+
+/** What stage-in fetched (for the job report): written once when stage-in ends. */
+export const STAGEIN_RECORD = 'stagein-record.json';
+
+export interface StagedInFile extends StoredFile {
+  readonly activity: Activity;
+}
+
+export async function readStageInRecord(jobDir: string): Promise<StagedInFile[]> {
+  return (await readJsonIfExists<StagedInFile[]>(join(jobDir, STAGEIN_RECORD))) ?? [];
 }
 
 export interface StoredFile {

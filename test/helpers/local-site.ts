@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ConfigLayer } from '../../core/index.js';
+import { siteQueuedata, type ConfigLayer } from '../../core/index.js';
 import { tempDir } from './temp-dir.js';
 
 export interface LocalSite {
@@ -34,13 +34,9 @@ export async function localSite(opts: { legacyObjectstore?: boolean } = {}): Pro
         ddmendpoints: { SE: { endpoint: url(seDir) } },
         corecount: 2, stageinretry: 2, stageoutretry: 2,
       }
-    : {
-        nickname: 'TEST_LOCAL', siteid: 'TEST',
-        acopytools: { pr: ['local'], pw: ['local'], pl: ['local'], es_events: ['objectstore'], es_events_read: ['objectstore'] },
-        astorages: { pr: ['SE'], pw: ['SE'], pl: ['SE'], es_events: ['OS_ES'], es_events_read: ['OS_ES'], pls: ['OS_LOGS'] },
-        ddmendpoints: { SE: { endpoint: url(seDir) }, OS_ES: { endpoint: url(join(osDir, 'es')) }, OS_LOGS: { endpoint: url(join(osDir, 'logs')) } },
-        corecount: 2, stageinretry: 2, stageoutretry: 2,
-      };
+    : siteQueuedata({
+        name: 'TEST_LOCAL', site: 'TEST', storageUrl: url(seDir), esObjectstoreUrl: url(join(osDir, 'es')), logsObjectstoreUrl: url(join(osDir, 'logs')), coreCount: 2,
+      });
   return {
     root: dir.path, seDir, osDir, workdir, queuedata,
     layer: (pilot = {}, extra = {}) => ({

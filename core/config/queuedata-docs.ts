@@ -1,0 +1,54 @@
+/**
+ * Descriptions of the queuedata (schedconfig / CRIC) fields that queuedata.ts reads, for the
+ * generated configuration reference. Keep this beside the parser: a field read there
+ * without an entry here fails the reference test.
+ */
+import type { FieldDocs } from './config-reference.js';
+
+/**
+ * The document the reference parses: empty but for one entry of each map, so that the
+ * parser reads the fields inside maps (and the fields it reads only when another is set).
+ */
+export const QUEUEDATA_PROBE: Record<string, unknown> = {
+  acopytools: { pr: ['local'] },
+  astorages: { pr: ['<name>'] },
+  ddmendpoints: { '<name>': { endpoint: 'file:///probe', is_secure: false } },
+  maxwdir: 1,
+  os_access_key: 'probe',
+  os_secret_key: 'probe',
+};
+
+/** `queuedata.acopytools.pr` → `queuedata.acopytools.<activity>` (the probe's activity stands for all). */
+export function normalizeQueuedataPath(path: string): string {
+  return path.replace(/^queuedata\.(acopytools|astorages)\.pr$/, 'queuedata.$1.<activity>');
+}
+
+const ACTIVITY_LIST = '`pr` (read inputs), `pw` (write outputs), `pl` (logs), `pls` (log copy to an object store), `es_events` (ES outputs), `es_events_read` (ES outputs read back by merge jobs), `es_failover`, `default`';
+
+export const QUEUEDATA_DOCS: FieldDocs = {
+  'queuedata.nickname': 'The PanDA queue name (CRIC `nickname`); the first of `nickname`, `name`, `panda_queue` that is set names the queue (default `local`).',
+  'queuedata.name': 'Queue name when `nickname` is not set.',
+  'queuedata.panda_queue': 'Queue name when neither `nickname` nor `name` is set.',
+  'queuedata.siteid': 'The PanDA site (sent as `siteName` in job updates); the first of `siteid`, `site`, `atlas_site`, else the queue name.',
+  'queuedata.site': 'Site name when `siteid` is not set.',
+  'queuedata.atlas_site': 'Site name when neither `siteid` nor `site` is set.',
+  'queuedata.copytool': 'Legacy (pilot1) copytool for writing, and for reading unless `copytoolin` is set: `name` or `name^setup`. Used when `acopytools` is empty. The `COPYTOOL` environment variable replaces it.',
+  'queuedata.copytoolin': 'Legacy copytool for reading inputs (`name^setup`). The `COPYTOOLIN` environment variable replaces it.',
+  'queuedata.acopytools.<activity>': `Copytools (SiteMover names or aliases) tried in order for an activity: ${ACTIVITY_LIST}. \`objectstore\` picks the mover by the destination's URL scheme. ES activities without an entry use \`objectstore\`; others fall back to \`default\`.`,
+  'queuedata.astorages.<activity>': 'Storage endpoints (names in `ddmendpoints`) of an activity; the first is where it writes or reads.',
+  'queuedata.ddmendpoints.<name>.endpoint': 'Base URL of the storage endpoint (`file:///path`, `s3://host:port/bucket`, `root://host//path`, ...); objects are `<endpoint><path>/<name>`.',
+  'queuedata.ddmendpoints.<name>.path': 'Path appended to `endpoint`.',
+  'queuedata.ddmendpoints.<name>.access_key': 'Name of the S3 access key, fetched from PanDA with getKeyPair (the key itself is never in queuedata).',
+  'queuedata.ddmendpoints.<name>.secret_key': 'Name of the S3 secret key, fetched from PanDA with getKeyPair.',
+  'queuedata.ddmendpoints.<name>.is_secure': { text: 'Use TLS to reach the endpoint (S3).', default: '—' },
+  'queuedata.objectstore': 'Legacy (pilot1) object store string: `<url>|eventservice^<path>|logs^<path>` or `eventservice^<url>|logs^<url>`; where ES outputs and log copies go when `astorages` names none.',
+  'queuedata.os_access_key': 'getKeyPair name of the access key for the legacy `objectstore` string (set with `os_secret_key`).',
+  'queuedata.os_secret_key': 'getKeyPair name of the secret key for the legacy `objectstore` string (set with `os_access_key`).',
+  'queuedata.os_is_secure': 'Use TLS for the legacy object store.',
+  'queuedata.catchall': 'Space-separated tokens: `key=value` or flags. `HPC_<name>` (or `hpc=<name>`) makes the generic experiment choose the `hpc-event` RunJob for ES jobs; `log_to_objectstore` also copies logs of normal jobs to the object store.',
+  'queuedata.glexec': '`true`: run payloads under the user\'s identity with glExec (falling back to direct launch when glExec is unusable); `test`: the same but a failing glExec fails the job; `false`: the configured launcher.',
+  'queuedata.stageinretry': 'Attempts per copytool for each stage-in (recoverable errors only, with backoff).',
+  'queuedata.stageoutretry': 'Attempts per copytool for each stage-out (recoverable errors only, with backoff).',
+  'queuedata.maxwdir': { text: 'Work directory size limit in MB (read and validated; espilot does not enforce it yet).', default: '—' },
+  'queuedata.corecount': 'Cores of the queue\'s job slots; jobs without their own coreCount use it (ranges fetched per request = cores × `eventService.rangesPerCoreFactor`).',
+};

@@ -1,0 +1,96 @@
+/**
+ * `timeline.html`: one self-contained page per job (inline CSS and SVG, no scripts, nothing
+ * fetched from the network) with the job's summary, its phases, the ES timeline, failures,
+ * errors and transfers. Everything shown comes from the JobReport.
+ */
+import { errorCodeName } from '../errors/error-codes.js';
+import type { JobReport } from './job-report.js';
+import { esc, formatBytes, formatSeconds } from './report-format.js';
+import { timelineSvg } from './timeline-svg.js';
+import { assignLanes } from './worker-lanes.js';
+
+/** Rows of long tables shown on the page; job-report.json has all of them. */
+const MAX_ROWS = 200;
+
+const CSS = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1280px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}.muted{color:#666}
+table{border-collapse:collapse;margin:4px 0}td,th{padding:3px 10px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00020;font-weight:600}.ok{color:#2e7d32;font-weight:600}
+.grid{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}.grid div:nth-child(odd){color:#555}code{font-size:12px}`;
+
+/** The whole `timeline.html` page of a job report; every text from the report is escaped. */
+export function renderTimelineHtml(report: JobReport): string {
+  const j = report.job;
+  const state = report.outcome?.state ?? report.state;
+  const ok = state === 'finished';
+  const body = [
+    `<h1>Job ${esc(j.pandaId)} <span class="muted">· ${esc(j.kind)}</span> · <span class="${ok ? 'ok' : 'bad'}">${esc(state)}</span></h1>`,
+    `<div class="muted">${esc(report.jobDir)}</div>`,
+    '<h2>Summary</h2>', summary(report),
+    '<h2>Phases</h2>', table(['phase', 'seconds'], report.phases.map((p) => [esc(p.name), num(formatSeconds(p.seconds))])),
+    report.ranges ? `<h2>Timeline: one lane per payload worker</h2>${timelineSvg(report)}` : `<h2>Timeline</h2><p class="muted">No event ranges in this ${esc(j.kind)} job; its transfers are listed below.</p>`,
+    failures(report),
+    report.errors.length ? `<h2>Errors</h2>${table(['scope', 'code', 'count', 'first diagnostic'], report.errors.map((e) => [esc(e.scope), `<span class="bad">${esc(`${e.name} (${e.code})`)}</span>`, num(e.count), esc(e.diag)]))}` : '',
+    transfers(report),
+    `<p class="muted">Generated ${esc(report.generatedAt)} by espilot from the job's state file, range journal and transfer records; rebuild with <code>espilot report ${esc(report.jobDir)}</code>.</p>`,
+  ];
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
+    + `<title>espilot job ${esc(j.pandaId)} (${esc(state)})</title><style>${CSS}</style></head>\n<body>\n${body.filter(Boolean).join('\n')}\n</body></html>\n`;
+}
+
+function summary(r: JobReport): string {
+  const rows: Array<[string, string]> = [
+    ['task / jobset', esc(`${r.job.taskId ?? '-'} / ${r.job.jobsetId ?? '-'}`)],
+    ['attempt, cores', esc(`${r.job.attemptNr}, ${r.job.coreCount}`)],
+    ['plugins', Object.entries(r.plugins).map(([k, v]) => `${esc(k)}: <code>${esc(v)}</code>`).join('<br>')],
+  ];
+  const o = r.outcome;
+  if (o) {
+    rows.push(['outcome', o.pilotErrorCode ? `<span class="bad">${esc(`${o.state}, ${o.pilotErrorName ?? errorCodeName(o.pilotErrorCode)} (${o.pilotErrorCode})`)}</span> ${esc(o.pilotErrorDiag)}` : `<span class="ok">${esc(o.state)}</span>`]);
+    rows.push(['events', esc(`${o.nEvents} processed${o.nEventsFailed ? `, ${o.nEventsFailed} failed` : ''}; payload exit ${o.transExitCode}; CPU ${o.cpuConsumptionTime} s`)]);
+    rows.push(['final update', esc(o.finalUpdate === 'sent' ? 'acknowledged by the server' : `${o.finalUpdate} (espilot recover sends it)`)]);
+  }
+  if (r.wallSeconds !== undefined) rows.push(['wall time', esc(formatSeconds(r.wallSeconds))]);
+  if (r.ranges) {
+    const x = r.ranges;
+    rows.push(['ranges', esc(`${x.total}: ${x.finished} finished, ${x.failed} failed, ${x.fatal} fatal, ${x.pending} without outcome`)]);
+    rows.push(['throughput', esc(`${x.rangesPerSecond} ranges/s; stage-out concurrency peak ${x.maxStageOutConcurrency}; ${r.workers?.length ?? 0} lane(s)`)]);
+  }
+  rows.push(['stored', esc(`${r.totals.filesStored} file(s), ${formatBytes(r.totals.bytesStored)}`)]);
+  if (r.totals.filesRead) rows.push(['read', esc(`${r.totals.filesRead} file(s), ${formatBytes(r.totals.bytesRead)}`)]);
+  return `<div class="grid">${rows.map(([k, v]) => `<div>${esc(k)}</div><div>${v}</div>`).join('')}</div>`;
+}
+
+function failures(r: JobReport): string {
+  const items = r.ranges?.items ?? [];
+  const bad = items.filter((x) => x.status === 'failed' || x.status === 'fatal');
+  if (bad.length === 0) return '';
+  const { lanes, laneOf } = assignLanes(items);
+  const label = new Map(lanes.map((l) => [l.id, l.label]));
+  const rows = bad.slice(0, MAX_ROWS).map((x) => [
+    `<code>${esc(x.id)}</code>`, esc(label.get(laneOf.get(x.id)!) ?? '-'), `<span class="bad">${esc(x.status)}</span>`,
+    esc(x.code !== undefined ? `${errorCodeName(x.code)} (${x.code})` : '-'), esc(x.diag ?? ''),
+  ]);
+  return `<h2>Failed ranges (${bad.length})</h2>${table(['range', 'worker', 'status', 'code', 'diagnostic'], rows)}${more(bad.length)}`;
+}
+
+function transfers(r: JobReport): string {
+  if (r.transfers.length === 0) return '<h2>Transfers</h2><p class="muted">none recorded</p>';
+  const rows = r.transfers.slice(0, MAX_ROWS).map((t) => [
+    esc(t.direction === 'in' ? 'stage-in' : 'stage-out'), esc(t.activity), `<code>${esc(t.name)}</code>`, num(formatBytes(t.size)), `<code>${esc(t.checksum)}</code>`, esc(t.mover),
+  ]);
+  return `<h2>Transfers (${r.transfers.length})</h2>${table(['direction', 'activity', 'file', 'size', 'checksum', 'mover'], rows)}${more(r.transfers.length)}`;
+}
+
+function more(n: number): string {
+  return n > MAX_ROWS ? `<p class="muted">… and ${n - MAX_ROWS} more in job-report.json</p>` : '';
+}
+
+function num(v: unknown): string {
+  return `<span data-num>${esc(v)}</span>`;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const cell = (c: string) => (c.startsWith('<span data-num>') ? `<td class="num">${c}</td>` : `<td>${c}</td>`);
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
+}

@@ -50,7 +50,13 @@ export class XrootdMover implements SiteMover {
       '--cksum', `adler32:${local.adler32.value}`, '--rm-bad-cksum',
       req.localPath, req.url,
     ];
-    const r = await this.tools.copy(args, timeoutMs, req.signal);
+    let r = await this.tools.copy(args, timeoutMs, req.signal);
+    if (r.exitCode !== 0 && req.overwrite !== false && commandFailure(r, 'out', req.url).code === ErrorCodes.PUTADMISMATCH) {
+      // An object overwritten within the same second can keep its old cached checksum on the
+      // server (xrootd keys it by mtime): remove it and copy once more before calling it corrupt.
+      await this.tools.remove(loc).catch(() => undefined);
+      r = await this.tools.copy(args, timeoutMs, req.signal);
+    }
     if (r.exitCode !== 0) {
       const e = commandFailure(r, 'out', `xrdcp to ${req.url}`);
       // A checksum error means the bytes changed in transit; --rm-bad-cksum already removed the copy.

@@ -143,6 +143,7 @@ test('keys come from PanDA getKeyPair, once per run, named by the storage endpoi
       queuedata: {
         ddmendpoints: {
           OTHER_OS: { endpoint: 's3://elsewhere.example:8443', path: '//x', access_key: 'OTHER.pub', secret_key: 'OTHER' },
+          SAME_HOST_OTHER_BUCKET: { endpoint: `s3://127.0.0.1:${swift.port}`, path: '//another_bucket', access_key: 'WRONG.pub', secret_key: 'WRONG' },
           LOCAL_OS_ES: { endpoint: `s3://127.0.0.1:${swift.port}`, path: `//${b}`, access_key: 'LOCAL_ObjectStoreKey.pub', secret_key: 'LOCAL_ObjectStoreKey', is_secure: false },
         },
         astorages: { es_events: ['LOCAL_OS_ES'] },
@@ -184,7 +185,8 @@ test('legacy queues: key names from os_access_key / os_secret_key', async (t) =>
 });
 
 test('no keys anywhere: GETKEYPAIR (1222) saying what to configure; no PanDA client: the same', async (t) => {
-  const run = await makeRun({ cli: { queuedata: { ddmendpoints: { OS: { endpoint: `s3://127.0.0.1:${swift.port}`, path: '/b', access_key: 'A.pub', secret_key: 'A' } } } } });
+  // A storage endpoint that names no bucket still gives the key names for its host.
+  const run = await makeRun({ cli: { queuedata: { ddmendpoints: { OS: { endpoint: `s3://127.0.0.1:${swift.port}`, access_key: 'A.pub', secret_key: 'A' } } } } });
   const dir = await tempDir();
   t.teardown(async () => { await run.dispose(); await dir.remove(); });
   await writeFile(join(dir.path, 'src'), 'x');

@@ -164,6 +164,18 @@ test('keys come from PanDA getKeyPair, once per run, named by the storage endpoi
   t.false(run.lines.some((l) => l.includes(swift.secretKey)));
 });
 
+test('is_secure on the storage endpoint makes the client speak HTTPS; pluginOptions.secure overrides it', async (t) => {
+  const queuedata = { ddmendpoints: { TLS_OS: { endpoint: `s3://127.0.0.1:${swift.port}`, path: '//tls_bucket', access_key: 'T.pub', secret_key: 'T', is_secure: true } } };
+  const run = await makeRun({ cli: { pilot: { pluginOptions: { 's3-objectstore': { maxAttempts: 1 } } }, queuedata } });
+  const plain = await makeRun({ cli: { pilot: { pluginOptions: { 's3-objectstore': { secure: false } } }, queuedata } });
+  t.teardown(async () => { await run.dispose(); await plain.dispose(); });
+  for (const r of [run, plain]) r.resolver.provide(PandaApi, keyPairServer({ 'T.pub\0T': { publicKey: swift.accessKey, privateKey: swift.secretKey } }, r.secrets));
+  // Swift here speaks plain HTTP: a TLS handshake against it fails, which proves HTTPS was used.
+  const e = await t.throwsAsync(run.resolver.get<Mover>(SiteMover, 's3').stat(`s3://127.0.0.1:${swift.port}//tls_bucket/x`), { instanceOf: PilotError });
+  t.regex(e!.message, /EPROTO|SSL|wrong version number|TLS/i);
+  t.is(await plain.resolver.get<Mover>(SiteMover, 's3').stat(`s3://127.0.0.1:${swift.port}//tls_bucket/x`), undefined);
+});
+
 test('legacy queues: key names from os_access_key / os_secret_key', async (t) => {
   const b = bucket();
   const run = await makeRun({

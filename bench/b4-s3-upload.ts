@@ -1,18 +1,21 @@
 /**
  * B4: S3 mover uploads to a real Swift (s3api) beside raw SDK PutObject calls with the same
  * client settings, against the same server, in the same run: 1,000 × 1 MiB and 2,000 × 4 KiB
- * at concurrency 4, interleaved. The mover does everything it does in production (adler32,
- * md5 for Content-MD5, metadata, verification); the raw client only reads and PUTs.
+ * at concurrency 4, in slices that alternate between the variants. The mover does everything it does in production (adler32,
+ * metadata, verification, in each of its three verification modes); the raw client only
+ * reads the file and PUTs it.
  * Goal: mover ≥ 0.9× raw objects/s.
  *
  *   node dist/bench/b4-s3-upload.js [--quick]
  */
 import 'reflect-metadata';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { SiteMover, createRun, type SiteMover as Mover } from '../core/index.js';
 import { S3_DEFAULTS, s3Agents, s3ClientConfig } from '../plugins/mover-s3-objectstore/index.js';
 import { startSwift, type SwiftServer } from '../test/helpers/swift-server.js';
@@ -39,10 +42,13 @@ export interface B4Workload {
   readonly raw: B4Series;
   /** The mover as configured by default (Content-MD5 + ETag verification). */
   readonly mover: B4Series;
+  /** The mover with `verifyUpload: "content-md5"` (md5 computed, sent and compared). */
+  readonly moverMd5: B4Series;
   /** The mover with `verifyUpload: "head"` (one HEAD per object). */
   readonly moverHead: B4Series;
-  /** mover / raw, objects per second (medians). */
+  /** mover / raw objects per second: the median of the per-slice ratios. */
   readonly ratio: number;
+  readonly ratioMd5: number;
   readonly ratioHead: number;
 }
 
@@ -54,12 +60,14 @@ export interface B4Result {
   readonly pass: boolean;
 }
 
-type Variant = 'raw' | 'mover' | 'moverHead';
+type Variant = 'raw' | 'mover' | 'moverMd5' | 'moverHead';
+const VARIANTS = ['raw', 'mover', 'moverMd5', 'moverHead'] as const;
+const VERIFY: Record<Exclude<Variant, 'raw'>, string> = { mover: 'signed-payload', moverMd5: 'content-md5', moverHead: 'head' };
 
 export async function run(opts: B4Options = {}): Promise<B4Result> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const concurrency = opts.concurrency ?? 4;
-  const reps = opts.quick ? 1 : 3;
+  const slices = opts.quick ? 4 : 10;
   const specs = [
     { name: '1 MiB', objectBytes: 1024 * 1024, objects: opts.quick ? 100 : 1000 },
     { name: '4 KiB', objectBytes: 4096, objects: opts.quick ? 200 : 2000 },
@@ -70,23 +78,34 @@ export async function run(opts: B4Options = {}): Promise<B4Result> {
     const workloads: B4Workload[] = [];
     for (const spec of specs) {
       const files = await makeFiles(join(dir, spec.name.replace(' ', '')), spec.objects, spec.objectBytes);
-      const samples: Record<Variant, { rate: number; cpu: number }[]> = { raw: [], mover: [], moverHead: [] };
-      for (let r = 0; r < reps; r++) {
-        for (const variant of ['raw', 'mover', 'moverHead'] as const) {
-          const m = await measure(variant, swift, files, concurrency);
-          samples[variant].push(m);
-          log(`B4 ${spec.name} rep ${r + 1}/${reps} ${variant}: ${m.rate.toFixed(1)} obj/s, ${m.cpu.toFixed(2)} ms CPU/object`);
+      const uploaders = {} as Record<Variant, Uploader>;
+      for (const v of VARIANTS) uploaders[v] = await uploader(v, swift, files.slice(0, concurrency * 2), concurrency);
+      const samples: Record<Variant, { rate: number; cpu: number }[]> = { raw: [], mover: [], moverMd5: [], moverHead: [] };
+      try {
+        // Swift's throughput drifts over minutes; slices of the workload alternate between the
+        // variants (in rotated order) so drift hits them alike, and ratios are taken per slice.
+        const per = Math.ceil(files.length / slices);
+        for (let k = 0; k < slices; k++) {
+          const slice = files.slice(k * per, (k + 1) * per);
+          for (const v of VARIANTS.map((_, i) => VARIANTS[(i + k) % VARIANTS.length]!)) {
+            await promisify(execFile)('sync');
+            samples[v].push(await timedSlice(uploaders[v], slice, k * per, concurrency));
+          }
+          log(`B4 ${spec.name} slice ${k + 1}/${slices}: ${VARIANTS.map((v) => `${v} ${samples[v][k]!.rate.toFixed(1)}`).join(', ')} obj/s`);
         }
+      } finally {
+        for (const v of VARIANTS) await uploaders[v].close();
       }
       const series = (v: Variant): B4Series => ({
-        objPerSec: summarize(samples[v].map((s) => s.rate)),
-        mbPerSec: summarize(samples[v].map((s) => (s.rate * spec.objectBytes) / 1e6)),
-        cpuMsPerObject: summarize(samples[v].map((s) => s.cpu)),
+        objPerSec: summarize(samples[v].map((x) => x.rate)),
+        mbPerSec: summarize(samples[v].map((x) => (x.rate * spec.objectBytes) / 1e6)),
+        cpuMsPerObject: summarize(samples[v].map((x) => x.cpu)),
       });
-      const raw = series('raw');
-      const mover = series('mover');
-      const moverHead = series('moverHead');
-      workloads.push({ ...spec, raw, mover, moverHead, ratio: mover.objPerSec.median / raw.objPerSec.median, ratioHead: moverHead.objPerSec.median / raw.objPerSec.median });
+      const paired = (v: Variant) => summarize(samples[v].map((x, i) => x.rate / samples.raw[i]!.rate)).median;
+      workloads.push({
+        ...spec, raw: series('raw'), mover: series('mover'), moverMd5: series('moverMd5'), moverHead: series('moverHead'),
+        ratio: paired('mover'), ratioMd5: paired('moverMd5'), ratioHead: paired('moverHead'),
+      });
     }
     return { id: 'B4', concurrency, workloads, goal: 0.9, pass: workloads.every((w) => w.ratio >= 0.9) };
   } finally {
@@ -109,42 +128,46 @@ async function makeFiles(dir: string, count: number, bytes: number): Promise<str
   return files;
 }
 
-/** Uploads every file once with one variant into a fresh bucket; rate in objects/s. */
-async function measure(variant: Variant, swift: SwiftServer, files: readonly string[], concurrency: number): Promise<{ rate: number; cpu: number }> {
+interface Uploader {
+  upload(file: string, key: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A ready uploader of one variant with its own bucket, warmed up (bucket, sockets, keys). */
+async function uploader(variant: Variant, swift: SwiftServer, warm: readonly string[], concurrency: number): Promise<Uploader> {
   const bucket = `b4-${variant.toLowerCase()}-${randomBytes(4).toString('hex')}`;
   const credentials = { accessKey: swift.accessKey, secretKey: swift.secretKey };
-  let upload: (file: string, key: string) => Promise<unknown>;
-  let close: () => Promise<void>;
+  let u: Uploader;
   if (variant === 'raw') {
     const agents = s3Agents(S3_DEFAULTS);
     const client = new S3Client(s3ClientConfig(S3_DEFAULTS, { endpoint: swift.endpoint, accessKeyId: credentials.accessKey, secretAccessKey: credentials.secretKey }, agents));
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    upload = async (file, key) => {
-      const body = await readFile(file);
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
+    u = {
+      async upload(file, key) {
+        const body = await readFile(file);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
+      },
+      close: async () => { client.destroy(); agents.http.destroy(); agents.https.destroy(); },
     };
-    close = async () => { client.destroy(); agents.http.destroy(); agents.https.destroy(); };
   } else {
     const pilotRun = await createRun({
       logSink: () => undefined,
-      cli: { pilot: { pluginOptions: { 's3-objectstore': { credentials, ...(variant === 'moverHead' ? { verifyUpload: 'head' } : {}) } } } },
+      cli: { pilot: { pluginOptions: { 's3-objectstore': { credentials, verifyUpload: VERIFY[variant] } } } },
     });
     const mover = pilotRun.resolver.get<Mover>(SiteMover, 's3-objectstore');
-    upload = (file, key) => mover.stageOut({ localPath: file, url: swift.s3Url(bucket, key) });
-    close = () => pilotRun.dispose();
+    u = { upload: (file, key) => mover.stageOut({ localPath: file, url: swift.s3Url(bucket, key) }), close: () => pilotRun.dispose() };
   }
-  try {
-    // Warm-up (bucket, keys, sockets), not timed.
-    await pool(files.slice(0, concurrency * 2), concurrency, (f, i) => upload(f, `warm.${i}`));
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await pool(files, concurrency, (f, i) => upload(f, `obj.${i}`));
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    return { rate: files.length / seconds, cpu: (cpu.user + cpu.system) / 1000 / files.length };
-  } finally {
-    await close();
-  }
+  await pool(warm, concurrency, (f, i) => u.upload(f, `warm.${i}`));
+  return u;
+}
+
+async function timedSlice(u: Uploader, files: readonly string[], first: number, concurrency: number): Promise<{ rate: number; cpu: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await pool(files, concurrency, (f, i) => u.upload(f, `obj.${first + i}`));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: files.length / seconds, cpu: (cpu.user + cpu.system) / 1000 / files.length };
 }
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
@@ -159,11 +182,12 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, i
 }
 
 export function report(r: B4Result): string {
-  const lines = [`B4 S3 uploads to Swift s3api, concurrency ${r.concurrency} (median, IQR)`];
+  const lines = [`B4 S3 uploads to Swift s3api, concurrency ${r.concurrency} (per-slice median, IQR; ratio = median of per-slice ratios)`];
   for (const w of r.workloads) {
     lines.push(`  ${w.objects} × ${w.name}`);
     lines.push(`    raw SDK PutObject:          ${fmt(w.raw.objPerSec, 1)} obj/s, ${fmt(w.raw.cpuMsPerObject)} ms CPU/obj`);
     lines.push(`    S3 mover (default):         ${fmt(w.mover.objPerSec, 1)} obj/s, ${fmt(w.mover.cpuMsPerObject)} ms CPU/obj  → ${w.ratio.toFixed(2)}×`);
+    lines.push(`    S3 mover (Content-MD5):     ${fmt(w.moverMd5.objPerSec, 1)} obj/s, ${fmt(w.moverMd5.cpuMsPerObject)} ms CPU/obj  → ${w.ratioMd5.toFixed(2)}×`);
     lines.push(`    S3 mover (verify by HEAD):  ${fmt(w.moverHead.objPerSec, 1)} obj/s, ${fmt(w.moverHead.cpuMsPerObject)} ms CPU/obj  → ${w.ratioHead.toFixed(2)}×`);
   }
   lines.push(`  goal: mover ≥ ${r.goal}× raw: ${r.pass ? 'PASS' : 'BELOW GOAL'}`);

@@ -2,12 +2,12 @@
  * Local-file steps every mover takes: the source must exist and match what the caller
  * expects before anything is sent; downloads land under a hidden partial name first.
  */
-import { stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { TransferRequest } from '../contracts/site-mover.js';
+import type { TransferRequest, TransferResult } from '../contracts/site-mover.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
-import { checksumsEqual, type Checksum } from './checksum.js';
+import { checksumFile, checksumsEqual, type Checksum } from './checksum.js';
 import { mismatchKind, transferError } from './transfer-errors.js';
 
 /**
@@ -41,4 +41,18 @@ export function checkLocalSource(req: TransferRequest, local: { size: number; ad
   if (req.checksum && mine && !checksumsEqual(req.checksum, mine)) {
     throw transferError(mismatchKind(req.checksum.type), 'out', `${req.localPath} has ${mine.type} ${mine.value}, expected ${req.checksum.value}`);
   }
+}
+
+/**
+ * Completes a download that a tool wrote to `partial` (a `partialPath`): checksums it, checks
+ * its size against `expectedSize`, and renames it to `req.localPath`.
+ * @throws PilotError GETWRONGSIZE (1175) on a size mismatch (the caller removes `partial`).
+ */
+export async function finishDownload(partial: string, req: TransferRequest, expectedSize: number | undefined, startedMs: number): Promise<TransferResult> {
+  const got = await checksumFile(partial);
+  if (expectedSize !== undefined && got.size !== expectedSize) {
+    throw transferError('size-mismatch', 'in', `${req.url} gave ${got.size} bytes, expected ${expectedSize}`);
+  }
+  await rename(partial, req.localPath);
+  return { url: req.url, size: got.size, checksum: got.adler32, durationMs: Date.now() - startedMs };
 }

@@ -5,12 +5,12 @@
  * URL's scheme (the local catalog for file://, the server's own for root://) when one is loaded.
  */
 import { inject } from 'tsyringe';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CommandRunnerToken, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PluginOptions, ResolverToken, SiteMover,
-  checkLocalSource, checksumFile, checksumStoreFor, commandFailure, localFileSize, partialPath, pilotPlugin, schemeOf, toPilotError, transferError, transferTimeoutMs,
+  checkLocalSource, checksumFile, checksumStoreFor, commandFailure, finishDownload, localFileSize, partialPath, pilotPlugin, schemeOf, toPilotError, transferError, transferTimeoutMs,
   type Checksum, type ChecksumStore, type CommandRunner, type Logger, type PluginResolver, type RecordedChecksums, type RemoteObject,
   type TransferRequest, type TransferResult,
 } from '../../core/index.js';
@@ -77,10 +77,7 @@ export class Gfal2Mover implements SiteMover {
       const timeoutMs = req.timeoutMs ?? transferTimeoutMs(wantSize ?? 0, this.options.timeout);
       const r = await this.tools.copy(req.url, pathToFileURL(tmp).href, { overwrite: true, parents: false, ...(expected ? { checksum: expected } : {}), timeoutMs }, req.signal);
       if (r.exitCode !== 0) throw commandFailure(r, 'in', `gfal-copy from ${req.url}`, expected?.type);
-      const got = await checksumFile(tmp);
-      if (wantSize !== undefined && got.size !== wantSize) throw transferError('size-mismatch', 'in', `${req.url} gave ${got.size} bytes, expected ${wantSize}`);
-      await rename(tmp, req.localPath);
-      return { url: req.url, size: got.size, checksum: got.adler32, durationMs: Date.now() - started };
+      return await finishDownload(tmp, req, wantSize, started);
     } catch (err) {
       await rm(tmp, { force: true });
       throw toPilotError(err, ErrorCodes.STAGEINFAILED, `stage-in of ${req.url}`);

@@ -8,10 +8,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
-  ErrorCodes, PandaApi, PilotError, schemeOf, type KeyPair, type Logger, type PluginResolver, type QueueData, type SecretRegistry,
+  ErrorCodes, PandaApi, PilotError, type KeyPair, type Logger, type PluginResolver, type QueueData, type SecretRegistry,
 } from '../../core/index.js';
 import type { S3CredentialOptions, S3MoverOptions } from './s3-options.js';
-import { authorityOf, parseS3Url, type S3Location } from './s3-url.js';
+import { authorityOf, type S3Location } from './s3-url.js';
 
 export interface S3Access {
   readonly accessKeyId: string;
@@ -73,16 +73,9 @@ export class S3CredentialSource {
 
   private keyNamesFor(loc: S3Location): KeyNames | undefined {
     const here = authorityOf(loc);
-    const candidates = Object.values(this.queue.storages).filter((s) => {
-      if (schemeOf(s.url) !== 's3' || !s.accessKeyName || !s.secretKeyName) return false;
-      try {
-        return authorityOf(parseS3Url(s.url.replace(/\/*$/, '/x'))) === here;
-      } catch {
-        return false;
-      }
-    });
+    const candidates = Object.values(this.queue.storages).filter((s) => s.accessKeyName && s.secretKeyName && storageAuthority(s.url) === here);
     // Prefer the endpoint of the same bucket when several share a host.
-    const best = candidates.find((s) => parseS3Url(s.url.replace(/\/*$/, '/x')).bucket === loc.bucket) ?? candidates[0];
+    const best = candidates.find((s) => storageBucket(s.url) === loc.bucket) ?? candidates[0];
     if (best) return { publicKeyName: best.accessKeyName!, privateKeyName: best.secretKeyName!, ...(best.secure !== undefined ? { secure: best.secure } : {}) };
     const legacy = this.queue.objectstoreKeys;
     if (legacy) return { publicKeyName: legacy.accessKeyName, privateKeyName: legacy.secretKeyName, secure: legacy.secure };
@@ -139,4 +132,14 @@ export class S3CredentialSource {
     this.secrets.register(value);
     return value;
   }
+}
+
+/** `host:port` of an `s3://` storage URL (which may name no bucket), else undefined. */
+function storageAuthority(url: string): string | undefined {
+  return /^s3:\/\/([^/?#]+)/i.exec(url)?.[1];
+}
+
+/** The first path component of an `s3://` storage URL (its bucket), if any. */
+function storageBucket(url: string): string | undefined {
+  return /^s3:\/\/[^/?#]+\/+([^/?#]+)/i.exec(url)?.[1];
 }

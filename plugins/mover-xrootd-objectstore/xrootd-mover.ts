@@ -5,11 +5,11 @@
  * on stage-in. A bad upload is removed (`--rm-bad-cksum`), a failed one never persists (`--posc`).
  */
 import { inject } from 'tsyringe';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   CommandRunnerToken, LoggerToken, PLUGIN_API_VERSION, PluginOptions, SiteMover,
-  checkLocalSource, checksumFile, commandFailure, localFileSize, partialPath, pilotPlugin, toPilotError, transferError, transferTimeoutMs, ErrorCodes,
+  checkLocalSource, checksumFile, commandFailure, finishDownload, localFileSize, partialPath, pilotPlugin, toPilotError, transferError, transferTimeoutMs, ErrorCodes,
   type Checksum, type CommandRunner, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
 } from '../../core/index.js';
 import { parseXrootdOptions, type XrootdOptions } from './xrootd-options.js';
@@ -93,13 +93,7 @@ export class XrootdMover implements SiteMover {
       const cksum = expected ? ['--cksum', `${expected.type}:${expected.value}`] : [];
       const r = await this.tools.copy(['--force', ...cksum, req.url, tmp], timeoutMs, req.signal);
       if (r.exitCode !== 0) throw commandFailure(r, 'in', `xrdcp from ${req.url}`, expected?.type);
-      const got = await checksumFile(tmp, expected?.type === 'md5' ? ['adler32', 'md5'] : ['adler32']);
-      const wantSize = req.size ?? remoteSize;
-      if (wantSize !== undefined && got.size !== wantSize) {
-        throw transferError('size-mismatch', 'in', `${req.url} gave ${got.size} bytes, expected ${wantSize}`);
-      }
-      await rename(tmp, req.localPath);
-      return { url: req.url, size: got.size, checksum: got.adler32, durationMs: Date.now() - started };
+      return await finishDownload(tmp, req, req.size ?? remoteSize, started);
     } catch (err) {
       await rm(tmp, { force: true });
       throw toPilotError(err, ErrorCodes.STAGEINFAILED, `stage-in of ${req.url}`);

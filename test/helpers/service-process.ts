@@ -6,22 +6,34 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+function killAll(): void {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
+  process.on('exit', killAll);
+  // A benchmark stopped with Ctrl-C must not leave its servers behind (signals reach the main thread only).
+  if (isMainThread) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        killAll();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
     }
-  });
+  }
 }
 
 /** Spawns a server whose stdout and stderr go to `logFile`. */

@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { isRunning, logTail, spawnService, stopServices, waitFor } from './service-process.js';
 import { tempDir } from './temp-dir.js';
 
@@ -104,11 +104,4 @@ export async function startXrootd(options: XrootdOptions = {}): Promise<XrootdSe
     },
     stop,
   };
-}
-
-/** Makes `path`'s parent folders exist and belong to the user xrootd runs as. */
-export async function prepareXrootdDir(server: XrootdServer, path: string): Promise<void> {
-  const target = dirname(server.localPath(path));
-  await mkdir(target, { recursive: true });
-  if (process.getuid?.() === 0) await chown(target, NOBODY, NOBODY);
 }

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, PilotError, SiteMover, adler32, formatAdler32, type SpawnRecord, type ChecksumStore as Store, type SiteMover as Mover,
+  ChecksumStore, PilotError, SiteMover, adler32, formatAdler32, moverNamesFor, transferWithFallback, type SpawnRecord, type ChecksumStore as Store, type SiteMover as Mover,
 } from '../../../core/index.js';
 import { Gfal2Mover } from '../../../plugins/mover-gfal2/index.js';
 import { siteMoverConformance } from '../../conformance/site-mover.conformance.js';
@@ -111,4 +111,24 @@ test('gfal tools not where configured: a clear setup failure (1110), not a hang'
   const e = await t.throwsAsync(run.resolver.get<Mover>(SiteMover, 'gfal2').stageOut({ localPath: join(dir.path, 'src'), url: `${xrd.url}//gfal/y/z` }), { instanceOf: PilotError });
   t.is(e?.code, 1110);
   t.regex(e!.message, /gfal-mkdir: not found/);
+});
+
+test('stage-out tries the movers of an activity in order, each with the queue retry count', async (t) => {
+  // xrdcp is replaced by /bin/false: a real program whose bare failure is recoverable.
+  const run = await makeRun({
+    cli: {
+      pilot: { pluginOptions: { 'xrootd-objectstore': { xrdcp: '/bin/false' }, gfal2: { connectionWindowS: 2 } } },
+      queuedata: { acopytools: { pw: ['xrdcp', 'gfal-copy'] }, stageoutretry: 2 },
+    },
+  });
+  const dir = await tempDir();
+  t.teardown(async () => { await run.dispose(); await dir.remove(); });
+  await writeFile(join(dir.path, 'src'), 'fallback');
+  const candidates = moverNamesFor(run.settings.queue, 'pw').map((name) => ({ name, mover: run.resolver.get<Mover>(SiteMover, name) }));
+  const url = `${xrd.url}//gfal/${unique()}/fb.1`;
+  const outcome = await transferWithFallback('out', candidates, { localPath: join(dir.path, 'src'), url }, { attempts: run.settings.queue.stageOutRetry, backoffBaseMs: 10, backoffMaxMs: 20 }, run.logger);
+  t.is(outcome.mover, 'gfal-copy');
+  t.is(outcome.attempts, 3, 'two xrdcp attempts (stageoutretry 2), then gfal-copy');
+  t.is(run.lines.filter((l) => /xrdcp: stage-out of .* failed \(attempt \d\/2\): STAGEOUTFAILED \(1137\)/.test(l)).length, 2);
+  t.is((await readFile(xrd.localPath(url), 'utf8')), 'fallback');
 });

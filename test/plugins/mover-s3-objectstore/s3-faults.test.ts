@@ -104,7 +104,7 @@ test('503 on every PUT: maxAttempts requests, then a clear recoverable 1137; not
 });
 
 test('a PUT that never answers: the request timeout really aborts, bounded retries, PUTTIMEOUT', async (t) => {
-  const { proxy, mover, url, direct } = await proxied(t, { requestTimeoutMs: 400, maxAttempts: 2 });
+  const { proxy, mover, url, direct } = await proxied(t, { requestTimeoutMs: 1000, maxAttempts: 2 });
   await mover.stageOut({ localPath: join(dir.path, 'src'), url: url('warm') });
   proxy.inject({ method: 'PUT', fault: { kind: 'hang' } });
   proxy.resetLog();

@@ -143,6 +143,7 @@ test('keys come from PanDA getKeyPair, once per run, named by the storage endpoi
       queuedata: {
         ddmendpoints: {
           OTHER_OS: { endpoint: 's3://elsewhere.example:8443', path: '//x', access_key: 'OTHER.pub', secret_key: 'OTHER' },
+          SAME_HOST_OTHER_BUCKET: { endpoint: `s3://127.0.0.1:${swift.port}`, path: '//another_bucket', access_key: 'WRONG.pub', secret_key: 'WRONG' },
           LOCAL_OS_ES: { endpoint: `s3://127.0.0.1:${swift.port}`, path: `//${b}`, access_key: 'LOCAL_ObjectStoreKey.pub', secret_key: 'LOCAL_ObjectStoreKey', is_secure: false },
         },
         astorages: { es_events: ['LOCAL_OS_ES'] },
@@ -161,6 +162,18 @@ test('keys come from PanDA getKeyPair, once per run, named by the storage endpoi
   t.deepEqual(panda.calls, [['LOCAL_ObjectStoreKey.pub', 'LOCAL_ObjectStoreKey']]);
   t.true(run.secrets.contains(`x ${swift.secretKey} y`));
   t.false(run.lines.some((l) => l.includes(swift.secretKey)));
+});
+
+test('is_secure on the storage endpoint makes the client speak HTTPS; pluginOptions.secure overrides it', async (t) => {
+  const queuedata = { ddmendpoints: { TLS_OS: { endpoint: `s3://127.0.0.1:${swift.port}`, path: '//tls_bucket', access_key: 'T.pub', secret_key: 'T', is_secure: true } } };
+  const run = await makeRun({ cli: { pilot: { pluginOptions: { 's3-objectstore': { maxAttempts: 1 } } }, queuedata } });
+  const plain = await makeRun({ cli: { pilot: { pluginOptions: { 's3-objectstore': { secure: false } } }, queuedata } });
+  t.teardown(async () => { await run.dispose(); await plain.dispose(); });
+  for (const r of [run, plain]) r.resolver.provide(PandaApi, keyPairServer({ 'T.pub\0T': { publicKey: swift.accessKey, privateKey: swift.secretKey } }, r.secrets));
+  // Swift here speaks plain HTTP: a TLS handshake against it fails, which proves HTTPS was used.
+  const e = await t.throwsAsync(run.resolver.get<Mover>(SiteMover, 's3').stat(`s3://127.0.0.1:${swift.port}//tls_bucket/x`), { instanceOf: PilotError });
+  t.regex(e!.message, /EPROTO|SSL|wrong version number|TLS/i);
+  t.is(await plain.resolver.get<Mover>(SiteMover, 's3').stat(`s3://127.0.0.1:${swift.port}//tls_bucket/x`), undefined);
 });
 
 test('legacy queues: key names from os_access_key / os_secret_key', async (t) => {
@@ -184,7 +197,8 @@ test('legacy queues: key names from os_access_key / os_secret_key', async (t) =>
 });
 
 test('no keys anywhere: GETKEYPAIR (1222) saying what to configure; no PanDA client: the same', async (t) => {
-  const run = await makeRun({ cli: { queuedata: { ddmendpoints: { OS: { endpoint: `s3://127.0.0.1:${swift.port}`, path: '/b', access_key: 'A.pub', secret_key: 'A' } } } } });
+  // A storage endpoint that names no bucket still gives the key names for its host.
+  const run = await makeRun({ cli: { queuedata: { ddmendpoints: { OS: { endpoint: `s3://127.0.0.1:${swift.port}`, access_key: 'A.pub', secret_key: 'A' } } } } });
   const dir = await tempDir();
   t.teardown(async () => { await run.dispose(); await dir.remove(); });
   await writeFile(join(dir.path, 'src'), 'x');

@@ -7,13 +7,13 @@
  */
 import type { EventRange } from '../contracts/event-range.js';
 import type { PayloadErrorClass } from '../contracts/experiment.js';
-import type { EventRangeUpdate } from '../contracts/panda-api.js';
 import type { PayloadChannel, PeerId } from '../contracts/payload-channel.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { toPilotError, type PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../staging/transfer-service.js';
 import type { EventRangeSource } from './event-range-source.js';
+import { rangeUpdateOf } from './range-update.js';
 import type { RangeOutcome, StoredObject } from './journal-records.js';
 import type { OutputNamer } from './output-namer.js';
 import { NO_MORE_EVENTS, parsePayloadMessage, type ErrorMessage, type OutputMessage } from './payload-message.js';
@@ -230,15 +230,7 @@ export class EsEngine {
   }
 
   private report(id: string, outcome: RangeOutcome): void {
-    const cpu = this.o.tracker.get(id)?.outputs?.cpu;
-    const update: EventRangeUpdate = {
-      eventRangeId: id,
-      eventStatus: outcome.status,
-      ...(outcome.code !== undefined ? { errorCode: outcome.code } : {}),
-      ...(outcome.diag ? { errorDiag: outcome.diag } : {}),
-      ...(cpu !== undefined ? { cpuConsumptionTime: cpu } : {}),
-    };
-    this.o.reporter.enqueue(update);
+    this.o.reporter.enqueue(rangeUpdateOf(id, outcome, this.o.tracker.get(id)));
   }
 
   private dropped(verdict: ReportVerdict, id: string, what: string): void {

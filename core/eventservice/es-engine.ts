@@ -157,10 +157,11 @@ export class EsEngine {
       this.fatal(err);
       return this.track(this.sendStop(peer));
     }
-    this.o.channel.send(peer, JSON.stringify([range.wire])).then(
-      () => { this.counters.rangesSent++; },
-      (err: unknown) => this.track(this.undelivered(range, err)),
-    );
+    this.counters.rangesSent++;
+    this.o.channel.send(peer, JSON.stringify([range.wire])).catch((err: unknown) => {
+      this.counters.rangesSent--;
+      this.track(this.undelivered(range, err));
+    });
   }
 
   private async undelivered(range: EventRange, err: unknown): Promise<void> {

@@ -28,6 +28,8 @@ export class RangeJournal {
   private writing = false;
   private kickPending = false;
   private loop: Promise<void> = Promise.resolve();
+  /** Records appended and disk writes made (group commit puts many records in one write). */
+  readonly stats = { records: 0, writes: 0 };
   /** The write error that stopped the journal, if any. */
   failure: PilotError | undefined;
   private closed = false;
@@ -124,6 +126,8 @@ export class RangeJournal {
       try {
         let text = '';
         for (const p of batch) text += `${JSON.stringify(p.record)}\n`;
+        this.stats.records += batch.length;
+        this.stats.writes++;
         await writeAll(this.fh, Buffer.from(text, 'utf8'));
         for (const p of batch) p.resolve();
       } catch (err) {

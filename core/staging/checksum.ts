@@ -99,9 +99,11 @@ export async function checksumFile(path: string, types: readonly ChecksumType[] 
   let fh;
   try {
     fh = await open(path, 'r');
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    // Sized to the file: a 4 MiB buffer per small file (ES outputs, many per second) keeps
+    // the garbage collector busy with external memory.
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, (await fh.stat()).size + 1));
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       acc.update(buf.subarray(0, bytesRead));
     }

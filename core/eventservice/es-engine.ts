@@ -130,9 +130,9 @@ export class EsEngine {
   private later(fn: () => Promise<void>): void {
     this.deferred.push(fn);
     if (this.deferred.length === 1) {
+      // One tracked promise per batch, not per message: this runs for every range.
       this.track(new Promise<void>((resolve) => setImmediate(() => {
-        for (const f of this.deferred.splice(0)) this.track(f());
-        resolve();
+        resolve(Promise.all(this.deferred.splice(0).map((f) => f().catch((err) => this.fatal(err)))).then(() => undefined));
       })));
     }
   }
@@ -157,10 +157,11 @@ export class EsEngine {
       this.fatal(err);
       return this.track(this.sendStop(peer));
     }
-    this.o.channel.send(peer, JSON.stringify([range.wire])).then(
-      () => { this.counters.rangesSent++; },
-      (err: unknown) => this.track(this.undelivered(range, err)),
-    );
+    this.counters.rangesSent++;
+    this.o.channel.send(peer, JSON.stringify([range.wire])).catch((err: unknown) => {
+      this.counters.rangesSent--;
+      this.track(this.undelivered(range, err));
+    });
   }
 
   private async undelivered(range: EventRange, err: unknown): Promise<void> {

@@ -77,9 +77,13 @@ export async function run(options: B1Options = {}): Promise<B1Result> {
       for (const w of workerCounts) {
         const m = await servePilotLoop(pilotRun, { workers: w, ranges: benchRanges(ranges, rep, w) });
         rates.get(w)!.push(m.rangesPerS);
-        latencies.get(w)!.push(...m.readyToSendMs);
         if (w === 1) ratios.push(m.rangesPerS / r);
       }
+    }
+    // Latency in its own runs: the timing wrapper would slow the rate runs down.
+    for (const w of workerCounts) {
+      const m = await servePilotLoop(pilotRun, { workers: w, ranges: benchRanges(Math.min(ranges, 5000), reps, w), timed: true });
+      latencies.get(w)!.push(...m.readyToSendMs);
     }
   } finally {
     await pilotRun.dispose();

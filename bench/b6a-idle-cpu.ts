@@ -31,8 +31,10 @@ export interface B6aResult {
   readonly id: 'B6a';
   readonly durationS: number;
   readonly rangesPerS: number;
-  /** Pilot CPU over the steady window, percent of one core. */
+  /** Pilot CPU (user + system, all threads) over the steady window, percent of one core. */
   readonly cpuPercent: number;
+  /** The user-space part of it (the rest is the kernel: fsync, sockets). */
+  readonly userPercent: number;
   readonly cpuMsPerRange: number;
   readonly jobState: string;
   readonly goal: 2;
@@ -67,10 +69,10 @@ export async function run(options: B6aOptions = {}): Promise<B6aResult> {
   });
   const panda = PandaClient.fromRun(pilot, {});
   pilot.resolver.provide(PandaApi, panda);
-  const samples: { t: number; cpu: number }[] = [];
+  const samples: { t: number; cpu: number; user: number }[] = [];
   const sample = () => {
     const c = process.cpuUsage();
-    samples.push({ t: performance.now(), cpu: (c.user + c.system) / 1000 });
+    samples.push({ t: performance.now(), cpu: (c.user + c.system) / 1000, user: c.user / 1000 });
   };
   try {
     const job = await panda.getJob({ siteName: 'BENCH' });
@@ -98,10 +100,11 @@ export async function run(options: B6aOptions = {}): Promise<B6aResult> {
       windowSamples.push(rounded(((steady[j]!.cpu - steady[i]!.cpu) / (steady[j]!.t - steady[i]!.t)) * 100, 2));
       i = j;
     }
+    const userPercent = ((b.user - a.user) / (b.t - a.t)) * 100;
     const seconds = (end - start) / 1000;
     const rate = outcome.nEvents / seconds;
     return {
-      id: 'B6a', durationS: rounded(seconds), rangesPerS: rounded(rate, 2), cpuPercent: rounded(cpuPercent, 2),
+      id: 'B6a', durationS: rounded(seconds), rangesPerS: rounded(rate, 2), cpuPercent: rounded(cpuPercent, 2), userPercent: rounded(userPercent, 2),
       cpuMsPerRange: rounded(((b.cpu - a.cpu) / ((b.t - a.t) / 1000)) / rate, 3), jobState: outcome.state, goal: 2, pass: cpuPercent <= 2,
       windowS, windowSamples: windowSamples.length ? windowSamples : [rounded(cpuPercent, 2)],
     };
@@ -139,5 +142,5 @@ async function startServer(taskFile: string): Promise<{ child: ChildProcess; url
 
 await benchMain(import.meta.url, run, (result) =>
   `B6a idle overhead (whole ES job, ${result.durationS} s at ${result.rangesPerS} ranges/s, job ${result.jobState})\n` +
-  `  pilot CPU: ${result.cpuPercent} % of one core (${result.cpuMsPerRange} ms per range), goal ≤ ${result.goal} %: ${result.pass ? 'PASS' : 'ABOVE GOAL'}\n`,
+  `  pilot CPU: ${result.cpuPercent} % of one core (user ${result.userPercent} %; ${result.cpuMsPerRange} ms per range), goal ≤ ${result.goal} %: ${result.pass ? 'PASS' : 'ABOVE GOAL'}\n`,
 );

@@ -20,6 +20,8 @@ export interface LoopOptions {
   readonly ranges: readonly EventRange[];
   /** Simulator flags besides channel, workers and output (default: zero compute, empty bodies). */
   readonly simulatorArgs?: readonly string[];
+  /** Time each `Ready for events` → reply (adds a wrapper to the loop: measure rates without it). */
+  readonly timed?: boolean;
 }
 
 export interface LoopFigures {
@@ -28,12 +30,16 @@ export interface LoopFigures {
   /** Each `Ready for events` received → its range sent, ms. */
   readonly readyToSendMs: readonly number[];
   readonly finished: number;
+  /** Journal disk writes per range (group commit). */
+  readonly journalWritesPerRange: number;
 }
 
 export async function servePilotLoop(run: PilotRun, opts: LoopOptions): Promise<LoopFigures> {
   const log = run.logger;
   const workdir = await mkdtemp(join(tmpdir(), 'espilot-b1-'));
-  const channel = new TimedChannel(run.resolver.create<PayloadChannel>(PayloadChannel, 'zeromq'));
+  const inner = run.resolver.create<PayloadChannel>(PayloadChannel, 'zeromq');
+  const timed = opts.timed ? new TimedChannel(inner) : undefined;
+  const channel = timed ?? inner;
   const journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), { pandaId: '1', outputLfns: ['B1'], workdir, createdAt: Date.now() });
   const tracker = new RangeTracker(journal, log);
   let next = 0;
@@ -83,7 +89,7 @@ export async function servePilotLoop(run: PilotRun, opts: LoopOptions): Promise<
     await served;
     const finished = tracker.summary().finished;
     const seconds = Number(last - first) / 1e9;
-    return { rangesPerS: outputs > 1 ? (outputs - 1) / seconds : 0, readyToSendMs: channel.latencies, finished };
+    return { rangesPerS: outputs > 1 ? (outputs - 1) / seconds : 0, readyToSendMs: timed?.latencies ?? [], finished, journalWritesPerRange: journal.stats.writes / Math.max(1, finished) };
   } finally {
     reporter.close();
     await channel.close();

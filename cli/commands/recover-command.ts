@@ -16,7 +16,7 @@ export function registerRecoverCommand(program: Command): void {
         for (const r of results) {
           process.stdout.write(`job ${r.pandaId}: ${r.action}${r.outcome ? ` → ${r.outcome.state}${r.outcome.pilotErrorCode ? ` (${r.outcome.pilotErrorCode})` : ''}` : ''}${r.finalUpdateSent === false ? ', final update still pending' : ''}\n`);
         }
-        process.exitCode = results.every((r) => r.finalUpdateSent !== false) ? 0 : 1;
+        process.exitCode = results.every((r) => r.action !== 'deferred' && r.finalUpdateSent !== false) ? 0 : 1;
       } finally {
         api.close();
         await run.dispose();

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, PandaClient, parseJobDefinition, planJob, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
+import { ConfigError, PandaClient, newChannelName, parseJobDefinition, planJob, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
 import { cliLayer, openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
 
 interface RunFlags extends ConfigFlags {
@@ -104,7 +104,7 @@ async function dryRun(run: PilotRun, flags: RunFlags): Promise<number> {
   }
   const scratch = await mkdtemp(join(tmpdir(), 'espilot-dryrun-'));
   try {
-    const steps = await planJob(run, job, scratch, `EventService_EventRanges_${process.pid}`);
+    const steps = await planJob(run, job, scratch, newChannelName());
     const w = Math.max(...steps.map((s) => s.step.length));
     for (const s of steps) {
       const [first, ...rest] = s.detail.split('\n');

@@ -7,13 +7,13 @@
  */
 import type { EventRange } from '../contracts/event-range.js';
 import type { PayloadErrorClass } from '../contracts/experiment.js';
-import type { EventRangeUpdate } from '../contracts/panda-api.js';
 import type { PayloadChannel, PeerId } from '../contracts/payload-channel.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { toPilotError, type PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../staging/transfer-service.js';
 import type { EventRangeSource } from './event-range-source.js';
+import { rangeUpdateOf } from './range-update.js';
 import type { RangeOutcome, StoredObject } from './journal-records.js';
 import type { OutputNamer } from './output-namer.js';
 import { NO_MORE_EVENTS, parsePayloadMessage, type ErrorMessage, type OutputMessage } from './payload-message.js';
@@ -130,9 +130,9 @@ export class EsEngine {
   private later(fn: () => Promise<void>): void {
     this.deferred.push(fn);
     if (this.deferred.length === 1) {
+      // One tracked promise per batch, not per message: this runs for every range.
       this.track(new Promise<void>((resolve) => setImmediate(() => {
-        for (const f of this.deferred.splice(0)) this.track(f());
-        resolve();
+        resolve(Promise.all(this.deferred.splice(0).map((f) => f().catch((err) => this.fatal(err)))).then(() => undefined));
       })));
     }
   }
@@ -157,10 +157,11 @@ export class EsEngine {
       this.fatal(err);
       return this.track(this.sendStop(peer));
     }
-    this.o.channel.send(peer, JSON.stringify([range.wire])).then(
-      () => { this.counters.rangesSent++; },
-      (err: unknown) => this.track(this.undelivered(range, err)),
-    );
+    this.counters.rangesSent++;
+    this.o.channel.send(peer, JSON.stringify([range.wire])).catch((err: unknown) => {
+      this.counters.rangesSent--;
+      this.track(this.undelivered(range, err));
+    });
   }
 
   private async undelivered(range: EventRange, err: unknown): Promise<void> {
@@ -230,15 +231,7 @@ export class EsEngine {
   }
 
   private report(id: string, outcome: RangeOutcome): void {
-    const cpu = this.o.tracker.get(id)?.outputs?.cpu;
-    const update: EventRangeUpdate = {
-      eventRangeId: id,
-      eventStatus: outcome.status,
-      ...(outcome.code !== undefined ? { errorCode: outcome.code } : {}),
-      ...(outcome.diag ? { errorDiag: outcome.diag } : {}),
-      ...(cpu !== undefined ? { cpuConsumptionTime: cpu } : {}),
-    };
-    this.o.reporter.enqueue(update);
+    this.o.reporter.enqueue(rangeUpdateOf(id, outcome, this.o.tracker.get(id)));
   }
 
   private dropped(verdict: ReportVerdict, id: string, what: string): void {

@@ -9,3 +9,4 @@ export * from './es-destination.js';
 export * from './output-namer.js';
 export * from './stage-out-queue.js';
 export * from './es-engine.js';
+export * from './range-update.js';

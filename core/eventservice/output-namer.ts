@@ -6,7 +6,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { OutputFile } from './stage-out-queue.js';
@@ -97,9 +97,9 @@ export class OutputNamer {
   }
 }
 
+/** Both are normalised real paths, so a prefix test is exact. */
 function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+  return path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 function bad(message: string): PilotError {

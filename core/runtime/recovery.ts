@@ -18,7 +18,9 @@ import { sendFinalUpdate, writeReportQuietly } from './job-runner.js';
 export interface RecoveredJob {
   readonly pandaId: string;
   readonly jobDir: string;
-  readonly action: 'skipped-owner-alive' | 'skipped-locked' | 'skipped-done' | 'final-update' | 'recovered';
+  readonly action: 'skipped-owner-alive' | 'skipped-locked' | 'skipped-done' | 'final-update' | 'recovered' | 'deferred';
+  /** Why a recovery was deferred (the job is tried again by the next recovery). */
+  readonly reason?: string;
   readonly outcome?: JobOutcome;
   readonly finalUpdateSent?: boolean;
 }
@@ -100,6 +102,12 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
         outcome = await impl.recover({ job: rec.job, workdir: jobDir, control: new JobControlSource() });
       } catch (err) {
         const e = toPilotError(err, ErrorCodes.KILLSIGNAL, `recovery of job ${pandaId}`);
+        if (e.recoverable) {
+          // Nothing is final yet: the job's records stay as they are for the next recovery.
+          log.warn(`job ${pandaId}: recovery deferred: ${e.message}`);
+          results.push({ pandaId, jobDir, action: 'deferred', reason: e.message });
+          continue;
+        }
         outcome = { state: 'failed', pilotErrorCode: e.code, pilotErrorDiag: e.diagnostic, transExitCode: 0, nEvents: 0, cpuConsumptionTime: 0, startTime: started, endTime: Date.now() };
       }
       await store.update({ pilotPid: process.pid, phase: outcome.state, outcome, finalUpdate: 'pending' });

@@ -105,18 +105,21 @@ export async function checksumFile(path: string, types: readonly ChecksumType[] 
   try {
     fh = await open(path, 'r');
     const file = fh;
-    const bufs = Array.from({ length: READ_DEPTH }, () => Buffer.allocUnsafe(READ_CHUNK));
+    // Buffers sized to the file: a 4 MiB buffer per small file (ES outputs, many per second)
+    // keeps the garbage collector busy with external memory.
+    const chunk = Math.min(READ_CHUNK, (await fh.stat()).size + 1);
+    const bufs = Array.from({ length: READ_DEPTH }, () => Buffer.allocUnsafe(chunk));
     let next = 0;
     const issue = () => {
       const buf = bufs[next % READ_DEPTH]!;
-      const at = next++ * READ_CHUNK;
-      inflight.push(file.read(buf, 0, READ_CHUNK, at).then((r) => ({ buf, n: r.bytesRead })));
+      const at = next++ * chunk;
+      inflight.push(file.read(buf, 0, chunk, at).then((r) => ({ buf, n: r.bytesRead })));
     };
     for (let i = 0; i < READ_DEPTH; i++) issue();
     for (;;) {
       const { buf, n } = await inflight.shift()!;
       if (n > 0) acc.update(buf.subarray(0, n));
-      if (n < READ_CHUNK) break;
+      if (n < chunk) break;
       // The buffer just hashed is the one the next read fills.
       issue();
     }

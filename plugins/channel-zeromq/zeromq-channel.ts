@@ -6,6 +6,7 @@
  * a pilot that never runs an ES job never loads the native addon.
  */
 import { inject } from 'tsyringe';
+import { isUtf8 } from 'node:buffer';
 import { lstat, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Router } from 'zeromq';
@@ -26,8 +27,6 @@ export interface ZeroMqChannelOptions {
 }
 
 type DropReason = 'no routing id' | 'oversized' | 'empty' | 'not UTF-8';
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function parseOptions(raw: unknown): ZeroMqChannelOptions {
   const issues: ConfigIssue[] = [];
@@ -123,7 +122,7 @@ export class ZeroMqChannel implements PayloadChannel {
     if (text.includes('\0') || text.includes('\n')) {
       return Promise.reject(new PilotError(ErrorCodes.ESMESSAGESERVER, 'a reply must not contain NUL or newline (AthenaMP cuts at the first newline)', { recoverable: false }));
     }
-    const frames = [peer, Buffer.from(text, 'utf8')];
+    const frames = [peer, text]; // zeromq encodes a string as UTF-8, exactly its bytes
     let sent: Promise<void>;
     if (this.options.sendTimeoutMs === 0) {
       // Never blocks: it queues the reply or fails at once, so sends need no ordering here.
@@ -167,13 +166,9 @@ export class ZeroMqChannel implements PayloadChannel {
     let end = body.length;
     while (end > 0 && body[end - 1] === 0) end--;
     if (end === 0) return this.drop('empty', body.length, peer);
-    let text: string;
-    try {
-      text = decoder.decode(body.subarray(0, end));
-    } catch {
-      return this.drop('not UTF-8', body.length, peer);
-    }
-    return { peer, text };
+    const bytes = end === body.length ? body : body.subarray(0, end);
+    if (!isUtf8(bytes)) return this.drop('not UTF-8', body.length, peer);
+    return { peer, text: bytes.toString('utf8') };
   }
 
   private drop(reason: DropReason, size: number, peer?: Buffer): undefined {

@@ -3,6 +3,7 @@
  * source, reporter, stage-out, engine), opens the channel, starts the payload, serves it
  * until it exits, then drains uploads and reports and works out the outcome.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, EsEngine, EventRangeSource, Experiment, JOURNAL_FILE, OutputNamer, PayloadChannel, PayloadLauncher, PilotError,
@@ -14,6 +15,9 @@ import {
 import { describeExit, esJobOutcome } from './es-job-outcome.js';
 import { PayloadSupervisor } from './payload-supervisor.js';
 import type { RunJobEventOptions } from './runjob-event.js';
+
+/** The payload's pid (= its process group), written once it has started. */
+export const PAYLOAD_PID_FILE = 'payload.pid';
 
 export interface EsJobDeps {
   readonly settings: PilotSettings;
@@ -71,6 +75,8 @@ export class EsJobRun {
       this.log.error(`ES job not started: ${setupError.codeName} ${setupError.message}`);
       return esJobOutcome({ summary: this.p.tracker?.summary() ?? emptySummary(), startTime: this.startTime, setupError, premature: false });
     }
+    // A recovering pilot stops a payload its dead predecessor left running (the group id is the pid).
+    await writeFile(join(this.ctx.workdir, PAYLOAD_PID_FILE), `${launched.pid}\n`).catch(() => undefined);
     try {
       return await this.serve(launched);
     } finally {

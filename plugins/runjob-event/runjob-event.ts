@@ -25,6 +25,7 @@ import {
   type JobOutcome, type Logger, type PilotSettings, type PluginResolver, type RunJobContext, type SecretRegistry, type ConfigIssue,
 } from '../../core/index.js';
 import { EsJobRun } from './es-job-run.js';
+import { recoverEsJob } from './es-job-recovery.js';
 
 export interface RunJobEventOptions {
   /** Rounds of getEventRanges (each with the client's own retries) before `No more events`. */
@@ -82,5 +83,11 @@ export class RunJobEvent implements RunJob {
   run(ctx: RunJobContext): Promise<JobOutcome> {
     const { settings, resolver, secrets, panda, options, log } = this;
     return new EsJobRun({ settings, resolver, secrets, panda, options, log }, ctx).run();
+  }
+
+  /** Finishes a job whose pilot died, from its range journal (see es-job-recovery.ts). */
+  recover(ctx: RunJobContext): Promise<JobOutcome> {
+    const { settings, resolver, secrets, panda, options, log } = this;
+    return recoverEsJob({ settings, resolver, secrets, panda, options, log }, ctx);
   }
 }

@@ -116,7 +116,7 @@ test('create refuses an existing journal; a closed journal refuses appends', asy
 });
 
 test('concurrent appends are group-committed and all land in order', async (t) => {
-  const { path, tracker } = await fresh(t);
+  const { path, tracker, journal } = await fresh(t);
   const ranges = Array.from({ length: 200 }, (_, i) => range(`r${i}`));
   await tracker.addFetched(ranges);
   ranges.forEach((r) => tracker.markSent(r.id, peerA));
@@ -124,4 +124,5 @@ test('concurrent appends are group-committed and all land in order', async (t) =
   const snap = await readRangeJournal(path);
   t.is(snap.records, 1 + 1 + 200 + 1);
   t.true(ranges.every((r) => snap.ranges.get(r.id)?.phase === 'sent'));
+  t.true(journal.stats.writes < 10, `${journal.stats.writes} writes for ${journal.stats.records} records`);
 });

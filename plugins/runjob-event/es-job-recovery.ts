@@ -1,0 +1,141 @@
+/**
+ * Finishes an ES job whose pilot died, from its range journal: outcomes decided but not
+ * acknowledged are sent again exactly as recorded; stored ranges are finished; outputs the
+ * payload reported but the pilot never stored are uploaded with the same destinations,
+ * names and checks as the live run, then reported. Ranges still in flight or never
+ * dispatched are left to the server, which releases them when the job's final update comes.
+ * Every step is journaled first, so recovery itself can be interrupted and repeated.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readlink, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ErrorCodes, Experiment, JOURNAL_FILE, OutputNamer, PilotError, RangeJournal, RangeReporter, RangeTracker, StageOutQueue,
+  pendingWork, rangeUpdateOf, readRangeJournal, resolveEsDestinations, toPilotError, type JobOutcome, type RunJobContext,
+} from '../../core/index.js';
+import { PAYLOAD_PID_FILE, type EsJobDeps } from './es-job-run.js';
+
+export interface EsRecoverySummary {
+  readonly resent: number;
+  readonly finishedStored: number;
+  readonly uploaded: number;
+  readonly uploadFailed: number;
+  readonly leftToServer: number;
+  readonly unacknowledged: number;
+}
+
+/**
+ * @throws PilotError COMMUNICATIONFAILURE (recoverable) when reports stay unacknowledged:
+ *   the journal keeps them and a later recovery sends them again.
+ */
+export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<JobOutcome> {
+  const startTime = Date.now();
+  const log = d.log.child(`recover-${ctx.job.pandaId}`);
+  await stopLeftoverPayload(ctx.workdir, log);
+  const path = join(ctx.workdir, JOURNAL_FILE);
+  if (!existsSync(path)) {
+    return outcome('failed', ErrorCodes.KILLSIGNAL, 'the pilot died before the ES job recorded any range; all ranges are left to the server', startTime, 0);
+  }
+  const snap = await readRangeJournal(path);
+  const journal = await RangeJournal.reopen(path);
+  const tracker = RangeTracker.fromSnapshot(snap, journal, log);
+  const work = pendingWork(snap);
+  const { settings, resolver, options } = d;
+  const server = settings.pilot.server;
+  const es = settings.pilot.eventService;
+  const reporter = new RangeReporter({
+    send: (updates) => d.panda.updateEventRanges(updates, ctx.job.pandaId),
+    onResult: async (acked, rejected) => tracker.markReported(acked, rejected),
+    onCommands: () => undefined,
+    batchSize: es.reportBatchSize, intervalMs: es.reportIntervalMs, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs,
+    log,
+  });
+  let uploaded = 0;
+  let uploadFailed = 0;
+  let finishedStored = 0;
+  try {
+    for (const s of work.report) reporter.enqueue(rangeUpdateOf(s.range.id, s.outcome!, s));
+    for (const s of work.stored) {
+      if (await tracker.decide(s.range.id, { status: 'finished' })) {
+        finishedStored++;
+        reporter.enqueue(rangeUpdateOf(s.range.id, { status: 'finished' }, tracker.get(s.range.id)));
+      }
+    }
+    if (work.upload.length) {
+      const experiment = resolver.get<Experiment>(Experiment, settings.pilot.experiment);
+      const namer = new OutputNamer({
+        workdir: ctx.workdir, outputLfns: snap.job.outputLfns, objectName: (lfn, id) => experiment.esOutputName(lfn, id),
+        allowOutsideWorkdir: options.allowOutputsOutsideWorkdir,
+      });
+      const decideAndReport = async (id: string, status: 'finished' | 'failed', code?: number, diag?: string) => {
+        const o = { status, ...(code !== undefined ? { code } : {}), ...(diag ? { diag } : {}) };
+        reporter.enqueue(rangeUpdateOf(id, o, tracker.get(id)));
+      };
+      const stager = new StageOutQueue({
+        concurrency: es.stageOutConcurrency, ...resolveEsDestinations(settings.queue, resolver, log), log,
+        retry: { attempts: settings.queue.stageOutRetry, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs },
+        onStored: async (id, objects) => {
+          if (await tracker.finishStored(id, objects)) {
+            uploaded++;
+            await decideAndReport(id, 'finished');
+          }
+        },
+        onFailed: async (id, err) => {
+          const diag = `${err.codeName} ${err.diagnostic}`.slice(0, 250);
+          if (await tracker.decide(id, { status: 'failed', code: ErrorCodes.STAGEOUTFAILED, diag })) {
+            uploadFailed++;
+            await decideAndReport(id, 'failed', ErrorCodes.STAGEOUTFAILED, diag);
+          }
+        },
+      });
+      for (const s of work.upload) {
+        try {
+          stager.push({ rangeId: s.range.id, files: await namer.filesFor(s.range.id, s.outputs?.paths ?? []) });
+        } catch (err) {
+          const e = toPilotError(err, ErrorCodes.MISSINGOUTPUTFILE);
+          if (await tracker.decide(s.range.id, { status: 'failed', code: e.code, diag: e.diagnostic })) {
+            uploadFailed++;
+            await decideAndReport(s.range.id, 'failed', e.code, e.diagnostic);
+          }
+        }
+      }
+      await stager.drain();
+    }
+    const left = await reporter.flush(options.finalFlushS * 1000);
+    const summary: EsRecoverySummary = {
+      resent: work.report.length, finishedStored, uploaded, uploadFailed,
+      leftToServer: work.inFlight.length + work.undispatched.length, unacknowledged: left,
+    };
+    log.info(`recovered ES job ${ctx.job.pandaId}: ${JSON.stringify(summary)}`);
+    if (left) {
+      throw new PilotError(ErrorCodes.COMMUNICATIONFAILURE, `${left} range report(s) of job ${ctx.job.pandaId} still unacknowledged; the journal keeps them for the next recovery`, { recoverable: true });
+    }
+    await journal.append({ t: 'closed', ts: Date.now() });
+    const t = tracker.summary();
+    return uploadFailed
+      ? outcome('failed', ErrorCodes.STAGEOUTFAILED, `recovered after a pilot death: ${uploadFailed} output(s) could not be stored`, startTime, t.nEvents)
+      : outcome('finished', 0, '', startTime, t.nEvents);
+  } finally {
+    reporter.close();
+    await journal.close();
+  }
+}
+
+function outcome(state: 'finished' | 'failed', code: number, diag: string, startTime: number, nEvents: number): JobOutcome {
+  return { state, pilotErrorCode: code, pilotErrorDiag: diag, transExitCode: 0, nEvents, cpuConsumptionTime: 0, startTime, endTime: Date.now() };
+}
+
+/** A payload outlives a SIGKILLed pilot (its own process group); nobody serves it any more. */
+async function stopLeftoverPayload(workdir: string, log: { warn(m: string): void }): Promise<void> {
+  const pid = Number((await readFile(join(workdir, PAYLOAD_PID_FILE), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  // The pid may have been reused since: only a process working in this job's directory is ours.
+  const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+  if (!cwd || cwd !== (await realpath(workdir).catch(() => workdir))) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+    log.warn(`killed the payload process group ${pid} the dead pilot left running`);
+  } catch {
+    // Already gone.
+  }
+}

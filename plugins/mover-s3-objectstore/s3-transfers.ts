@@ -64,6 +64,7 @@ export async function upload(
     return { ...(res.ETag ? { etag: unquote(res.ETag) } : {}), multipart: false };
   }
   const { Upload } = await import('@aws-sdk/lib-storage');
+  await abortStaleUploads(client, loc, signal);
   const acc = new ChecksumAccumulator(['adler32']);
   const tap = new Transform({ transform(chunk: Buffer, _enc, done) { acc.update(chunk); done(null, chunk); } });
   const body = createReadStream(src.path).pipe(tap);
@@ -83,6 +84,31 @@ export async function upload(
     signal.removeEventListener('abort', onAbort);
     body.destroy();
   }
+}
+
+/**
+ * Aborts the multipart uploads of this very key that were started and never finished: a
+ * pilot killed in the middle of one leaves its parts in the store (invisible, but kept and
+ * billed) and nothing else will ever clean them up. The key is a range's output, written
+ * only by this job, so an open upload of it is a dead one. A store that cannot list
+ * multipart uploads is left as it is.
+ */
+export async function abortStaleUploads(client: S3Client, loc: S3Location, signal: AbortSignal): Promise<number> {
+  const { AbortMultipartUploadCommand, ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  let listed;
+  try {
+    listed = await client.send(new ListMultipartUploadsCommand({ Bucket: loc.bucket, Prefix: loc.key }), { abortSignal: signal });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return 0; // no bucket yet, or no listing support: nothing we can clean
+  }
+  let aborted = 0;
+  for (const u of listed.Uploads ?? []) {
+    if (u.Key !== loc.key || !u.UploadId) continue;
+    await client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: u.UploadId }), { abortSignal: signal });
+    aborted++;
+  }
+  return aborted;
 }
 
 export interface DownloadOutcome {

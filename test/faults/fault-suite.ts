@@ -49,8 +49,13 @@ export async function runSeed(world: FaultWorld, s: Scenario, seed: number): Pro
   }
 }
 
+/** The seeds a scenario runs with: `seeds` when given, else its own default count from 1. */
+export function seedsFor(s: Scenario, seeds?: readonly number[]): readonly number[] {
+  return seeds ?? seedList(s.seeds ?? DEFAULT_SEEDS);
+}
+
 /** Runs the selected scenarios over the seeds; `log` gets each seed's lines as they finish. */
-export async function runSuite(o: { seeds: readonly number[]; only?: readonly string[]; log: (line: string) => void; keep?: boolean }): Promise<SeedResult[]> {
+export async function runSuite(o: { seeds?: readonly number[]; only?: readonly string[]; log: (line: string) => void; keep?: boolean }): Promise<SeedResult[]> {
   const scenarios = SCENARIOS.filter((s) => !o.only || o.only.includes(s.id));
   const world = await startFaultWorld();
   world.keep = o.keep ?? false;
@@ -58,7 +63,7 @@ export async function runSuite(o: { seeds: readonly number[]; only?: readonly st
   try {
     for (const s of scenarios) {
       o.log(`${s.id}: ${s.title}`);
-      for (const seed of o.seeds) {
+      for (const seed of seedsFor(s, o.seeds)) {
         const r = await runSeed(world, s, seed);
         results.push(r);
         o.log(describeSeed(r));

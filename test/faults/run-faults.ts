@@ -1,8 +1,8 @@
 /**
  * `npm run test:faults`: the fault suite from the command line.
  *
- *   npm run test:faults                         every scenario, seeds 1..2
- *   npm run test:faults -- --seeds 20           seeds 1..20 (long runs)
+ *   npm run test:faults                         every scenario with its default seeds (2, or one per mode)
+ *   npm run test:faults -- --seeds 20           seeds 1..20 for every scenario (long runs)
  *   npm run test:faults -- --only R1,R5 --seed 7 --keep
  *
  * `--seed S` runs just that seed (with `--seeds N`: S..S+N-1); `--keep` keeps every run's
@@ -11,7 +11,7 @@
  */
 import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_SEEDS, runSuite, seedList, violationsOf } from './fault-suite.js';
+import { runSuite, seedList, violationsOf } from './fault-suite.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 function flag(argv: readonly string[], name: string): string | undefined {
@@ -33,12 +33,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown?.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')} (known: ${SCENARIOS.map((s) => s.id).join(' ')})`);
   const seedFlag = flag(argv, 'seed');
-  const seeds = seedList(count(flag(argv, 'seeds'), 'seeds', seedFlag ? 1 : DEFAULT_SEEDS), count(seedFlag, 'seed', 1));
+  const seedsFlag = flag(argv, 'seeds');
+  const seeds = seedFlag || seedsFlag ? seedList(count(seedsFlag, 'seeds', 1), count(seedFlag, 'seed', 1)) : undefined;
   const started = Date.now();
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const results = await runSuite({ seeds, ...(only ? { only } : {}), log, ...(argv.includes('--keep') ? { keep: true } : {}) });
+  const results = await runSuite({ ...(seeds ? { seeds } : {}), ...(only ? { only } : {}), log, ...(argv.includes('--keep') ? { keep: true } : {}) });
   const violations = results.flatMap(violationsOf);
-  log(`\n${results.length} run(s) of ${new Set(results.map((r) => r.scenario)).size} scenario(s), seeds ${seeds[0]}..${seeds[seeds.length - 1]}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${violations.length} violation(s)`);
+  log(`\n${results.length} run(s) of ${new Set(results.map((r) => r.scenario)).size} scenario(s), seeds ${seeds ? `${seeds[0]}..${seeds[seeds.length - 1]}` : 'default'}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${violations.length} violation(s)`);
   // Each seed's violations were printed as it finished; here the kinds, counted.
   const kinds = new Map<string, number>();
   for (const v of violations) {

@@ -17,6 +17,8 @@ export interface Scenario {
   /** `R1` … `R12`. */
   readonly id: string;
   readonly title: string;
+  /** Seeds CI runs by default (enough to visit each of the scenario's modes); default 2. */
+  readonly seeds?: number;
   run(world: FaultWorld, seed: number): Promise<ScenarioOutcome>;
 }
 

@@ -12,10 +12,11 @@ export const R1: Scenario = {
   title: 'SIGKILL the pilot mid-job, then espilot recover',
   async run(world, seed) {
     const rnd = new Seeded(seed, 'R1');
-    const ranges = 150;
-    const killAfter = rnd.int(3, 100);
+    // The payload outruns the uploads, so a backlog of journaled outputs waits at the kill.
+    const ranges = 300;
+    const killAfter = rnd.int(3, 200);
     const extraMs = rnd.int(0, 150);
-    const perEvent = rnd.int(5, 20);
+    const perEvent = rnd.int(3, 10);
     const r = await runScenario(world, `r1-s${seed}`, rnd, {
       site: { task: { taskId: 9101, events: ranges, simulatorArgs: `--timePerEventMs=${perEvent}` } },
       drive: async (d) => {

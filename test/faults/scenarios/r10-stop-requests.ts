@@ -14,9 +14,11 @@ const MODES = ['sigterm', 'sigterm-twice', 'softkill', 'tobekilled'] as const;
 export const R10: Scenario = {
   id: 'R10',
   title: 'SIGTERM (once, twice), softkill and tobekilled mid-job',
+  seeds: MODES.length,
   async run(world, seed) {
     const rnd = new Seeded(seed, 'R10');
-    const mode = rnd.pick(MODES);
+    // Consecutive seeds visit every mode; the seed decides the rest.
+    const mode = MODES[(seed - 1) % MODES.length]!;
     const after = rnd.int(3, 40);
     const r = await runScenario(world, `r10-s${seed}`, rnd, {
       site: { task: { taskId: 9110, events: 150, simulatorArgs: `--timePerEventMs=${rnd.int(20, 40)}` } },

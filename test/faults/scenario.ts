@@ -2,6 +2,8 @@
  * The shape of a fault scenario (R1–R12 of performance-reliability.md §9) and small helpers
  * scenarios share for their own expectations, all read from the dispatcher's records.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DispatcherSnapshot } from '../../plugins/panda-local/index.js';
 import type { CheckReport } from './checker.js';
 import type { FaultWorld } from './fault-world.js';
@@ -40,4 +42,16 @@ export function expectThat(ok: boolean, message: string): string[] {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Where a pilot put its job directories (`<workdir>/pilot-<pid>-<time>/PandaJob_<id>`): for
+ * drivers that need a real file inside one, and for R12's checks of the journal and report.
+ */
+export async function jobDirs(workdir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of (await readdir(workdir).catch(() => [] as string[])).filter((n) => n.startsWith('pilot-'))) {
+    for (const j of (await readdir(join(workdir, p)).catch(() => [] as string[])).filter((n) => n.startsWith('PandaJob_'))) out.push(join(workdir, p, j));
+  }
+  return out.sort();
 }

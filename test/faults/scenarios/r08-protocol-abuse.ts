@@ -13,9 +13,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readPayloadTrace } from '../../../plugins/payload-simulator/index.js';
 import { abuseChannel, findChannelSocket } from '../hostile-peer.js';
-import { jobDirs } from '../job-dirs.js';
 import { runScenario } from '../scenario-kit.js';
-import { esJobs, expectThat, finalJobUpdate, type Scenario } from '../scenario.js';
+import { esJobs, expectThat, finalJobUpdate, jobDirs, type Scenario } from '../scenario.js';
 import { Seeded } from '../seeded-random.js';
 
 export const R8: Scenario = {

@@ -6,9 +6,8 @@
  * dispatcher gets reports only for its own ranges.
  */
 import { abuseChannel, connectAsNobody, findChannelSocket } from '../hostile-peer.js';
-import { jobDirs } from '../job-dirs.js';
 import { runScenario, type Drive } from '../scenario-kit.js';
-import { expectThat, type Scenario } from '../scenario.js';
+import { expectThat, jobDirs, type Scenario } from '../scenario.js';
 import { Seeded } from '../seeded-random.js';
 
 export const R9: Scenario = {

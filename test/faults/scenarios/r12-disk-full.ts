@@ -9,9 +9,8 @@
 import { join } from 'node:path';
 import { JOURNAL_FILE, readRangeJournal } from '../../../core/index.js';
 import { runCli } from '../../helpers/run-cli.js';
-import { jobDirs } from '../job-dirs.js';
 import { runScenario } from '../scenario-kit.js';
-import { esJobs, expectThat, finalJobUpdate, type Scenario } from '../scenario.js';
+import { esJobs, expectThat, finalJobUpdate, jobDirs, type Scenario } from '../scenario.js';
 import { Seeded } from '../seeded-random.js';
 import { readFile } from 'node:fs/promises';
 

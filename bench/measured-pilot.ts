@@ -21,15 +21,17 @@ export interface MeasuredPilot {
 }
 
 /**
+ * `nodeArgs` go to node before the script (e.g. `--cpu-prof` to profile the pilot).
  * @throws Error when the pilot runs longer than `timeoutMs` (it is killed) or leaves no usage record.
  */
-export async function runMeasuredPilot(o: { args: readonly string[]; dir: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<MeasuredPilot> {
+export async function runMeasuredPilot(o: { args: readonly string[]; dir: string; timeoutMs: number; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] }): Promise<MeasuredPilot> {
   const usagePath = join(o.dir, 'pilot-usage.json');
   const logPath = join(o.dir, 'pilot.log');
   const fd = openSync(logPath, 'a', 0o600);
   const root = packageRoot();
   const started = performance.now();
   const child = spawn(process.execPath, [
+    ...(o.nodeArgs ?? []),
     `--import=${pathToFileURL(join(root, 'dist', 'bench', 'usage-probe.js')).href}`, join(root, 'dist', 'cli', 'main.js'), ...o.args,
   ], { env: { ...process.env, ...o.env, ESPILOT_USAGE_FILE: usagePath }, stdio: ['ignore', fd, fd] });
   closeSync(fd);

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { ChecksumAccumulator, adler32, checksumFile, formatAdler32, type Checksum } from '../../core/index.js';
+import type { BodyBuffers } from './body-buffers.js';
 import type { S3MoverOptions } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
 
@@ -18,19 +19,30 @@ export interface LocalSource {
   readonly body?: Buffer;
   readonly adler32: Checksum;
   readonly md5?: Checksum;
+  /** Gives the body's memory back; call once the upload settled. */
+  readonly release: () => void;
 }
 
-/** Reads (single-part) or scans (multipart) the local file once for its checksums. */
-export async function readSource(path: string, size: number, singlePart: boolean, md5: boolean): Promise<LocalSource> {
+/**
+ * Reads (single-part, into a buffer from `buffers`) or scans (multipart) the local file once
+ * for its checksums.
+ */
+export async function readSource(path: string, size: number, singlePart: boolean, md5: boolean, buffers: BodyBuffers): Promise<LocalSource> {
   if (!singlePart) {
     const sums = await checksumFile(path, md5 ? ['adler32', 'md5'] : ['adler32']);
-    return { path, size: sums.size, adler32: sums.adler32, ...(sums.md5 ? { md5: sums.md5 } : {}) };
+    return { path, size: sums.size, adler32: sums.adler32, ...(sums.md5 ? { md5: sums.md5 } : {}), release: () => undefined };
   }
-  const body = await readFile(path);
+  const pooled = await buffers.read(path, size);
+  const body = pooled?.body ?? (await readFile(path));
+  let released = false;
   return {
     path,
     size: body.length,
     body,
+    release: () => {
+      if (pooled && !released) buffers.give(pooled.buffer);
+      released = true;
+    },
     adler32: { type: 'adler32', value: formatAdler32(adler32(body)) },
     ...(md5 ? { md5: { type: 'md5' as const, value: createHash('md5').update(body).digest('hex') } } : {}),
   };

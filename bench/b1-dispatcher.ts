@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Router } from 'zeromq';
 import { createRun, newChannelName, type EventRange } from '../core/index.js';
 import { packageRoot } from '../plugins/panda-local/index.js';
+import { stats, type BenchRow } from './bench-stats.js';
 import { benchMain, percentile, rounded, spread } from './bench-support.js';
 import { servePilotLoop } from './pilot-loop.js';
 
@@ -35,6 +36,8 @@ export interface B1WorkerFigures {
   readonly iqr: readonly [number, number];
   /** p99 of "Ready for events" received → range sent, ms. */
   readonly p99ReadyToSendMs: number;
+  /** The rate of every repetition. */
+  readonly samples: readonly number[];
 }
 
 export interface B1Result {
@@ -50,6 +53,9 @@ export interface B1Result {
   readonly ratioIqr: readonly [number, number];
   readonly goal: 0.5;
   readonly pass: boolean;
+  /** Per repetition: the raw round-trip rate, and W=1 / raw. */
+  readonly rawSamples: readonly number[];
+  readonly ratioSamples: readonly number[];
 }
 
 /** Runs the benchmark and returns the figures (nothing is printed). */
@@ -89,11 +95,25 @@ export async function run(options: B1Options = {}): Promise<B1Result> {
     bareLoopRangesPerS: rounded(spread(bare).median),
     pilot: workerCounts.map((w) => {
       const s = spread(rates.get(w)!);
-      return { workers: w, rangesPerS: rounded(s.median), iqr: [rounded(s.q1), rounded(s.q3)] as const, p99ReadyToSendMs: rounded(percentile(latencies.get(w)!, 0.99), 3) };
+      return {
+        workers: w, rangesPerS: rounded(s.median), iqr: [rounded(s.q1), rounded(s.q3)] as const,
+        p99ReadyToSendMs: rounded(percentile(latencies.get(w)!, 0.99), 3), samples: rates.get(w)!.map((v) => rounded(v)),
+      };
     }),
     ratioW1: rounded(ratio.median, 3), ratioIqr: [rounded(ratio.q1, 3), rounded(ratio.q3, 3)], goal: 0.5,
     pass: workerCounts.includes(1) ? ratio.median >= 0.5 : false,
+    rawSamples: raw.map((v) => rounded(v)), ratioSamples: ratios.map((v) => rounded(v, 3)),
   };
+}
+
+/** The harness's table lines: W=1 against the raw ping-pong (the goal), the other W alone. */
+export function rows(r: B1Result): BenchRow[] {
+  return r.pilot.map((p) => ({
+    id: 'B1', label: `dispatcher W=${p.workers}`, unit: 'ranges/s', espilot: stats(p.samples),
+    ...(p.workers === 1
+      ? { baseline: { label: 'raw ZeroMQ ping-pong', stats: stats(r.rawSamples) }, ratio: stats(r.ratioSamples), goal: `≥ ${r.goal}×`, pass: r.pass }
+      : {}),
+  }));
 }
 
 /** Ranges shaped like the dispatcher's, one event each. */

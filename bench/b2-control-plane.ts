@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PILOT_DEFAULTS, PandaClient, SecretRegistry, encodeForm, type EventRangeUpdate } from '../core/index.js';
 import { packageRoot } from '../plugins/panda-local/index.js';
+import { stats, type BenchRow } from './bench-stats.js';
 
 export interface B2Options {
   /** Fewer calls and repetitions (a smoke run). */
@@ -39,6 +40,10 @@ export interface B2Result {
   readonly rawMsPerCall: number;
   readonly goal: 0.7;
   readonly pass: boolean;
+  /** Calls per second of every repetition, and their paired ratios. */
+  readonly clientSamples: readonly number[];
+  readonly rawSamples: readonly number[];
+  readonly ratioSamples: readonly number[];
 }
 
 const N_RANGES = 16;
@@ -87,7 +92,16 @@ export async function run(options: B2Options = {}): Promise<B2Result> {
     id: 'B2', pairs, reps, clientCallsPerS: round(clientRate), rawCallsPerS: round(rawRate), ratio: round(ratio, 3),
     ratioIqr: [round(quantile(ratios, 0.25), 3), round(quantile(ratios, 0.75), 3)],
     clientMsPerCall: round(1000 / clientRate, 3), rawMsPerCall: round(1000 / rawRate, 3), goal: 0.7, pass: ratio >= 0.7,
+    clientSamples: client.map((v) => round(v)), rawSamples: raw.map((v) => round(v)), ratioSamples: ratios.map((v) => round(v, 3)),
   };
+}
+
+/** The harness's table line. */
+export function rows(r: B2Result): BenchRow[] {
+  return [{
+    id: 'B2', label: 'PanDA client', unit: 'calls/s', espilot: stats(r.clientSamples),
+    baseline: { label: 'raw keep-alive HTTP', stats: stats(r.rawSamples) }, ratio: stats(r.ratioSamples), goal: `≥ ${r.goal}×`, pass: r.pass,
+  }];
 }
 
 function benchTask(ranges: number): Record<string, unknown> {

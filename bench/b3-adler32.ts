@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { adler32Engine, adler32Js, checksumFile } from '../core/index.js';
-import { fmt, isMain, optionsFromArgv, summarize, type BenchOptions, type Summary } from './bench-stats.js';
+import { fmt, isMain, optionsFromArgv, stats, summarize, type BenchOptions, type BenchRow, type Summary } from './bench-stats.js';
 
 export interface B3Result {
   readonly id: 'B3';
@@ -30,6 +30,15 @@ export interface B3Result {
   readonly ratio: number;
   readonly goal: 1;
   readonly pass: boolean;
+  /** Per repetition: espilot / the faster Python method of that repetition. */
+  readonly ratioSamples: readonly number[];
+}
+
+export interface B3Options extends BenchOptions {
+  /** File size (default 1 GiB, quick 256 MiB). */
+  readonly bytes?: number;
+  /** Repetitions (default 5, quick 3). */
+  readonly reps?: number;
 }
 
 const PYTHON = `
@@ -53,10 +62,10 @@ dt = time.perf_counter() - t
 print(json.dumps({"adler32": "%08x" % (a & 0xffffffff), "seconds": dt}))
 `;
 
-export async function run(opts: BenchOptions = {}): Promise<B3Result> {
+export async function run(opts: B3Options = {}): Promise<B3Result> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const bytes = opts.quick ? 256 * 1024 * 1024 : 1024 * 1024 * 1024;
-  const reps = opts.quick ? 3 : 5;
+  const bytes = opts.bytes ?? (opts.quick ? 256 * 1024 * 1024 : 1024 * 1024 * 1024);
+  const reps = opts.reps ?? (opts.quick ? 3 : 5);
   const dir = await mkdtemp(join(tmpdir(), 'espilot-b3-'));
   try {
     const path = join(dir, 'data.bin');
@@ -76,9 +85,10 @@ export async function run(opts: BenchOptions = {}): Promise<B3Result> {
     const pythonMmap = summarize(samples.mmap);
     const pythonRead1M = summarize(samples.read1m);
     const ratio = espilot.median / Math.max(pythonMmap.median, pythonRead1M.median);
+    const ratioSamples = samples.espilot.map((e, i) => e / Math.max(samples.mmap[i]!, samples.read1m[i]!));
     return {
       id: 'B3', bytes, engine: adler32Engine(), espilot, pythonMmap, pythonRead1M, readOnly: summarize(samples.readOnly),
-      jsInMemory, ratio, goal: 1, pass: ratio >= 1,
+      jsInMemory, ratio, goal: 1, pass: ratio >= 1, ratioSamples,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -121,6 +131,15 @@ async function readOnly(path: string): Promise<void> {
 
 function check(expected: string, got: string, who: string): void {
   if (expected !== got) throw new Error(`B3: ${who} computed adler32 ${got}, expected ${expected}`);
+}
+
+/** The harness's table lines: espilot against Python (the goal), and against the read-only floor. */
+export function rows(r: B3Result): BenchRow[] {
+  const python = r.pythonMmap.median >= r.pythonRead1M.median ? { label: 'Python zlib.adler32, mmap', s: r.pythonMmap } : { label: 'Python zlib.adler32, 1 MiB reads', s: r.pythonRead1M };
+  return [{
+    id: 'B3', label: 'adler32 of a file', unit: 'GB/s', espilot: stats(r.espilot.samples),
+    baseline: { label: python.label, stats: stats(python.s.samples) }, ratio: stats(r.ratioSamples), goal: `≥ ${r.goal}×`, pass: r.pass,
+  }];
 }
 
 export function report(r: B3Result): string {

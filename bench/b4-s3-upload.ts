@@ -9,22 +9,24 @@
  *   node dist/bench/b4-s3-upload.js [--quick]
  */
 import 'reflect-metadata';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SiteMover, createRun, type SiteMover as Mover } from '../core/index.js';
-import { S3_DEFAULTS, s3Agents, s3ClientConfig } from '../plugins/mover-s3-objectstore/index.js';
 import { startSwift, type SwiftServer } from '../test/helpers/swift-server.js';
-import { fmt, isMain, optionsFromArgv, summarize, type BenchOptions, type Summary } from './bench-stats.js';
+import { bucketName, createBucket, makeFiles, pool, rawS3, s3MoverRun, timedPass } from './s3-bench-support.js';
+import { fmt, isMain, optionsFromArgv, stats, summarize, type BenchOptions, type BenchRow, type Summary } from './bench-stats.js';
 
 export interface B4Options extends BenchOptions {
   readonly concurrency?: number;
   /** An already running Swift (a harness may share one); otherwise one is started. */
   readonly swift?: SwiftServer;
+  /** Objects per workload: [1 MiB, 4 KiB] (default 1000 and 2000, quick 100 and 200). */
+  readonly objects?: readonly [number, number];
+  /** Slices each workload is cut into, alternating between the variants (default 10, quick 4). */
+  readonly slices?: number;
 }
 
 export interface B4Series {
@@ -50,6 +52,8 @@ export interface B4Workload {
   readonly ratio: number;
   readonly ratioMd5: number;
   readonly ratioHead: number;
+  /** mover (default) / raw of every slice. */
+  readonly ratioSamples: readonly number[];
 }
 
 export interface B4Result {
@@ -67,10 +71,10 @@ const VERIFY: Record<Exclude<Variant, 'raw'>, string> = { mover: 'signed-payload
 export async function run(opts: B4Options = {}): Promise<B4Result> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const concurrency = opts.concurrency ?? 4;
-  const slices = opts.quick ? 4 : 10;
+  const slices = opts.slices ?? (opts.quick ? 4 : 10);
   const specs = [
-    { name: '1 MiB', objectBytes: 1024 * 1024, objects: opts.quick ? 100 : 1000 },
-    { name: '4 KiB', objectBytes: 4096, objects: opts.quick ? 200 : 2000 },
+    { name: '1 MiB', objectBytes: 1024 * 1024, objects: opts.objects?.[0] ?? (opts.quick ? 100 : 1000) },
+    { name: '4 KiB', objectBytes: 4096, objects: opts.objects?.[1] ?? (opts.quick ? 200 : 2000) },
   ];
   const swift = opts.swift ?? (await startSwift());
   const dir = await mkdtemp(join(tmpdir(), 'espilot-b4-'));
@@ -101,10 +105,11 @@ export async function run(opts: B4Options = {}): Promise<B4Result> {
         mbPerSec: summarize(samples[v].map((x) => (x.rate * spec.objectBytes) / 1e6)),
         cpuMsPerObject: summarize(samples[v].map((x) => x.cpu)),
       });
-      const paired = (v: Variant) => summarize(samples[v].map((x, i) => x.rate / samples.raw[i]!.rate)).median;
+      const perSlice = (v: Variant) => samples[v].map((x, i) => x.rate / samples.raw[i]!.rate);
+      const paired = (v: Variant) => summarize(perSlice(v)).median;
       workloads.push({
         ...spec, raw: series('raw'), mover: series('mover'), moverMd5: series('moverMd5'), moverHead: series('moverHead'),
-        ratio: paired('mover'), ratioMd5: paired('moverMd5'), ratioHead: paired('moverHead'),
+        ratio: paired('mover'), ratioMd5: paired('moverMd5'), ratioHead: paired('moverHead'), ratioSamples: perSlice('mover'),
       });
     }
     return { id: 'B4', concurrency, workloads, goal: 0.9, pass: workloads.every((w) => w.ratio >= 0.9) };
@@ -114,20 +119,6 @@ export async function run(opts: B4Options = {}): Promise<B4Result> {
   }
 }
 
-/** `count` files of `bytes` each, all different. */
-async function makeFiles(dir: string, count: number, bytes: number): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const block = randomBytes(bytes);
-  const files: string[] = [];
-  for (let i = 0; i < count; i++) {
-    block.writeUInt32LE(i, 0);
-    const p = join(dir, `out.${i}`);
-    await writeFile(p, block);
-    files.push(p);
-  }
-  return files;
-}
-
 interface Uploader {
   upload(file: string, key: string): Promise<unknown>;
   close(): Promise<void>;
@@ -135,50 +126,36 @@ interface Uploader {
 
 /** A ready uploader of one variant with its own bucket, warmed up (bucket, sockets, keys). */
 async function uploader(variant: Variant, swift: SwiftServer, warm: readonly string[], concurrency: number): Promise<Uploader> {
-  const bucket = `b4-${variant.toLowerCase()}-${randomBytes(4).toString('hex')}`;
-  const credentials = { accessKey: swift.accessKey, secretKey: swift.secretKey };
+  const bucket = bucketName(`b4-${variant.toLowerCase()}`);
   let u: Uploader;
   if (variant === 'raw') {
-    const agents = s3Agents(S3_DEFAULTS);
-    const client = new S3Client(s3ClientConfig(S3_DEFAULTS, { endpoint: swift.endpoint, accessKeyId: credentials.accessKey, secretAccessKey: credentials.secretKey }, agents));
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    const raw = rawS3(swift);
+    await createBucket(raw, bucket);
     u = {
       async upload(file, key) {
         const body = await readFile(file);
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
+        await raw.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
       },
-      close: async () => { client.destroy(); agents.http.destroy(); agents.https.destroy(); },
+      close: async () => raw.close(),
     };
   } else {
-    const pilotRun = await createRun({
-      logSink: () => undefined,
-      cli: { pilot: { pluginOptions: { 's3-objectstore': { credentials, verifyUpload: VERIFY[variant] } } } },
-    });
-    const mover = pilotRun.resolver.get<Mover>(SiteMover, 's3-objectstore');
-    u = { upload: (file, key) => mover.stageOut({ localPath: file, url: swift.s3Url(bucket, key) }), close: () => pilotRun.dispose() };
+    const { run, mover } = await s3MoverRun(swift, { verifyUpload: VERIFY[variant] });
+    u = { upload: (file, key) => mover.stageOut({ localPath: file, url: swift.s3Url(bucket, key) }), close: () => run.dispose() };
   }
   await pool(warm, concurrency, (f, i) => u.upload(f, `warm.${i}`));
   return u;
 }
 
-async function timedSlice(u: Uploader, files: readonly string[], first: number, concurrency: number): Promise<{ rate: number; cpu: number }> {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await pool(files, concurrency, (f, i) => u.upload(f, `obj.${first + i}`));
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { rate: files.length / seconds, cpu: (cpu.user + cpu.system) / 1000 / files.length };
+function timedSlice(u: Uploader, files: readonly string[], first: number, concurrency: number): Promise<{ rate: number; cpu: number }> {
+  return timedPass(files, concurrency, (f, i) => u.upload(f, `obj.${first + i}`));
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+/** The harness's table lines: the mover as configured by default, per workload. */
+export function rows(r: B4Result): BenchRow[] {
+  return r.workloads.map((w) => ({
+    id: 'B4', label: `S3 upload ${w.name}, conc ${r.concurrency}`, unit: 'objects/s', espilot: stats(w.mover.objPerSec.samples),
+    baseline: { label: 'raw SDK PutObject', stats: stats(w.raw.objPerSec.samples) }, ratio: stats(w.ratioSamples), goal: `≥ ${r.goal}×`, pass: w.ratio >= r.goal,
+  }));
 }
 
 export function report(r: B4Result): string {

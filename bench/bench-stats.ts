@@ -42,3 +42,38 @@ export function optionsFromArgv(argv: readonly string[]): BenchOptions {
 export function isMain(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(moduleUrl);
 }
+
+/** Smallest, middle and largest of a set of repetitions. */
+export interface Stats {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  /** How many repetitions. */
+  readonly n: number;
+}
+
+/** min/median/max of the samples (NaN everywhere for none). */
+export function stats(samples: readonly number[]): Stats {
+  if (samples.length === 0) return { min: NaN, median: NaN, max: NaN, n: 0 };
+  const s = summarize(samples);
+  return { min: s.samples[0]!, median: s.median, max: s.samples[s.samples.length - 1]!, n: samples.length };
+}
+
+/**
+ * One line of the harness's table: espilot's figure beside its baseline measured in the same
+ * run, and their ratio taken per repetition (paired), each as min/median/max.
+ */
+export interface BenchRow {
+  /** `B1`, `B4`, ... */
+  readonly id: string;
+  /** What is measured, e.g. `W=1 ranges/s`. */
+  readonly label: string;
+  readonly unit: string;
+  readonly espilot: Stats;
+  readonly baseline?: { readonly label: string; readonly stats: Stats };
+  /** espilot / baseline per repetition. */
+  readonly ratio?: Stats;
+  /** The goal in words, e.g. `≥ 0.5× baseline`, and whether the median meets it. */
+  readonly goal?: string;
+  readonly pass?: boolean;
+}

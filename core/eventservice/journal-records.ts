@@ -56,6 +56,8 @@ export interface RangeState {
   readonly range: EventRange;
   phase: RangePhase;
   sentAt?: number;
+  /** Hex routing id of the payload peer the range was sent to (the only one that may report on it). */
+  peer?: string;
   outputs?: { readonly paths: readonly string[]; readonly cpu?: number; readonly wall?: number };
   stored?: readonly StoredObject[];
   outcome?: RangeOutcome;
@@ -73,7 +75,11 @@ export function applyJournalRecord(states: Map<string, RangeState>, rec: Journal
       for (const range of rec.ranges) if (!states.has(range.id)) states.set(range.id, { range, phase: 'fetched' });
       return;
     case 'sent':
-      return update(states, rec.id, (s) => { s.phase = 'sent'; s.sentAt = rec.ts; });
+      return update(states, rec.id, (s) => {
+        s.phase = 'sent';
+        s.sentAt = rec.ts;
+        if (rec.peer !== undefined) s.peer = rec.peer;
+      });
     case 'output':
       return update(states, rec.id, (s) => {
         s.phase = 'output';

@@ -4,7 +4,9 @@
  * arriving a microsecond later is refused), then journaled; callers act only after the
  * returned promise resolves, i.e. once the record is durable.
  *
- * Rules: a range is sent once; only the peer that got ranges may report; a report for a
+ * Rules: a range is sent once; only the peer it was sent to may report on it (a peer that
+ * never got a range is `unknown-peer`, another worker `wrong-peer`: a confused or foreign
+ * client on the channel cannot finish or fail a range a worker holds); a report for a
  * range that is unknown, never sent, already reported or already final is dropped; a
  * range gets exactly one final outcome, and `finished` only after its outputs are stored.
  *
@@ -21,7 +23,7 @@ import { applyJournalRecord, eventsIn, type JournalRecord, type RangeOutcome, ty
 import type { JournalSnapshot } from './journal-reader.js';
 import type { RangeJournal } from './range-journal.js';
 
-export type ReportVerdict = 'accepted' | 'duplicate' | 'unknown-range' | 'not-sent' | 'unknown-peer' | 'final';
+export type ReportVerdict = 'accepted' | 'duplicate' | 'unknown-range' | 'not-sent' | 'unknown-peer' | 'wrong-peer' | 'final';
 
 export interface TrackerSummary {
   readonly fetched: number;
@@ -87,12 +89,14 @@ export class RangeTracker {
 
   /** Checks who may report on a range without changing anything. */
   check(id: string | undefined, peer: PeerId | undefined): ReportVerdict {
-    if (peer && !this.knownPeers.has(peerKey(peer))) return 'unknown-peer';
+    const key = peer ? peerKey(peer) : undefined;
+    if (key !== undefined && !this.knownPeers.has(key)) return 'unknown-peer';
     const s = id === undefined ? undefined : this.states.get(id);
     if (!s) return 'unknown-range';
     if (s.phase === 'fetched') return 'not-sent';
     if (s.outcome) return 'final';
     if (s.phase !== 'sent') return 'duplicate';
+    if (key !== undefined && s.peer !== undefined && s.peer !== key) return 'wrong-peer';
     return 'accepted';
   }
 

@@ -7,3 +7,4 @@ export * from './report-format.js';
 export * from './timeline-svg.js';
 export * from './timeline-html.js';
 export * from './write-job-report.js';
+export * from './json-chunks.js';

@@ -6,7 +6,7 @@
 import { errorCodeName } from '../errors/error-codes.js';
 import type { JobReport } from './job-report.js';
 import { esc, formatBytes, formatSeconds } from './report-format.js';
-import { timelineSvg } from './timeline-svg.js';
+import { timelineSvgChunks } from './timeline-svg.js';
 import { assignLanes } from './worker-lanes.js';
 
 /** Rows of long tables shown on the page; job-report.json has all of them. */
@@ -20,22 +20,35 @@ th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 
 /** The whole `timeline.html` page of a job report; every text from the report is escaped. */
 export function renderTimelineHtml(report: JobReport): string {
+  return [...timelineHtmlChunks(report)].join('');
+}
+
+/** The same page in pieces, for writing a large job's page without holding it whole in memory. */
+export function* timelineHtmlChunks(report: JobReport): Generator<string> {
   const j = report.job;
   const state = report.outcome?.state ?? report.state;
   const ok = state === 'finished';
-  const body = [
+  yield `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
+    + `<title>espilot job ${esc(j.pandaId)} (${esc(state)})</title><style>${CSS}</style></head>\n<body>\n`;
+  yield [
     `<h1>Job ${esc(j.pandaId)} <span class="muted">· ${esc(j.kind)}</span> · <span class="${ok ? 'ok' : 'bad'}">${esc(state)}</span></h1>`,
     `<div class="muted">${esc(report.jobDir)}</div>`,
     '<h2>Summary</h2>', summary(report),
     '<h2>Phases</h2>', table(['phase', 'seconds'], report.phases.map((p) => [esc(p.name), num(formatSeconds(p.seconds))])),
-    report.ranges ? `<h2>Timeline: one lane per payload worker</h2>${timelineSvg(report)}` : `<h2>Timeline</h2><p class="muted">No event ranges in this ${esc(j.kind)} job; its transfers are listed below.</p>`,
+  ].join('\n');
+  if (report.ranges) {
+    yield '\n<h2>Timeline: one lane per payload worker</h2>';
+    yield* timelineSvgChunks(report);
+  } else {
+    yield `\n<h2>Timeline</h2><p class="muted">No event ranges in this ${esc(j.kind)} job; its transfers are listed below.</p>`;
+  }
+  const rest = [
     failures(report),
     report.errors.length ? `<h2>Errors</h2>${table(['scope', 'code', 'count', 'first diagnostic'], report.errors.map((e) => [esc(e.scope), `<span class="bad">${esc(`${e.name} (${e.code})`)}</span>`, num(e.count), esc(e.diag)]))}` : '',
     transfers(report),
     `<p class="muted">Generated ${esc(report.generatedAt)} by espilot from the job's state file, range journal and transfer records; rebuild with <code>espilot report ${esc(report.jobDir)}</code>.</p>`,
-  ];
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
-    + `<title>espilot job ${esc(j.pandaId)} (${esc(state)})</title><style>${CSS}</style></head>\n<body>\n${body.filter(Boolean).join('\n')}\n</body></html>\n`;
+  ].filter(Boolean);
+  yield `\n${rest.join('\n')}\n</body></html>\n`;
 }
 
 function summary(r: JobReport): string {

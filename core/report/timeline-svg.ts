@@ -30,36 +30,41 @@ interface Scale {
 
 /** @returns the `<svg>` element for an ES job report (one with ranges). */
 export function timelineSvg(report: JobReport): string {
+  return [...timelineSvgChunks(report)].join('');
+}
+
+/**
+ * The same `<svg>` element in pieces (one per range group), for writing a large job's
+ * timeline without holding it whole in memory.
+ */
+export function* timelineSvgChunks(report: JobReport): Generator<string> {
   const ranges = report.ranges?.items ?? [];
   const t0 = report.startedAt;
   const last = maxOf([...report.phases.map((p) => p.end), ...ranges.map(lastTime)], report.endedAt ?? 0);
   const t1 = Math.max(last, t0 + 1);
   const scale: Scale = { t0, t1, x: (t) => LEFT + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * (W - LEFT - RIGHT) };
   const { lanes, laneOf } = assignLanes(ranges);
-  const parts: string[] = [];
-  let y = 8;
-  parts.push(axis(scale, y, 40 + 26 + lanes.length * LANE_H + 12));
-  y += 32;
-  parts.push(phases(report, scale, y));
-  y += 26;
-  const laneY = new Map<string, number>();
-  lanes.forEach((lane, i) => {
-    const ly = y + i * LANE_H;
-    laneY.set(lane.id, ly);
-    parts.push(`<g class="lane" data-lane="${esc(lane.id)}"><rect x="${LEFT}" y="${ly}" width="${W - LEFT - RIGHT}" height="${LANE_H - 2}" fill="${i % 2 ? '#fafafa' : '#f3f3f3'}"/>`
-      + `<text x="${LEFT - 8}" y="${ly + 13}" text-anchor="end" class="lbl">${esc(lane.label)}</text>`
-      + `<text x="${LEFT - 8}" y="${ly + 25}" text-anchor="end" class="sub">${lane.ranges} range(s)${lane.failed ? `, ${lane.failed} failed` : ''}</text></g>`);
-  });
-  for (const r of ranges) parts.push(rangeGroup(r, laneOf.get(r.id)!, laneY.get(laneOf.get(r.id)!)!, scale));
-  y += lanes.length * LANE_H + 16;
-  parts.push(concurrencyChart(ranges, scale, y));
-  y += CHART_H + 34;
-  parts.push(legend(y));
-  y += 30;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${y}" width="100%" role="img" aria-label="timeline of job ${esc(report.job.pandaId)}">`
+  const axisY = 8;
+  const phasesY = axisY + 32;
+  const lanesY = phasesY + 26;
+  const chartY = lanesY + lanes.length * LANE_H + 16;
+  const legendY = chartY + CHART_H + 34;
+  yield `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${legendY + 30}" width="100%" role="img" aria-label="timeline of job ${esc(report.job.pandaId)}">`
     + '<style>text{font:12px system-ui,sans-serif;fill:#222}.sub{font-size:10px;fill:#666}.tick{font-size:10px;fill:#555}'
-    + '.range rect{shape-rendering:crispEdges}.range.failed .payload,.range.fatal .payload{stroke:#8b0000;stroke-width:1.5}</style>'
-    + `${parts.join('\n')}</svg>`;
+    + '.range rect{shape-rendering:crispEdges}.range.failed .payload,.range.fatal .payload{stroke:#8b0000;stroke-width:1.5}</style>';
+  yield axis(scale, axisY, 40 + 26 + lanes.length * LANE_H + 12);
+  yield `\n${phases(report, scale, phasesY)}`;
+  const laneY = new Map<string, number>();
+  for (const [i, lane] of lanes.entries()) {
+    const ly = lanesY + i * LANE_H;
+    laneY.set(lane.id, ly);
+    yield `\n<g class="lane" data-lane="${esc(lane.id)}"><rect x="${LEFT}" y="${ly}" width="${W - LEFT - RIGHT}" height="${LANE_H - 2}" fill="${i % 2 ? '#fafafa' : '#f3f3f3'}"/>`
+      + `<text x="${LEFT - 8}" y="${ly + 13}" text-anchor="end" class="lbl">${esc(lane.label)}</text>`
+      + `<text x="${LEFT - 8}" y="${ly + 25}" text-anchor="end" class="sub">${lane.ranges} range(s)${lane.failed ? `, ${lane.failed} failed` : ''}</text></g>`;
+  }
+  for (const r of ranges) yield `\n${rangeGroup(r, laneOf.get(r.id)!, laneY.get(laneOf.get(r.id)!)!, scale)}`;
+  yield `\n${concurrencyChart(ranges, scale, chartY)}`;
+  yield `\n${legend(legendY)}</svg>`;
 }
 
 function lastTime(r: RangeTiming): number {

@@ -9,12 +9,13 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import { JOURNAL_FILE } from '../eventservice/journal-records.js';
 import { JOB_STATE_PREFIX, JobStateStore } from '../runtime/job-state.js';
-import { writeFileAtomic } from '../runtime/state-file.js';
+import { writeChunksAtomic } from '../runtime/state-file.js';
 import { readLedger, readStageInRecord } from '../staging/job-transfers.js';
 import { buildJobReport, type ReportSources } from './build-job-report.js';
 import { readJournalTimeline } from './journal-timeline.js';
 import { JOB_REPORT_FILE, TIMELINE_FILE, type JobReport } from './job-report.js';
-import { renderTimelineHtml } from './timeline-html.js';
+import { jsonChunks } from './json-chunks.js';
+import { timelineHtmlChunks } from './timeline-html.js';
 
 export interface WrittenReport {
   readonly report: JobReport;
@@ -58,10 +59,21 @@ export async function writeJobReport(jobDir: string, options: WriteReportOptions
   const jsonPath = join(jobDir, JOB_REPORT_FILE);
   const htmlPath = join(jobDir, TIMELINE_FILE);
   try {
-    await writeFileAtomic(jsonPath, mask(`${JSON.stringify(report, null, 2)}\n`), 0o644);
-    await writeFileAtomic(htmlPath, mask(renderTimelineHtml(report)), 0o644);
+    // Written in pieces (each masked): a job of 10,000 ranges makes 20 MB of text, which
+    // would otherwise sit in the pilot's memory, copied, at the end of the job.
+    await writeChunksAtomic(jsonPath, map(withNewline(jsonChunks(report)), mask), 0o644);
+    await writeChunksAtomic(htmlPath, map(timelineHtmlChunks(report), mask), 0o644);
   } catch (err) {
     throw new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot write the report of ${jobDir}: ${(err as Error).message}`, { recoverable: false, cause: err });
   }
   return { report, jsonPath, htmlPath };
+}
+
+function* map<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {
+  for (const x of items) yield fn(x);
+}
+
+function* withNewline(chunks: Iterable<string>): Generator<string> {
+  yield* chunks;
+  yield '\n';
 }

@@ -3,11 +3,16 @@ import type { JobDefinition } from '../contracts/job-definition.js';
 import type { JobUpdate } from '../contracts/panda-api.js';
 import type { JobOutcome } from '../contracts/run-job.js';
 
-/** The final updateJob of a job from its outcome (state, codes, cpu/wall, nEvents, start/end). */
+/**
+ * The final updateJob of a job from its outcome (state, codes, cpu/wall, nEvents, start/end).
+ * An Event Service job that ends `holding` (outputs or range reports still to deliver) is
+ * reported `transferring`: the server takes range updates only while a job is sent, starting,
+ * running or transferring, and the recovery that finishes the job still has to send them.
+ */
 export function finalJobUpdate(job: JobDefinition, outcome: JobOutcome, siteName?: string): JobUpdate {
   return {
     pandaId: job.pandaId,
-    state: outcome.state,
+    state: outcome.state === 'holding' && job.eventService ? 'transferring' : outcome.state,
     pilotErrorCode: outcome.pilotErrorCode,
     pilotErrorDiag: outcome.pilotErrorDiag,
     transExitCode: outcome.transExitCode,

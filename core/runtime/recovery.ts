@@ -1,7 +1,8 @@
 /**
- * `espilot recover`: finishes jobs that dead pilots left in a work directory. A job is taken
- * over only when its pilot is gone and no other recovery holds it; its RunJob's `recover`
- * stores and reports what was left, then the final updateJob goes out once.
+ * `espilot recover`: finishes jobs that dead pilots left in a work directory, and jobs that
+ * ended `holding` (outputs or reports left in their records). A job is taken over only when
+ * its pilot is gone and no other recovery holds it; its RunJob's `recover` stores and
+ * reports what was left, then the final updateJob goes out once.
  */
 import { constants } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
@@ -71,7 +72,10 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
       return undefined;
     });
     if (!rec) continue;
-    if (rec.finalUpdate === 'sent') {
+    // A job that ended `holding` told the server so, but its outputs or reports are still in
+    // its records: it is not done until a recovery finishes them and sends the real final state.
+    const holding = rec.outcome?.state === 'holding';
+    if (rec.finalUpdate === 'sent' && !holding) {
       results.push({ pandaId, jobDir, action: 'skipped-done' });
       continue;
     }
@@ -86,14 +90,14 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
       continue;
     }
     try {
-      if (rec.outcome) {
+      if (rec.outcome && !holding) {
         log.info(`job ${pandaId}: ${rec.outcome.state}, final update still pending`);
         const sent = await sendFinalUpdate(api, store, run.settings.queue.site, log);
         if (sent) await writeReportQuietly(jobDir, run, log);
         results.push({ pandaId, jobDir, action: 'final-update', outcome: rec.outcome, finalUpdateSent: sent });
         continue;
       }
-      log.warn(`job ${pandaId}: pilot ${owner} died in phase ${rec.phase}; recovering with RunJob ${rec.runJob}`);
+      log.warn(holding ? `job ${pandaId}: ended holding; finishing it with RunJob ${rec.runJob}` : `job ${pandaId}: pilot ${owner} died in phase ${rec.phase}; recovering with RunJob ${rec.runJob}`);
       const started = Date.now();
       let outcome: JobOutcome;
       try {

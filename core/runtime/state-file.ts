@@ -7,10 +7,32 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  await writeChunksAtomic(path, [data], mode);
+}
+
+/**
+ * Like writeFileAtomic for content produced in pieces (a large report): the pieces are
+ * written as they come, in batches, so the whole text is never in memory at once.
+ */
+export async function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, mode = 0o600): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   const fh = await open(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
+    let batch = '';
+    for (const c of chunks) {
+      if (typeof c !== 'string') {
+        if (batch) await fh.write(batch);
+        batch = '';
+        await fh.write(c);
+        continue;
+      }
+      batch += c;
+      if (batch.length >= 1 << 18) {
+        await fh.write(batch);
+        batch = '';
+      }
+    }
+    if (batch) await fh.write(batch);
     await fh.sync();
   } catch (err) {
     await fh.close();

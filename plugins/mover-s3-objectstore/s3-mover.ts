@@ -15,6 +15,7 @@ import {
 import { s3Error, isMissing, s3FailureKind } from './s3-errors.js';
 import { parseS3Options, type S3MoverOptions } from './s3-options.js';
 import { S3Storage, checksumsFromMetadata, metadataFor } from './s3-storage.js';
+import { BodyBuffers } from './body-buffers.js';
 import { download, readSource, upload, type LocalSource, type UploadOutcome } from './s3-transfers.js';
 import { parseS3Url, type S3Location } from './s3-url.js';
 
@@ -31,6 +32,8 @@ import { parseS3Url, type S3Location } from './s3-url.js';
 export class S3Mover implements SiteMover {
   /** Keys, clients and metadata, shared with the s3 checksum store. */
   readonly storage: S3Storage;
+  /** Memory for single-part bodies, reused from upload to upload (GC pressure, B5). */
+  private readonly bodies: BodyBuffers;
 
   constructor(
     @inject(PluginOptions) private readonly options: S3MoverOptions,
@@ -40,6 +43,7 @@ export class S3Mover implements SiteMover {
     @inject(LoggerToken) private readonly log: Logger,
   ) {
     this.storage = new S3Storage(options, settings.queue, resolver, secrets, log);
+    this.bodies = new BodyBuffers(options.maxSockets, Math.min(options.multipartThresholdBytes, 4 * 1024 * 1024));
   }
 
   async stageOut(req: TransferRequest): Promise<TransferResult> {
@@ -54,14 +58,18 @@ export class S3Mover implements SiteMover {
       }
       const single = size <= this.options.multipartThresholdBytes;
       const md5 = this.options.md5 || req.checksum?.type === 'md5' || (single && this.options.verifyUpload === 'content-md5');
-      const src = await readSource(req.localPath, size, single, md5);
-      checkLocalSource(req, src);
-      const sums = src.md5 ? [src.adler32, src.md5] : [src.adler32];
-      const contentMd5 = this.options.verifyUpload === 'content-md5';
-      const sent = await this.storage.withBucket(client, loc, deadline.signal, () => upload(client, loc, src, metadataFor(sums), this.options, deadline.signal, contentMd5));
-      await this.verifyUpload(client, loc, src, sent, req.url, deadline.signal);
-      this.log.debug(`stored ${req.url} (${src.size} bytes, ad:${src.adler32.value}${sent.multipart ? ', multipart' : ''})`);
-      return { url: req.url, size: src.size, checksum: src.adler32, durationMs: Date.now() - started };
+      const src = await readSource(req.localPath, size, single, md5, this.bodies);
+      try {
+        checkLocalSource(req, src);
+        const sums = src.md5 ? [src.adler32, src.md5] : [src.adler32];
+        const contentMd5 = this.options.verifyUpload === 'content-md5';
+        const sent = await this.storage.withBucket(client, loc, deadline.signal, () => upload(client, loc, src, metadataFor(sums), this.options, deadline.signal, contentMd5));
+        await this.verifyUpload(client, loc, src, sent, req.url, deadline.signal);
+        this.log.debug(`stored ${req.url} (${src.size} bytes, ad:${src.adler32.value}${sent.multipart ? ', multipart' : ''})`);
+        return { url: req.url, size: src.size, checksum: src.adler32, durationMs: Date.now() - started };
+      } finally {
+        src.release();
+      }
     } catch (err) {
       throw this.failure(err, 'out', `stage-out of ${req.localPath} to ${req.url}`, deadline);
     } finally {

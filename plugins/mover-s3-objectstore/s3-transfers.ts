@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { ChecksumAccumulator, adler32, checksumFile, formatAdler32, type Checksum } from '../../core/index.js';
+import type { BodyBuffers } from './body-buffers.js';
 import type { S3MoverOptions } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
 
@@ -18,19 +19,30 @@ export interface LocalSource {
   readonly body?: Buffer;
   readonly adler32: Checksum;
   readonly md5?: Checksum;
+  /** Gives the body's memory back; call once the upload settled. */
+  readonly release: () => void;
 }
 
-/** Reads (single-part) or scans (multipart) the local file once for its checksums. */
-export async function readSource(path: string, size: number, singlePart: boolean, md5: boolean): Promise<LocalSource> {
+/**
+ * Reads (single-part, into a buffer from `buffers`) or scans (multipart) the local file once
+ * for its checksums.
+ */
+export async function readSource(path: string, size: number, singlePart: boolean, md5: boolean, buffers: BodyBuffers): Promise<LocalSource> {
   if (!singlePart) {
     const sums = await checksumFile(path, md5 ? ['adler32', 'md5'] : ['adler32']);
-    return { path, size: sums.size, adler32: sums.adler32, ...(sums.md5 ? { md5: sums.md5 } : {}) };
+    return { path, size: sums.size, adler32: sums.adler32, ...(sums.md5 ? { md5: sums.md5 } : {}), release: () => undefined };
   }
-  const body = await readFile(path);
+  const pooled = await buffers.read(path, size);
+  const body = pooled?.body ?? (await readFile(path));
+  let released = false;
   return {
     path,
     size: body.length,
     body,
+    release: () => {
+      if (pooled && !released) buffers.give(pooled.buffer);
+      released = true;
+    },
     adler32: { type: 'adler32', value: formatAdler32(adler32(body)) },
     ...(md5 ? { md5: { type: 'md5' as const, value: createHash('md5').update(body).digest('hex') } } : {}),
   };
@@ -64,6 +76,7 @@ export async function upload(
     return { ...(res.ETag ? { etag: unquote(res.ETag) } : {}), multipart: false };
   }
   const { Upload } = await import('@aws-sdk/lib-storage');
+  await abortStaleUploads(client, loc, signal);
   const acc = new ChecksumAccumulator(['adler32']);
   const tap = new Transform({ transform(chunk: Buffer, _enc, done) { acc.update(chunk); done(null, chunk); } });
   const body = createReadStream(src.path).pipe(tap);
@@ -83,6 +96,31 @@ export async function upload(
     signal.removeEventListener('abort', onAbort);
     body.destroy();
   }
+}
+
+/**
+ * Aborts the multipart uploads of this very key that were started and never finished: a
+ * pilot killed in the middle of one leaves its parts in the store (invisible, but kept and
+ * billed) and nothing else will ever clean them up. The key is a range's output, written
+ * only by this job, so an open upload of it is a dead one. A store that cannot list
+ * multipart uploads is left as it is.
+ */
+export async function abortStaleUploads(client: S3Client, loc: S3Location, signal: AbortSignal): Promise<number> {
+  const { AbortMultipartUploadCommand, ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  let listed;
+  try {
+    listed = await client.send(new ListMultipartUploadsCommand({ Bucket: loc.bucket, Prefix: loc.key }), { abortSignal: signal });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return 0; // no bucket yet, or no listing support: nothing we can clean
+  }
+  let aborted = 0;
+  for (const u of listed.Uploads ?? []) {
+    if (u.Key !== loc.key || !u.UploadId) continue;
+    await client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: u.UploadId }), { abortSignal: signal });
+    aborted++;
+  }
+  return aborted;
 }
 
 export interface DownloadOutcome {

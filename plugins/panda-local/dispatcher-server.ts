@@ -69,8 +69,10 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
   const params = parseParams(req, body, url.searchParams);
   if (!params) return send(res, 400, 'text/plain', 'unreadable request body');
   const refusal = authRefusal(o, req);
-  const fault = refusal ? undefined : o.faults?.take(command, o.clock());
+  const taken = refusal ? undefined : o.faults?.takeFault(command, o.clock());
+  const fault = taken?.kind;
   if (fault === 'stall') return;
+  if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, taken?.delayMs ?? 30_000));
   if (fault === 'reset') return void (req.socket as Socket).resetAndDestroy();
   if (fault === 'http-503') return send(res, 503, 'text/html', '<html><head><title>503 Service Unavailable</title></head><body>injected fault</body></html>');
   const reply = fault === 'status-10' ? { StatusCode: 10, errorDialog: 'injected fault: try again later' } : refusal ?? (await dispatch(o, command, params));

@@ -5,6 +5,7 @@
  * per range from the seed, so a run's outcome does not depend on timing.
  */
 import { writeFile } from 'node:fs/promises';
+import { traceEvent } from './payload-trace.js';
 import { resolve } from 'node:path';
 import { readAthenaReply, type AthenaRange } from './athena-range-text.js';
 import { simulatorOutputBytes } from './simulator-output.js';
@@ -30,6 +31,8 @@ export interface SimulatorConfig {
   readonly nulTerminate: boolean;
   readonly seed: number;
   readonly cwd: string;
+  /** Append one JSON line per range event to this file (test histories; see payload-trace.ts). */
+  readonly trace?: string;
 }
 
 /** Process-wide counters shared by the workers. */
@@ -48,22 +51,26 @@ export async function runWorker(zmq: typeof import('zeromq'), cfg: SimulatorConf
       await send('Ready for events');
       const [reply] = await sock.receive();
       const r = readAthenaReply(reply ?? Buffer.alloc(0));
-      if (r.kind === 'stop') return;
+      if (r.kind === 'stop') {
+        traceEvent(cfg.trace, index, 'stop');
+        return;
+      }
       if (r.kind === 'bad') {
         await send(`ERR_ATHENAMP_PARSE ${r.text}: ${r.why}`);
         continue;
       }
       state.received++;
+      traceEvent(cfg.trace, index, 'received', r.range.eventRangeID);
       if (cfg.crashAfter !== undefined && state.received > cfg.crashAfter) process.kill(process.pid, 'SIGKILL');
       if (cfg.hang !== undefined && state.received > cfg.hang) await new Promise<never>(() => undefined);
-      await processRange(cfg, state, r.range, send, `${index}-${n}`);
+      await processRange(cfg, state, r.range, send, index, `${index}-${n}`);
     }
   } finally {
     sock.close();
   }
 }
 
-async function processRange(cfg: SimulatorConfig, state: SimulatorState, range: AthenaRange, send: (t: string | Buffer) => Promise<void>, tag: string): Promise<void> {
+async function processRange(cfg: SimulatorConfig, state: SimulatorState, range: AthenaRange, send: (t: string | Buffer) => Promise<void>, worker: number, tag: string): Promise<void> {
   const started = Date.now();
   // Zero-compute runs (benchmarks) skip the CPU clock: it costs more than the rest of a range.
   const cpu0 = cfg.timePerEventMs > 0 ? process.cpuUsage() : undefined;
@@ -72,6 +79,7 @@ async function processRange(cfg: SimulatorConfig, state: SimulatorState, range: 
   const id = range.eventRangeID;
   if (cfg.errorRate > 0 && chance(cfg.seed, id) < cfg.errorRate) {
     state.errors++;
+    traceEvent(cfg.trace, worker, 'error', id);
     await send(`${cfg.errorAcronym} ${id}: ${cfg.errorDiag}`);
     return;
   }
@@ -87,6 +95,7 @@ async function processRange(cfg: SimulatorConfig, state: SimulatorState, range: 
   const cpu = cpu0 ? process.cpuUsage(cpu0) : { user: 0, system: 0 };
   const report = `${path},ID:${id},CPU:${Math.round((cpu.user + cpu.system) / 1e6)},WALL:${Math.round((Date.now() - started) / 1000)}`;
   if (cfg.malformed) await sendMalformed(cfg, send, path, tag);
+  traceEvent(cfg.trace, worker, 'output', id);
   await send(report);
   if (cfg.malformed) await send(report); // a duplicate report
   state.reported++;

@@ -6,8 +6,10 @@
  *   node athenamp-simulator.js --channel=<name> | --endpoint=tcp://host:port
  *     --outputFile=<LFN> [--workers=N] [--timePerEventMs=N] [--outputBytes=N]
  *     [--errorRate=p] [--errorAcronym=ERR_X] [--errorDiag=text] [--crashAfter=K]
- *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S] [--sharedOutput]
+ *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S] [--sharedOutput] [--trace=<file>]
  *
+ * `--trace` appends one JSON line per range event (received, output, error, stop) to a file:
+ * the payload side's record of a run, which test checkers read instead of the pilot's logs.
  * Outputs are `<outputFile>.<eventRangeID>` in the working directory. Exit 0 after every
  * worker got `No more events`; 2 for bad arguments.
  */
@@ -19,7 +21,7 @@ import { runWorker, sharedOutputPath, type SimulatorConfig, type SimulatorState 
 const FLAGS = {
   channel: 'string', endpoint: 'string', workers: 'int', outputFile: 'string', outputBytes: 'int', timePerEventMs: 'number',
   errorRate: 'number', errorAcronym: 'string', errorDiag: 'string', crashAfter: 'int', hang: 'optional-int', ignoreTerm: 'bool',
-  malformed: 'bool', nulTerminate: 'bool', seed: 'int', sharedOutput: 'bool',
+  malformed: 'bool', nulTerminate: 'bool', seed: 'int', sharedOutput: 'bool', trace: 'string',
 } as const;
 
 export function configFrom(argv: readonly string[], cwd: string): SimulatorConfig {
@@ -51,6 +53,7 @@ export function configFrom(argv: readonly string[], cwd: string): SimulatorConfi
     sharedOutput: f['sharedOutput'] === true,
     nulTerminate: f['nulTerminate'] === true,
     seed: (f['seed'] as number | undefined) ?? 1,
+    ...(f['trace'] !== undefined ? { trace: f['trace'] as string } : {}),
     cwd,
   };
 }

@@ -7,3 +7,4 @@ export { mergedOutputBytes, verifyMergedOutput, MERGED_MAGIC, type MergedHeader,
 export { readAthenaReply, STOP, type AthenaRange, type AthenaReply } from './athena-range-text.js';
 export { configFrom } from './athenamp-simulator.js';
 export { chance, type SimulatorConfig } from './athena-worker.js';
+export { traceEvent, readPayloadTrace, type TraceEvent, type TraceEventKind } from './payload-trace.js';

@@ -54,6 +54,14 @@ export interface ProxiedRequest {
   readonly fault?: Fault['kind'];
   /** The status sent back (injected or from the server); undefined when none was sent. */
   status?: number;
+  /** When the request arrived (ms since the epoch). */
+  readonly startedAt: number;
+  /**
+   * When the whole answer had been handed to the client's connection (ms since the epoch);
+   * undefined while pending, or when the connection died first. For a PUT with a 2xx status
+   * the server had committed the object by then.
+   */
+  endedAt?: number;
 }
 
 export interface RequestFilter {
@@ -111,8 +119,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = createServer((req, res) => {
-    const entry: ProxiedRequest = { seq: ++seq, method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers } };
+    const entry: ProxiedRequest = { seq: ++seq, method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers }, startedAt: Date.now() };
     log.push(entry);
+    res.once('finish', () => { entry.endedAt = Date.now(); });
     const hit = pick(req);
     if (hit) Object.assign(entry, { fault: hit.rule.fault.kind });
     const fault = hit?.rule.fault;

@@ -44,6 +44,7 @@ test('every transition is on disk when its promise resolves, and the reader rebu
   t.is(snap.ranges.get('r1')?.phase, 'reported');
   t.is(snap.ranges.get('r1')?.report, 'acked');
   t.deepEqual(snap.ranges.get('r1')?.stored, stored('r1'));
+  t.is(snap.ranges.get('r1')?.peer, peerA.toString('hex'), 'the worker a range was sent to is journaled');
   t.deepEqual(snap.ranges.get('r2')?.range, range('r2', 2, 5));
   const work = pendingWork(snap);
   t.deepEqual(work.upload.map((s) => s.range.id), ['r2']);
@@ -60,6 +61,10 @@ test('reports for unknown, unsent, duplicate or foreign-peer ranges are refused;
   t.is(await tracker.acceptOutput('zzz', peerA, ['/w/x']), 'unknown-range');
   t.is(await tracker.acceptOutput('b', peerA, ['/w/x']), 'not-sent');
   t.is(await tracker.acceptOutput('a', peerB, ['/w/x']), 'unknown-peer');
+  // peerB gets a range of its own: it still may not report on peerA's.
+  tracker.markSent('b', peerB);
+  t.is(await tracker.acceptOutput('a', peerB, ['/w/x']), 'wrong-peer');
+  t.is(tracker.check('b', peerA), 'wrong-peer');
   const [first, second] = await Promise.all([tracker.acceptOutput('a', peerA, ['/w/x']), tracker.acceptOutput('a', peerA, ['/w/x'])]);
   t.deepEqual([first, second], ['accepted', 'duplicate']);
   await t.throwsAsync(tracker.decide('a', { status: 'finished' }), { message: /before its outputs are stored/ });

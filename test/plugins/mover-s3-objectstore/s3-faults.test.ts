@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PilotError, SiteMover, silentLogger, transferWithFallback, type SiteMover as Mover } from '../../../core/index.js';
+import { parseS3Url } from '../../../plugins/mover-s3-objectstore/index.js';
 import { startFaultProxy } from '../../helpers/fault-proxy.js';
 import { makeRun } from '../../helpers/make-run.js';
 import { rawS3Client, readS3 } from '../../helpers/s3-raw.js';
@@ -177,4 +178,24 @@ test('the proxy really injects: a rule for another method leaves traffic alone (
   t.true(proxy.count({ method: 'PUT' }) >= 1);
   await t.throwsAsync(mover.delete(url('c.1')).then(() => { throw new Error('delete went through'); }), { instanceOf: PilotError });
   t.true(rule.hits >= 1);
+});
+
+test('a multipart upload a killed pilot left open is aborted when the same object is stored again', async (t) => {
+  const MiB = 1024 * 1024;
+  const { mover, url } = await proxied(t, { multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB });
+  const { CreateBucketCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, UploadPartCommand } = await import('@aws-sdk/client-s3');
+  const { bucket, key } = parseS3Url(url('HITS.1._000001.pool.root.1.1-2-1-7-3'));
+  // What the dead pilot left: an upload of the key with one part, never completed.
+  await raw.send(new CreateBucketCommand({ Bucket: bucket }));
+  const started = await raw.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  await raw.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: started.UploadId, PartNumber: 1, Body: randomBytes(5 * MiB) }));
+  const other = await raw.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${key}.other` }));
+  t.is((await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length, 2);
+
+  const data = randomBytes(6 * MiB + 3);
+  await writeFile(join(dir.path, 'big'), data);
+  await mover.stageOut({ localPath: join(dir.path, 'big'), url: url(key) });
+  const left = (await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+  t.deepEqual(left.map((u) => [u.Key, u.UploadId]), [[`${key}.other`, other.UploadId]], 'only the dead upload of this key is aborted');
+  t.true((await readS3(raw, swift.s3Url(bucket, key))).body.equals(data));
 });

@@ -103,4 +103,23 @@ test('injected faults: a lost reply makes the retried update arrive twice, appli
   d.clearFaults();
   t.deepEqual(await c.updateJob({ pandaId: job.pandaId, state: 'running' }), []);
   t.throws(() => d.injectFault({ command: '*', kind: 'reset', times: 0 }), { message: /times must be an integer ≥ 1/ });
+  t.throws(() => d.injectFault({ command: '*', kind: 'slow', delayMs: -1 }), { message: /delayMs must be a number ≥ 0/ });
+});
+
+test('injected faults: a slow answer is applied late; a client that gave up meanwhile sends it again', async (t) => {
+  const d = await startDispatcher({ task });
+  const c = new PandaClient({ server: { ...settings, url: d.url, retries: 2, backoffBaseMs: 1, backoffMaxMs: 5, requestTimeoutMs: 300 }, secrets: new SecretRegistry(), env: {} });
+  t.teardown(async () => { c.close(); await d.stop(); });
+  const job = (await c.getJob({ siteName: 'S' }))!;
+  const [range] = await c.getEventRanges({ pandaId: job.pandaId, nRanges: 1 });
+  d.injectFault({ command: 'updateEventRanges', kind: 'slow', delayMs: 100 });
+  const started = Date.now();
+  t.deepEqual((await c.updateEventRanges([{ eventRangeId: range!.id, eventStatus: 'failed', errorCode: 1220 }])).results, [true]);
+  t.true(Date.now() - started >= 100, 'the answer came after the delay');
+  d.injectFault({ command: 'updateEventRanges', kind: 'slow', delayMs: 600 });
+  t.deepEqual((await c.updateEventRanges([{ eventRangeId: range!.id, eventStatus: 'failed', errorCode: 1220 }])).results, [true]);
+  await new Promise((r) => setTimeout(r, 700));
+  // Applied once; the repeat sent while the slow call was pending, and the slow call itself, are no-ops.
+  t.deepEqual(d.snapshot().rangeUpdates.map((u) => u.outcome), ['applied', 'noop', 'noop']);
+  t.deepEqual(d.faultsProduced().map((f) => f.kind), ['slow', 'slow']);
 });

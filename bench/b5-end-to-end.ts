@@ -1,0 +1,175 @@
+/**
+ * B5 (performance-reliability.md §5): the whole pilot end to end. The embedded dispatcher
+ * serves an Event Service task of 10,000 one-event ranges; `espilot run` (a child process,
+ * as in production) runs it with 2 zero-compute simulator workers writing 1 MiB per range,
+ * and stores every output through the S3 mover in a bucket on Swift (keys from getKeyPair),
+ * 4 uploads at a time, reports batched. Measured from the dispatcher's records (first range
+ * handed out → last report acknowledged) and from the pilot process's own counters (CPU,
+ * peak RSS). Beside each repetition, in the same run and against the same Swift: raw SDK
+ * PutObject of 1 MiB objects at concurrency 4, the slowest component.
+ * Goals: ≥ 0.7× the slowest component baseline, peak RSS ≤ 200 MiB.
+ *
+ *   node dist/bench/b5-end-to-end.js [--quick]
+ */
+import 'reflect-metadata';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDispatcher, type DispatcherSnapshot } from '../plugins/panda-local/index.js';
+import { startSwift, type SwiftServer } from '../test/helpers/swift-server.js';
+import { isMain, optionsFromArgv, stats, type BenchOptions, type BenchRow, type Stats } from './bench-stats.js';
+import { rounded } from './bench-support.js';
+import { b5Task, writeB5Site } from './b5-site.js';
+import { runMeasuredPilot } from './measured-pilot.js';
+import { checkStoredOutputs, emptyBucket } from './b5-verify.js';
+import { bucketName, createBucket, makeFiles, rawS3, timedPass } from './s3-bench-support.js';
+
+export interface B5Options extends BenchOptions {
+  readonly swift?: SwiftServer;
+  /** Ranges per repetition (default 10,000, quick 300). */
+  readonly ranges?: number;
+  /** Output bytes per range (default 1 MiB). */
+  readonly outputBytes?: number;
+  readonly workers?: number;
+  /** Repetitions (default 2, quick 1). */
+  readonly reps?: number;
+  /** Objects of the raw PutObject baseline per repetition (default 1000, quick 100). */
+  readonly baselineObjects?: number;
+}
+
+export interface B5Rep {
+  /** Ranges finished per second, first range handed out → last report acknowledged. */
+  readonly rangesPerS: number;
+  readonly seconds: number;
+  readonly finished: number;
+  /** The pilot process's CPU (user + system) per range, ms; payload and servers excluded. */
+  readonly cpuMsPerRange: number;
+  readonly peakRssMiB: number;
+  /** Raw SDK PutObject, 1 MiB objects, concurrency 4, right after this repetition. */
+  readonly rawPutPerS: number;
+  readonly ratio: number;
+}
+
+export interface B5Result {
+  readonly id: 'B5';
+  readonly ranges: number;
+  readonly outputBytes: number;
+  readonly workers: number;
+  readonly reps: readonly B5Rep[];
+  readonly rangesPerS: Stats;
+  readonly ratio: Stats;
+  readonly cpuMsPerRange: Stats;
+  readonly peakRssMiB: Stats;
+  readonly goal: { readonly ratio: 0.7; readonly peakRssMiB: 200 };
+  readonly pass: boolean;
+}
+
+const MiB = 1024 * 1024;
+const CONCURRENCY = 4;
+
+export async function run(opts: B5Options = {}): Promise<B5Result> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const ranges = opts.ranges ?? (opts.quick ? 300 : 10_000);
+  const outputBytes = opts.outputBytes ?? MiB;
+  const workers = opts.workers ?? 2;
+  const repCount = opts.reps ?? (opts.quick ? 1 : 2);
+  const swift = opts.swift ?? (await startSwift());
+  const reps: B5Rep[] = [];
+  try {
+    for (let r = 0; r < repCount; r++) {
+      const rep = await oneRep(swift, ranges, outputBytes, workers, opts.baselineObjects ?? (opts.quick ? 100 : 1000));
+      reps.push(rep);
+      log(`B5 rep ${r + 1}/${repCount}: ${rep.rangesPerS} ranges/s (${rep.seconds} s), raw PutObject ${rep.rawPutPerS} obj/s → ${rep.ratio}×, ${rep.cpuMsPerRange} ms CPU/range, peak RSS ${rep.peakRssMiB} MiB`);
+    }
+  } finally {
+    if (!opts.swift) await swift.stop();
+  }
+  const ratio = stats(reps.map((x) => x.ratio));
+  const rss = stats(reps.map((x) => x.peakRssMiB));
+  return {
+    id: 'B5', ranges, outputBytes, workers, reps,
+    rangesPerS: stats(reps.map((x) => x.rangesPerS)), ratio, cpuMsPerRange: stats(reps.map((x) => x.cpuMsPerRange)), peakRssMiB: rss,
+    goal: { ratio: 0.7, peakRssMiB: 200 }, pass: ratio.median >= 0.7 && rss.max <= 200,
+  };
+}
+
+async function oneRep(swift: SwiftServer, ranges: number, outputBytes: number, workers: number, baselineObjects: number): Promise<B5Rep> {
+  const dir = await mkdtemp(join(tmpdir(), 'espilot-b5-'));
+  const bucket = bucketName('b5');
+  const raw = rawS3(swift);
+  const dispatcher = await startDispatcher({ task: b5Task(ranges, workers, outputBytes), keysDir: join(dir, 'keys') });
+  try {
+    const site = await writeB5Site(dir, swift, bucket, dispatcher.url, workers);
+    const pilot = await runMeasuredPilot({
+      args: ['run', '--queue', site.queuePath, '--config', site.sitePath, '--workdir', site.workdir, '--max-jobs', '1', '--log-level', 'warn'],
+      dir, timeoutMs: Math.max(120_000, ranges * 100),
+    });
+    const snapshot = dispatcher.snapshot();
+    const window = acknowledgedWindow(snapshot);
+    if (window.finished !== ranges) throw new Error(`B5: ${window.finished} of ${ranges} ranges finished (pilot exit ${pilot.exitCode}); log tail:\n${pilot.logTail}`);
+    await checkStoredOutputs(raw.client, bucket, snapshot, outputBytes);
+    await emptyBucket(raw.client, bucket);
+    const rawPutPerS = await rawPutBaseline(raw, join(dir, 'baseline'), baselineObjects, outputBytes);
+    const rangesPerS = window.finished / window.seconds;
+    return {
+      rangesPerS: rounded(rangesPerS), seconds: rounded(window.seconds, 2), finished: window.finished,
+      cpuMsPerRange: rounded((pilot.usage.userCPUTime + pilot.usage.systemCPUTime) / 1000 / window.finished, 3),
+      peakRssMiB: rounded(pilot.usage.maxRSS / 1024), rawPutPerS: rounded(rawPutPerS), ratio: rounded(rangesPerS / rawPutPerS, 3),
+    };
+  } finally {
+    raw.close();
+    await dispatcher.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Finished ranges and the time from the first range handed out to the last acknowledged report. */
+export function acknowledgedWindow(s: DispatcherSnapshot): { finished: number; seconds: number } {
+  const first = s.dispatches.find((d) => d.eventRangeIds.length > 0);
+  const acked = s.rangeUpdates.filter((u) => u.result === true);
+  const finished = new Set(s.rangeUpdates.filter((u) => u.eventStatus === 'finished' && u.outcome === 'applied').map((u) => u.eventRangeId)).size;
+  if (!first || acked.length === 0) return { finished, seconds: NaN };
+  return { finished, seconds: (Date.parse(acked[acked.length - 1]!.time) - Date.parse(first.time)) / 1000 };
+}
+
+/** Raw PutObject of `count` objects of `bytes` at concurrency 4 into a fresh bucket (emptied after). */
+async function rawPutBaseline(raw: ReturnType<typeof rawS3>, dir: string, count: number, bytes: number): Promise<number> {
+  const files = await makeFiles(dir, count, bytes);
+  const bucket = bucketName('b5-raw');
+  await createBucket(raw, bucket);
+  const put = async (file: string, i: number) => {
+    const body = await readFile(file);
+    await raw.client.send(new PutObjectCommand({ Bucket: bucket, Key: `obj.${i}`, Body: body, ContentLength: body.length }));
+  };
+  await timedPass(files.slice(0, CONCURRENCY * 2), CONCURRENCY, put); // warm sockets
+  const { rate } = await timedPass(files, CONCURRENCY, put);
+  await emptyBucket(raw.client, bucket);
+  return rate;
+}
+
+/** The harness's table lines: rate against the slowest component, pilot CPU per range, peak RSS. */
+export function rows(r: B5Result): BenchRow[] {
+  return [
+    {
+      id: 'B5', label: `end to end, ${r.ranges} × ${r.outputBytes / MiB} MiB, W=${r.workers}`, unit: 'ranges/s', espilot: r.rangesPerS,
+      baseline: { label: 'raw SDK PutObject 1 MiB, conc 4', stats: stats(r.reps.map((x) => x.rawPutPerS)) }, ratio: r.ratio,
+      goal: `≥ ${r.goal.ratio}×`, pass: r.ratio.median >= r.goal.ratio,
+    },
+    { id: 'B5', label: 'pilot CPU per range', unit: 'ms', espilot: r.cpuMsPerRange },
+    { id: 'B5', label: 'pilot peak RSS', unit: 'MiB', espilot: r.peakRssMiB, goal: `≤ ${r.goal.peakRssMiB} MiB`, pass: r.peakRssMiB.max <= r.goal.peakRssMiB },
+  ];
+}
+
+export function report(r: B5Result): string {
+  return [
+    `B5 end to end: ${r.ranges} ranges × ${r.outputBytes} bytes, ${r.workers} simulator workers, S3 on Swift, ${r.reps.length} rep(s)`,
+    ...r.reps.map((x, i) => `  rep ${i + 1}: ${x.rangesPerS} ranges/s over ${x.seconds} s; raw PutObject ${x.rawPutPerS} obj/s → ${x.ratio}×; ${x.cpuMsPerRange} ms CPU/range; peak RSS ${x.peakRssMiB} MiB`),
+    `  goal: ≥ ${r.goal.ratio}× the slowest component and ≤ ${r.goal.peakRssMiB} MiB: ${r.pass ? 'PASS' : 'BELOW GOAL'}`,
+  ].join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  const result = await run(optionsFromArgv(process.argv));
+  process.stdout.write(`${report(result)}\n${JSON.stringify(result)}\n`);
+}

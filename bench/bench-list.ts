@@ -1,0 +1,108 @@
+/**
+ * The benchmarks the harness runs, in order, with their quick-mode workloads (small enough
+ * that the whole quick run, Swift start included, stays well under a minute on 2 cores).
+ */
+import type { SwiftServer } from '../test/helpers/swift-server.js';
+import * as b1 from './b1-dispatcher.js';
+import * as b2 from './b2-control-plane.js';
+import * as b3 from './b3-adler32.js';
+import * as b4 from './b4-s3-upload.js';
+import * as b5 from './b5-end-to-end.js';
+import * as b6a from './b6a-idle-cpu.js';
+import * as b6b from './b6b-merge-stage-in.js';
+import { stats, type BenchRow } from './bench-stats.js';
+
+export interface BenchContext {
+  readonly quick: boolean;
+  readonly log: (line: string) => void;
+  readonly swift?: SwiftServer;
+  /** Results of the benchmarks that ran before, by id (B5 compares with B1, B3 and B4). */
+  readonly results: Readonly<Record<string, unknown>>;
+}
+
+export interface BenchSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly needsSwift: boolean;
+  run(ctx: BenchContext): Promise<unknown>;
+  rows(result: unknown, ctx: BenchContext): BenchRow[];
+  report(result: unknown): string;
+}
+
+const MiB = 1024 * 1024;
+
+function swiftOf(ctx: BenchContext): SwiftServer {
+  if (!ctx.swift) throw new Error('this benchmark needs the harness\'s Swift');
+  return ctx.swift;
+}
+
+/** One-line summaries for the benchmarks whose scripts print their own way. */
+const line = (r: { rows: BenchRow[] }) => r.rows.map((x) => `  ${x.label}: ${x.espilot.median} ${x.unit}${x.ratio ? `, ${x.ratio.median}× ${x.baseline?.label}` : ''}`).join('\n');
+
+export const BENCHMARKS: readonly BenchSpec[] = [
+  {
+    id: 'B1', title: 'dispatcher: ranges/s through channel, tracker and journal', needsSwift: false,
+    run: (c) => b1.run(c.quick ? { ranges: 1000, reps: 2 } : {}),
+    rows: (r) => b1.rows(r as b1.B1Result),
+    report: (r) => line({ rows: b1.rows(r as b1.B1Result) }),
+  },
+  {
+    id: 'B2', title: 'control plane: PanDA calls/s', needsSwift: false,
+    run: (c) => b2.run(c.quick ? { pairs: 100, reps: 2 } : {}),
+    rows: (r) => b2.rows(r as b2.B2Result),
+    report: (r) => line({ rows: b2.rows(r as b2.B2Result) }),
+  },
+  {
+    id: 'B3', title: 'adler32 GB/s', needsSwift: false,
+    run: (c) => b3.run({ log: c.log, ...(c.quick ? { bytes: 64 * MiB, reps: 2 } : {}) }),
+    rows: (r) => b3.rows(r as b3.B3Result),
+    report: (r) => b3.report(r as b3.B3Result),
+  },
+  {
+    id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,
+    run: (c) => b4.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { objects: [40, 80] as const, slices: 2 } : {}) }),
+    rows: (r) => b4.rows(r as b4.B4Result),
+    report: (r) => b4.report(r as b4.B4Result),
+  },
+  {
+    id: 'B5', title: 'end to end through the real pilot, S3 on Swift', needsSwift: true,
+    run: (c) => b5.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { ranges: 200, reps: 1, baselineObjects: 60 } : {}) }),
+    rows: (r, c) => [...b5.rows(r as b5.B5Result), ...slowestComponent(r as b5.B5Result, c)],
+    report: (r) => b5.report(r as b5.B5Result),
+  },
+  {
+    id: 'B6a', title: 'idle overhead: pilot CPU at a realistic rate', needsSwift: false,
+    run: (c) => b6a.run(c.quick ? { durationS: 8, timePerEventMs: 500 } : {}),
+    rows: (r) => b6a.rows(r as b6a.B6aResult),
+    report: (r) => line({ rows: b6a.rows(r as b6a.B6aResult) }),
+  },
+  {
+    id: 'B6b', title: 'merge stage-in: S3 mover GET + adler32 vs raw GetObject', needsSwift: true,
+    run: (c) => b6b.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { objects: 40, slices: 2 } : {}) }),
+    rows: (r) => b6b.rows(r as b6b.B6bResult),
+    report: (r) => b6b.report(r as b6b.B6bResult),
+  },
+];
+
+/**
+ * B5's reference is the slowest component (min of B1 W=2, B3 per 1 MiB file, raw PutObject):
+ * a line saying which it was in this run and B5's ratio to it, when B1 and B3 ran too.
+ */
+function slowestComponent(r: b5.B5Result, c: BenchContext): BenchRow[] {
+  const r1 = c.results['B1'] as b1.B1Result | undefined;
+  const r3 = c.results['B3'] as b3.B3Result | undefined;
+  const r4 = c.results['B4'] as b4.B4Result | undefined;
+  if (!r1 && !r3 && !r4) return [];
+  const components = [
+    ...(r1 ? [{ label: 'B1 dispatcher W=2', perS: r1.pilot.find((p) => p.workers === 2)?.rangesPerS ?? Infinity }] : []),
+    ...(r3 ? [{ label: 'B3 adler32 of 1 MiB files', perS: (r3.espilot.median * 1e9) / MiB }] : []),
+    ...(r4 ? [{ label: 'B4 raw SDK PutObject 1 MiB', perS: r4.workloads.find((w) => w.objectBytes === MiB)?.raw.objPerSec.median ?? Infinity }] : []),
+    { label: 'raw SDK PutObject 1 MiB beside B5', perS: stats(r.reps.map((x) => x.rawPutPerS)).median },
+  ];
+  const slowest = components.reduce((a, b) => (b.perS < a.perS ? b : a));
+  const ratio = stats(r.reps.map((x) => x.rangesPerS / slowest.perS));
+  return [{
+    id: 'B5', label: 'end to end vs slowest component', unit: 'ranges/s', espilot: r.rangesPerS,
+    baseline: { label: slowest.label, stats: stats([slowest.perS]) }, ratio, goal: `≥ ${r.goal.ratio}×`, pass: ratio.median >= r.goal.ratio,
+  }];
+}

@@ -5,24 +5,26 @@
  * and stores every output through the S3 mover in a bucket on Swift (keys from getKeyPair),
  * 4 uploads at a time, reports batched. Measured from the dispatcher's records (first range
  * handed out → last report acknowledged) and from the pilot process's own counters (CPU,
- * peak RSS). Beside each repetition, in the same run and against the same Swift: raw SDK
- * PutObject of 1 MiB objects at concurrency 4, the slowest component.
+ * peak RSS). Right before each repetition, in the same run and against the same Swift: raw
+ * SDK PutObject of 1 MiB objects at concurrency 4, the slowest component.
  * Goals: ≥ 0.7× the slowest component baseline, peak RSS ≤ 200 MiB.
  *
  *   node dist/bench/b5-end-to-end.js [--quick]
  */
 import 'reflect-metadata';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startDispatcher, type DispatcherSnapshot } from '../plugins/panda-local/index.js';
 import { startSwift, type SwiftServer } from '../test/helpers/swift-server.js';
 import { isMain, optionsFromArgv, stats, type BenchOptions, type BenchRow, type Stats } from './bench-stats.js';
 import { rounded } from './bench-support.js';
 import { b5Task, writeB5Site } from './b5-site.js';
 import { runMeasuredPilot } from './measured-pilot.js';
-import { checkStoredOutputs, emptyBucket } from './b5-verify.js';
+import { checkStoredOutputs } from './b5-verify.js';
 import { bucketName, createBucket, makeFiles, rawS3, timedPass } from './s3-bench-support.js';
 
 export interface B5Options extends BenchOptions {
@@ -46,7 +48,7 @@ export interface B5Rep {
   /** The pilot process's CPU (user + system) per range, ms; payload and servers excluded. */
   readonly cpuMsPerRange: number;
   readonly peakRssMiB: number;
-  /** Raw SDK PutObject, 1 MiB objects, concurrency 4, right after this repetition. */
+  /** Raw SDK PutObject, 1 MiB objects, concurrency 4, right before this repetition. */
   readonly rawPutPerS: number;
   readonly ratio: number;
 }
@@ -100,6 +102,12 @@ async function oneRep(swift: SwiftServer, ranges: number, outputBytes: number, w
   const raw = rawS3(swift);
   const dispatcher = await startDispatcher({ task: b5Task(ranges, workers, outputBytes), keysDir: join(dir, 'keys') });
   try {
+    // The baseline first, each measurement starting with the disk's dirty pages written out:
+    // the pilot's run writes 2 × 10 GB (payload outputs, Swift's copies), which would
+    // otherwise slow whatever runs next.
+    await flushDisk();
+    const rawPutPerS = await rawPutBaseline(raw, join(dir, 'baseline'), baselineObjects, outputBytes);
+    await flushDisk();
     const site = await writeB5Site(dir, swift, bucket, dispatcher.url, workers);
     const pilot = await runMeasuredPilot({
       args: ['run', '--queue', site.queuePath, '--config', site.sitePath, '--workdir', site.workdir, '--max-jobs', '1', '--log-level', 'warn'],
@@ -109,8 +117,6 @@ async function oneRep(swift: SwiftServer, ranges: number, outputBytes: number, w
     const window = acknowledgedWindow(snapshot);
     if (window.finished !== ranges) throw new Error(`B5: ${window.finished} of ${ranges} ranges finished (pilot exit ${pilot.exitCode}); log tail:\n${pilot.logTail}`);
     await checkStoredOutputs(raw.client, bucket, snapshot, outputBytes);
-    await emptyBucket(raw.client, bucket);
-    const rawPutPerS = await rawPutBaseline(raw, join(dir, 'baseline'), baselineObjects, outputBytes);
     const rangesPerS = window.finished / window.seconds;
     return {
       rangesPerS: rounded(rangesPerS), seconds: rounded(window.seconds, 2), finished: window.finished,
@@ -124,6 +130,11 @@ async function oneRep(swift: SwiftServer, ranges: number, outputBytes: number, w
   }
 }
 
+/** Writes out the page cache's dirty pages (`sync`), so one measurement's writes do not slow the next. */
+async function flushDisk(): Promise<void> {
+  await promisify(execFile)('sync');
+}
+
 /** Finished ranges and the time from the first range handed out to the last acknowledged report. */
 export function acknowledgedWindow(s: DispatcherSnapshot): { finished: number; seconds: number } {
   const first = s.dispatches.find((d) => d.eventRangeIds.length > 0);
@@ -133,7 +144,7 @@ export function acknowledgedWindow(s: DispatcherSnapshot): { finished: number; s
   return { finished, seconds: (Date.parse(acked[acked.length - 1]!.time) - Date.parse(first.time)) / 1000 };
 }
 
-/** Raw PutObject of `count` objects of `bytes` at concurrency 4 into a fresh bucket (emptied after). */
+/** Raw PutObject of `count` objects of `bytes` at concurrency 4 into a fresh bucket. */
 async function rawPutBaseline(raw: ReturnType<typeof rawS3>, dir: string, count: number, bytes: number): Promise<number> {
   const files = await makeFiles(dir, count, bytes);
   const bucket = bucketName('b5-raw');
@@ -144,7 +155,7 @@ async function rawPutBaseline(raw: ReturnType<typeof rawS3>, dir: string, count:
   };
   await timedPass(files.slice(0, CONCURRENCY * 2), CONCURRENCY, put); // warm sockets
   const { rate } = await timedPass(files, CONCURRENCY, put);
-  await emptyBucket(raw.client, bucket);
+  await rm(dir, { recursive: true, force: true });
   return rate;
 }
 

@@ -3,10 +3,9 @@
  * one object of the right size, and a sample of objects holds exactly what the payload wrote
  * for its range. (The fault suite, test/faults, checks the invariants in depth.)
  */
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { DispatcherSnapshot } from '../plugins/panda-local/index.js';
 import { verifySimulatorOutput } from '../plugins/payload-simulator/index.js';
-import { pool } from './s3-bench-support.js';
 
 /** Every key and size in a bucket. */
 export async function listBucket(client: S3Client, bucket: string): Promise<Map<string, number>> {
@@ -40,18 +39,5 @@ export async function checkStoredOutputs(client: S3Client, bucket: string, s: Di
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${lfn}.${id}` }));
     const v = verifySimulatorOutput(await res.Body!.transformToByteArray(), { eventRangeId: id });
     if (!v.ok) throw new Error(`B5: the object of range ${id} is wrong: ${v.reason}`);
-  }
-}
-
-/** Deletes every object (bulk delete, or one by one where the store refuses it) to keep Swift's disk small. */
-export async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
-  const keys = [...(await listBucket(client, bucket)).keys()];
-  for (let i = 0; i < keys.length; i += 1000) {
-    const chunk = keys.slice(i, i + 1000);
-    try {
-      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
-    } catch {
-      await pool(chunk, 16, (Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key })));
-    }
   }
 }

@@ -1,6 +1,8 @@
 /**
  * The benchmarks the harness runs, in order, with their quick-mode workloads (small enough
  * that the whole quick run, Swift start included, stays well under a minute on 2 cores).
+ * B6a (absolute CPU, sensitive to a busy disk) runs before the S3 benchmarks, B5 (which
+ * writes 20 GB) last.
  */
 import type { SwiftServer } from '../test/helpers/swift-server.js';
 import * as b1 from './b1-dispatcher.js';
@@ -59,28 +61,28 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     report: (r) => b3.report(r as b3.B3Result),
   },
   {
-    id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,
-    run: (c) => b4.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { objects: [40, 80] as const, slices: 2 } : {}) }),
-    rows: (r) => b4.rows(r as b4.B4Result),
-    report: (r) => b4.report(r as b4.B4Result),
-  },
-  {
-    id: 'B5', title: 'end to end through the real pilot, S3 on Swift', needsSwift: true,
-    run: (c) => b5.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { ranges: 200, reps: 1, baselineObjects: 60 } : {}) }),
-    rows: (r, c) => [...b5.rows(r as b5.B5Result), ...slowestComponent(r as b5.B5Result, c)],
-    report: (r) => b5.report(r as b5.B5Result),
-  },
-  {
     id: 'B6a', title: 'idle overhead: pilot CPU at a realistic rate', needsSwift: false,
     run: (c) => b6a.run(c.quick ? { durationS: 8, timePerEventMs: 500 } : {}),
     rows: (r) => b6a.rows(r as b6a.B6aResult),
     report: (r) => line({ rows: b6a.rows(r as b6a.B6aResult) }),
   },
   {
+    id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,
+    run: (c) => b4.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { objects: [40, 80] as const, slices: 2 } : {}) }),
+    rows: (r) => b4.rows(r as b4.B4Result),
+    report: (r) => b4.report(r as b4.B4Result),
+  },
+  {
     id: 'B6b', title: 'merge stage-in: S3 mover GET + adler32 vs raw GetObject', needsSwift: true,
     run: (c) => b6b.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { objects: 40, slices: 2 } : {}) }),
     rows: (r) => b6b.rows(r as b6b.B6bResult),
     report: (r) => b6b.report(r as b6b.B6bResult),
+  },
+  {
+    id: 'B5', title: 'end to end through the real pilot, S3 on Swift', needsSwift: true,
+    run: (c) => b5.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { ranges: 200, reps: 1, baselineObjects: 60 } : {}) }),
+    rows: (r, c) => [...b5.rows(r as b5.B5Result), ...slowestComponent(r as b5.B5Result, c)],
+    report: (r) => b5.report(r as b5.B5Result),
   },
 ];
 
@@ -97,7 +99,7 @@ function slowestComponent(r: b5.B5Result, c: BenchContext): BenchRow[] {
     ...(r1 ? [{ label: 'B1 dispatcher W=2', perS: r1.pilot.find((p) => p.workers === 2)?.rangesPerS ?? Infinity }] : []),
     ...(r3 ? [{ label: 'B3 adler32 of 1 MiB files', perS: (r3.espilot.median * 1e9) / MiB }] : []),
     ...(r4 ? [{ label: 'B4 raw SDK PutObject 1 MiB', perS: r4.workloads.find((w) => w.objectBytes === MiB)?.raw.objPerSec.median ?? Infinity }] : []),
-    { label: 'raw SDK PutObject 1 MiB beside B5', perS: stats(r.reps.map((x) => x.rawPutPerS)).median },
+    { label: 'raw SDK PutObject 1 MiB before B5', perS: stats(r.reps.map((x) => x.rawPutPerS)).median },
   ];
   const slowest = components.reduce((a, b) => (b.perS < a.perS ? b : a));
   const ratio = stats(r.reps.map((x) => x.rangesPerS / slowest.perS));

@@ -75,9 +75,10 @@ export async function abuseChannel(socketPath: string, targets: () => Promise<re
 /**
  * Tries to connect to a Unix socket as another user (`nobody`, 65534) in a separate
  * process. @returns `connected`, or the error code (EACCES when the socket's mode keeps
- * other users out).
+ * other users out), or `not root` when this process cannot act as another user.
  */
 export async function connectAsNobody(socketPath: string): Promise<string> {
+  if (process.getuid?.() !== 0) return 'not root';
   const script = `const s=require('net').connect(process.argv[1]);s.on('connect',()=>{console.log('connected');s.destroy()});s.on('error',(e)=>console.log(e.code||e.message));`;
   const child = spawn(process.execPath, ['-e', script, socketPath], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
   let out = '';

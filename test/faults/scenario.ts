@@ -4,7 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DispatcherSnapshot } from '../../plugins/panda-local/index.js';
+import type { DispatcherSnapshot, RangeUpdateEntry } from '../../plugins/panda-local/index.js';
 import type { CheckReport } from './checker.js';
 import type { FaultWorld } from './fault-world.js';
 
@@ -28,6 +28,11 @@ export interface Scenario {
 export function finalJobUpdate(s: DispatcherSnapshot, pandaId: string): { state: string; code?: number } | undefined {
   const u = s.jobUpdates.find((x) => x.pandaId === pandaId && x.outcome === 'applied' && (x.state === 'finished' || x.state === 'failed'));
   return u ? { state: u.state, ...(u.pilotErrorCode !== undefined ? { code: u.pilotErrorCode } : {}) } : undefined;
+}
+
+/** The first final report the dispatcher received for the range with this processID (its position in the input file), if any. */
+export function firstFinalOf(s: DispatcherSnapshot, processId: number): RangeUpdateEntry | undefined {
+  return s.rangeUpdates.find((u) => u.eventRangeId?.split('-')[3] === String(processId) && ['finished', 'failed', 'fatal'].includes(u.eventStatus ?? ''));
 }
 
 /** The ES jobs the dispatcher handed out. */

@@ -6,9 +6,8 @@
  * ends at its deadline.
  */
 import type { Fault } from '../../helpers/fault-proxy.js';
-import { checkContext } from '../check-context.js';
 import { runScenario } from '../scenario-kit.js';
-import { expectThat, type Scenario } from '../scenario.js';
+import { expectThat, firstFinalOf, type Scenario } from '../scenario.js';
 import { Seeded } from '../seeded-random.js';
 
 const KINDS: readonly Fault[] = [
@@ -34,9 +33,8 @@ export const R3: Scenario = {
       },
       expect: (h) => {
         if (doomed === undefined) return [];
-        const c = checkContext(h);
-        const id = [...c.finals.keys()].find((x) => x.split('-')[3] === String(doomed));
-        const first = id ? c.finals.get(id)![0] : undefined;
+        const first = firstFinalOf(h.snapshot, doomed);
+        const id = first?.eventRangeId;
         return first ? expectThat(first.eventStatus === 'failed' && Number(first.errorCode) === 1137, `R3: range ${id}, whose object never stores, was reported ${first.eventStatus} ${first.errorCode ?? ''}, expected failed 1137`) : [];
       },
     });

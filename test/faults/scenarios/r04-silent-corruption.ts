@@ -5,9 +5,8 @@
  * catch it: a damaged object is never reported finished (the checker recomputes adler32
  * from the stored bytes), and the doomed range fails.
  */
-import { checkContext } from '../check-context.js';
 import { runScenario } from '../scenario-kit.js';
-import { expectThat, type Scenario } from '../scenario.js';
+import { expectThat, firstFinalOf, type Scenario } from '../scenario.js';
 import { Seeded } from '../seeded-random.js';
 
 const TASK = 9104;
@@ -32,9 +31,8 @@ export const R4: Scenario = {
       },
       expect: (h) => {
         if (doomed === undefined) return [];
-        const c = checkContext(h);
-        const id = [...c.finals.keys()].find((x) => x.split('-')[3] === String(doomed));
-        const first = id ? c.finals.get(id)![0] : undefined;
+        const first = firstFinalOf(h.snapshot, doomed);
+        const id = first?.eventRangeId;
         return first ? expectThat(first.eventStatus === 'failed', `R4: range ${id}, every upload of which was damaged, was reported ${first.eventStatus}`) : [];
       },
     });

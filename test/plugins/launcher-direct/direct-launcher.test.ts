@@ -47,7 +47,13 @@ test('the payload leads its own process group and kill reaches the whole group',
     if (!childPid) await new Promise((r) => setTimeout(r, 20));
   }
   t.true(childPid > 0 && (await isAlive(childPid)));
-  t.is(Number((await readFile(join(dir.path, 'pgid'), 'utf8')).trim()), p.pid, 'the shell is its group leader');
+  // The shell writes pgid after child.pid: wait for the whole line, not just the file.
+  let pgid = '';
+  for (let i = 0; i < 200 && !/^\d+\n$/.test(pgid); i++) {
+    pgid = await readFile(join(dir.path, 'pgid'), 'utf8').catch(() => '');
+    if (!/^\d+\n$/.test(pgid)) await new Promise((r) => setTimeout(r, 20));
+  }
+  t.is(Number(pgid.trim()), p.pid, 'the shell is its group leader');
   t.not(p.pid, process.pid);
   p.kill('SIGTERM');
   t.deepEqual(await p.exit, { code: null, signal: 'SIGTERM' });

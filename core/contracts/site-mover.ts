@@ -54,8 +54,11 @@ export interface SiteMover {
   stageIn(request: TransferRequest): Promise<TransferResult>;
 
   /**
-   * Copies `localPath` to `url`, then verifies the stored size and checksum, and records the
-   * checksum where the storage keeps it. Never leaves a partial object under the final name.
+   * Copies `localPath` to `url`, then verifies the stored size and checksum. Never leaves a
+   * partial object under the final name. A mover writes checksums only where its storage keeps
+   * them as part of the object (S3 metadata sent with the PUT, the catalog entry beside a
+   * `file://` object); it never calls a ChecksumStore. Recording is the core's: after every
+   * verified stage-out it calls the destination's `ChecksumStore.record` (core/staging/bound-transfers.ts).
    * @throws PilotError MISSINGLOCALFILE (1164) when the source is absent, FILEEXIST (1221) when
    *   the object exists and `overwrite` is false, PUTADMISMATCH (1172) / PUTMD5MISMATCH (1141) /
    *   PUTWRONGSIZE (1139) on a bad copy, PUTTIMEOUT (1152), STAGEOUTAUTHENTICATIONFAILURE (1383),

@@ -11,7 +11,7 @@ import { readFile, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, JOURNAL_FILE, OutputNamer, PilotError, RangeJournal, RangeReporter, RangeTracker, StageOutQueue,
-  pendingWork, rangeUpdateOf, readRangeJournal, resolveEsDestinations, toPilotError, type JobOutcome, type RunJobContext,
+  pendingWork, rangeUpdateOf, readRangeJournal, toPilotError, type JobOutcome, type RunJobContext,
 } from '../../core/index.js';
 import { PAYLOAD_PID_FILE, type EsJobDeps } from './es-job-run.js';
 
@@ -72,7 +72,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
         reporter.enqueue(rangeUpdateOf(id, o, tracker.get(id)));
       };
       const stager = new StageOutQueue({
-        concurrency: es.stageOutConcurrency, ...resolveEsDestinations(settings.queue, resolver, log), log,
+        concurrency: es.stageOutConcurrency, ...ctx.binding.es(log), log,
         retry: { attempts: settings.queue.stageOutRetry, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs },
         onStored: async (id, objects) => {
           if (await tracker.finishStored(id, objects)) {

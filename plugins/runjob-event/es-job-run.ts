@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, EsEngine, EventRangeSource, Experiment, JOURNAL_FILE, OutputNamer, PayloadChannel, PayloadLauncher, PilotError,
-  RangeJournal, RangeReporter, RangeTracker, StageOutQueue, newChannelName, resolveEsDestinations, sleep, toPilotError,
+  RangeJournal, RangeReporter, RangeTracker, StageOutQueue, newChannelName, sleep, toPilotError,
   launcherNameFor, type EventRange, type JobOutcome, type Logger, type PandaApi, type PayloadHelper, type PayloadHelperFailure,
   type PayloadProcess, type PilotSettings,
   type PluginResolver, type RunJobContext, type SecretRegistry, type ServerCommand,
@@ -91,7 +91,7 @@ export class EsJobRun {
     const server = settings.pilot.server;
     const experiment = (this.p.experiment = resolver.get<Experiment>(Experiment, settings.pilot.experiment));
     const launcher = resolver.get<PayloadLauncher>(PayloadLauncher, launcherNameFor(settings));
-    const destinations = resolveEsDestinations(settings.queue, resolver, this.log);
+    const destinations = this.ctx.binding.es(this.log);
     const channelName = newChannelName();
     const journal = (this.p.journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), {
       pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}),

@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, JOURNAL_FILE, PandaApi, PandaClient, RunJob, adler32, formatAdler32, readRangeJournal,
+  ChecksumStore, JOURNAL_FILE, bindJob, PandaApi, PandaClient, RunJob, adler32, formatAdler32, readRangeJournal,
   type ChecksumStore as Store, type JobDefinition, type JobOutcome, type JournalSnapshot, type RunJob as RunJobT,
 } from '../../core/index.js';
 import { startDispatcher, type DispatcherHandle, type DispatcherSnapshot } from '../../plugins/panda-local/index.js';
@@ -98,6 +98,7 @@ export class EsJobHarness {
     return runJob.run({
       job, workdir: this.workdir,
       control: { softkill: control.softkill ?? new AbortController().signal, kill: control.kill ?? new AbortController().signal },
+      binding: bindJob(this.run.resolver, job),
     });
   }
 

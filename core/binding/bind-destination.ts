@@ -63,6 +63,18 @@ export function checksumStoreEntry(registry: PluginRegistry, scheme: string): Pl
   return registry.list(ChecksumStore).find((e) => e.descriptor.schemes?.includes(scheme));
 }
 
+/**
+ * The run's checksum store for objects under `scheme` (`file` → the local catalog, `s3` → user
+ * metadata, `root` → the xrootd server), or undefined when no loaded plugin declares it: the
+ * same one a job's binding gives a destination of that scheme. For movers whose storage keeps
+ * no checksums of its own (gfal2 on file://).
+ * @throws like `PluginResolver.instantiate`.
+ */
+export function checksumStoreFor(resolver: PluginResolver, scheme: string): ChecksumStore | undefined {
+  const entry = checksumStoreEntry(resolver.registry, scheme);
+  return entry ? resolver.instantiate<ChecksumStore>(entry) : undefined;
+}
+
 export interface DestinationSpec {
   readonly activity: Activity;
   readonly direction: 'in' | 'out';
@@ -105,9 +117,8 @@ export function bindDestination(resolver: PluginResolver, spec: DestinationSpec)
     return fail(ErrorCodes.NOSTORAGEPROTOCOL, `no copytool of activity ${spec.activity} (${spec.names.join(', ') || 'none'}) handles ${scheme}:// (${base})${why}`, all);
   }
   let checksumStore: ChecksumStore | undefined;
-  const storeEntry = checksumStoreEntry(resolver.registry, scheme);
   try {
-    if (storeEntry) checksumStore = resolver.instantiate<ChecksumStore>(storeEntry);
+    checksumStore = checksumStoreFor(resolver, scheme);
   } catch (err) {
     const e = toPilotError(err, ErrorCodes.NOSTORAGE, `checksum store for ${scheme}://`);
     return { activity: spec.activity, error: spec.code ? new PilotError(spec.code, e.message, { recoverable: false, cause: e }) : e, rejected: all };

@@ -1,18 +1,17 @@
 /**
  * SiteMover over the gfal2 command-line tools, for every protocol gfal2 speaks here: root://,
  * file://, https:// and davs://. Copies are verified by gfal-copy itself (`-K ADLER32:<value>`)
- * and by the stored size. gfal2 keeps no checksum record of its own: the core records each
- * stored object in the destination's checksum store and passes what it recorded to stage-in;
- * without that, the checksum the storage computes (gfal-sum) is expected.
+ * and by the stored size; checksums are recorded in and read from the checksum store of the
+ * URL's scheme (the local catalog for file://, the server's own for root://) when one is loaded.
  */
 import { inject } from 'tsyringe';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CommandRunnerToken, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PluginOptions, SiteMover,
-  checkLocalSource, checksumFile, commandFailure, finishDownload, localFileSize, partialPath, pilotPlugin, toPilotError, transferError, transferTimeoutMs,
-  type Checksum, type CommandRunner, type Logger, type RecordedChecksums, type RemoteObject,
+  CommandRunnerToken, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PluginOptions, ResolverToken, SiteMover,
+  checkLocalSource, checksumFile, checksumStoreFor, commandFailure, finishDownload, localFileSize, partialPath, pilotPlugin, schemeOf, toPilotError, transferError, transferTimeoutMs,
+  type Checksum, type ChecksumStore, type CommandRunner, type Logger, type PluginResolver, type RecordedChecksums, type RemoteObject,
   type TransferRequest, type TransferResult,
 } from '../../core/index.js';
 import { parseGfal2Options, type Gfal2Options } from './gfal2-options.js';
@@ -35,6 +34,7 @@ export class Gfal2Mover implements SiteMover {
   constructor(
     @inject(PluginOptions) private readonly options: Gfal2Options,
     @inject(CommandRunnerToken) runner: CommandRunner,
+    @inject(ResolverToken) private readonly resolver: PluginResolver,
     @inject(LoggerToken) private readonly log: Logger,
   ) {
     this.tools = new GfalTools(runner, options);
@@ -58,6 +58,7 @@ export class Gfal2Mover implements SiteMover {
       await this.tools.remove(req.url).catch(() => undefined);
       throw transferError('size-mismatch', 'out', `${req.url} holds ${stored?.size ?? 'no'} bytes after the copy, ${local.size} were sent`, { recoverable: true });
     }
+    await this.store(req.url)?.record(req.url, local.size, local.md5 ? [local.adler32, local.md5] : [local.adler32]);
     this.log.debug(`stored ${req.url} (${local.size} bytes, ad:${local.adler32.value})`);
     return { url: req.url, size: local.size, checksum: local.adler32, durationMs: Date.now() - started };
   }
@@ -92,13 +93,20 @@ export class Gfal2Mover implements SiteMover {
 
   async delete(url: string, signal?: AbortSignal): Promise<void> {
     await this.tools.remove(url, signal);
+    await this.store(url)?.forget?.(url);
   }
 
-  /** What the storage computes for the object (gfal-sum); undefined when it does not exist. */
+  /** What the scheme's checksum store holds, else what the storage computes (gfal-sum). */
   private async recorded(url: string, signal?: AbortSignal): Promise<RecordedChecksums | undefined> {
+    const fromStore = await this.store(url)?.lookup(url);
+    if (fromStore?.checksums.length) return fromStore;
     const sum = await this.tools.sum(url, 'in', signal);
     if (sum.kind === 'missing') return undefined;
-    return { checksums: sum.kind === 'found' ? [sum.checksum] : [] };
+    return { ...(fromStore?.size !== undefined ? { size: fromStore.size } : {}), checksums: sum.kind === 'found' ? [sum.checksum] : [] };
+  }
+
+  private store(url: string): ChecksumStore | undefined {
+    return checksumStoreFor(this.resolver, schemeOf(url));
   }
 
   private async makeParent(url: string, signal?: AbortSignal): Promise<void> {

@@ -37,6 +37,7 @@ export class XrootdChecksumStore implements ChecksumStore {
       if (q.kind === 'missing') throw transferError('no-such-file', 'in', `${url} vanished`);
       if (!checksumsEqual(q.checksum, c)) throw transferError(mismatchKind(c.type), 'out', `${url}: the server has ${c.type} ${q.checksum.value}, expected ${c.value}`);
     }
+    tools.written.note(url, size, checksums);
     this.log.debug(`server checksums of ${url} confirmed`);
   }
 

@@ -7,7 +7,7 @@ import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { JobControlSource } from '../../../core/index.js';
+import { JobControlSource, esUploadRetry } from '../../../core/index.js';
 import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
 import { processesWith } from '../../helpers/process-state.js';
 
@@ -157,6 +157,26 @@ test.serial('stage-out failures: ranges fail with 1137, and after maxConsecutive
   const s = h.snapshot();
   t.true(s.rangeUpdates.length >= 2 && s.rangeUpdates.length < 20, `${s.rangeUpdates.length} reports`);
   t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1137));
+});
+
+test.serial('ES uploads retry with the pilot\'s transfer backoff (pilot.transfers), not the server\'s', async (t) => {
+  // The server backoff is an hour: an upload retry waiting by it would never end within the test.
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 716, files: 1, events: 2, simulatorArgs: '--workers=1' }),
+    server: { backoffBaseMs: 3_600_000, backoffMaxMs: 3_600_000 },
+    pilot: { transfers: { backoffBaseMs: 1, backoffMaxMs: 2 } },
+    queuedata: () => ({ objectstore: 'eventservice^file:///dev/null/es', stageoutretry: 3 }),
+  });
+  t.teardown(() => h.dispose());
+  t.deepEqual(esUploadRetry(h.run.settings), { attempts: 3, backoffBaseMs: 1, backoffMaxMs: 2 }, 'the policy the run and the recovery give the stage-out queue');
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1137 });
+  const s = h.snapshot();
+  t.is(s.rangeUpdates.length, 2);
+  t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1137));
+  // Every upload was retried (the failure is recoverable), each retry after a transfer backoff.
+  t.is(h.run.lines.filter((l) => /stage-out of .* failed \(attempt 3\/3\)/.test(l)).length, 2, h.run.lines.filter((l) => /stage-out/.test(l)).join('\n'));
 });
 
 test.serial('the es_failover storage takes the outputs when es_events fails', async (t) => {

@@ -13,7 +13,7 @@ import type { PandaApi } from '../contracts/panda-api.js';
 import type { PayloadChannel } from '../contracts/payload-channel.js';
 import { PayloadLauncher, type PayloadProcess } from '../contracts/payload-launcher.js';
 import type { JobOutcome, RunJobContext } from '../contracts/run-job.js';
-import { abortCode } from '../errors/abort-code.js';
+import { abortCode, abortError } from '../errors/abort-code.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError, toPilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
@@ -169,7 +169,7 @@ export class EsJobRun {
     const served = engine.run().catch((err: Error) => this.log.error(`payload channel loop ended: ${err.message}`));
     sup.watchSilence(() => engine.lastMessageAt, es.maxWaitForEventS * 1000);
     const onSoftkill = () => this.softkill('softkill requested');
-    const onKill = () => sup.terminate('kill', `killed (${(control.kill.reason as Error | undefined)?.message ?? 'kill requested'})`);
+    const onKill = () => sup.terminate('kill', `killed (${abortError(control.kill.reason, ErrorCodes.PANDAKILL).message})`);
     if (control.softkill.aborted) onSoftkill();
     if (control.kill.aborted) onKill();
     control.softkill.addEventListener('abort', onSoftkill, { once: true });

@@ -95,6 +95,8 @@ export function renderConfigReference(ref: ConfigReference): string {
     '## Pilot settings',
     '',
     'Keys of the site file (`--config site.json`) and of the CLI layer, shown with their `config.` prefix.',
+    'A key not listed here is an error naming the closest known key (`config.expermient: unknown key (did you mean "experiment"?)`);',
+    'JSON has no comments, so a `"//"` key is taken as one, at any level.',
     '',
     table(ref.pilot),
     '',
@@ -107,7 +109,9 @@ export function renderConfigReference(ref: ConfigReference): string {
     '',
     '## Plugin options',
     '',
-    'Sections `pluginOptions.<plugin name>` of the site file, parsed by the plugin itself when it is first used.',
+    'Sections `pluginOptions.<plugin name>` of the site file, each parsed by its plugin\'s own parser. `espilot check` and `espilot run`',
+    'parse every section the file names, whether the plugin is selected or not; unknown keys in a section are errors with a did-you-mean,',
+    'like a section naming no loaded plugin.',
   ];
   for (const p of ref.plugins) parts.push('', `### ${p.plugin} (${p.contract})`, '', table(p.entries));
   return `${parts.join('\n')}\n`;

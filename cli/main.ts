@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, PilotError, formatIssue, packageRoot } from '../core/index.js';
+import { ConfigError, DuplicatePluginError, PilotError, PluginLoadError, formatIssue, packageRoot } from '../core/index.js';
 import { registerPluginsCommand } from './commands/plugins-command.js';
 import { registerCheckCommand } from './commands/check-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
@@ -51,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       const lines = err.issues.map(formatIssue);
       process.stderr.write(lines.length === 1 ? `espilot: ${err.message}\n` : `espilot: ${err.title}:\n${lines.map((l) => `  ${l}\n`).join('')}`);
+      return 2;
+    }
+    if (err instanceof PluginLoadError || err instanceof DuplicatePluginError) {
+      process.stderr.write(`espilot: ${err.message}\n`);
       return 2;
     }
     if (err instanceof PilotError) {

@@ -20,7 +20,8 @@ export function registerCheckCommand(program: Command): void {
         run = await openRun(flags, issues);
       } catch (err) {
         if (!(err instanceof PilotError)) throw err;
-        report([...issues, ...(err instanceof ConfigError ? err.issues : [])].map(formatIssue).concat(err instanceof ConfigError ? [] : [err.message]));
+        const found = err instanceof ConfigError ? err.issues.map(formatIssue) : [err.message];
+        report([...issues.map(formatIssue), ...found]);
         return;
       }
       try {

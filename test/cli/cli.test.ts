@@ -99,7 +99,12 @@ test('--version prints the version of the installed package', async (t) => {
 });
 
 test('mistakes in flags and paths are plain messages: one espilot: prefix, no pilot error code, exit 2', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const site = join(dir.path, 'site.json');
+  await writeFile(site, JSON.stringify({ plugins: ['./missing-mover.js'] }));
   for (const [args, message] of [
+    [['run', '--config', site], /^espilot: plugin module .*missing-mover\.js: file not found: .*missing-mover\.js\n$/],
     [['run', '--config', join(root, 'no-such-site.json')], /^espilot: invalid configuration: --config: expected an existing JSON file, got ".*no-such-site\.json"\n$/],
     [['run', '--dry-run', '--job-file', join(root, 'no-such-job.json'), '--queue', localQueue], /^espilot: invalid configuration: --job-file: expected an existing JSON file, got ".*no-such-job\.json"\n$/],
     [['report', join(root, 'no-such-dir')], /^espilot: report: <dir>: expected a readable directory, got .*ENOENT\n$/],

@@ -24,6 +24,8 @@ export interface ExplainedValue {
   readonly path: string;
   readonly value: unknown;
   readonly source: string;
+  /** A queuedata field the pilot does not read (CRIC sends many). */
+  readonly ignored?: true;
 }
 
 export interface PilotSettings {
@@ -114,8 +116,12 @@ export function settingsFrom(layers: readonly ConfigLayer[], issues: ConfigIssue
   const reads = new FieldRecorder();
   const pilot = pilotConfigFrom(recordReads(pilotTree.value, reads), 'config', issues);
   issues.push(...unreadKeyIssues(pilotTree.value, 'config', reads));
-  const queue = queueDataFrom(queueTree.value, 'queuedata', issues);
-  const explained = Object.freeze([...pilotTree.leaves('config'), ...queueTree.leaves('queuedata')]);
+  const queueReads = new FieldRecorder();
+  const queue = queueDataFrom(recordReads(queueTree.value, queueReads), 'queuedata', issues);
+  const ignored = unreadKeyIssues(queueTree.value, 'queuedata', queueReads).map((i) => i.path);
+  const isIgnored = (path: string) => ignored.some((p) => path === p || path.startsWith(`${p}.`));
+  const queueLeaves = queueTree.leaves('queuedata').map((e) => (isIgnored(e.path) ? { ...e, ignored: true as const } : e));
+  const explained = Object.freeze([...pilotTree.leaves('config'), ...queueLeaves]);
   return Object.freeze({ pilot, queue, explain: () => explained });
 }
 

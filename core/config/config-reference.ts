@@ -103,7 +103,7 @@ export function renderConfigReference(ref: ConfigReference): string {
     '## Queuedata (schedconfig / CRIC) fields read',
     '',
     'The fields of the queue description the pilot reads (`--queue queuedata.json`, or `queuedata` in the site file).',
-    'Every other field is ignored. `<name>` is a storage endpoint name, `<activity>` one of the transfer activities.',
+    'Every other field is ignored (`espilot config --explain` marks them). `<name>` is a storage endpoint name, `<activity>` one of the transfer activities.',
     '',
     table(ref.queuedata),
     '',

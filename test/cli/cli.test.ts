@@ -157,6 +157,19 @@ test('config --explain shows values with their layer', async (t) => {
   t.regex(r.stdout, /config\.heartbeatS\s+1800\s+default/);
 });
 
+test('config --explain marks the queuedata fields the pilot does not read', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const q = join(dir.path, 'q.json');
+  await writeFile(q, JSON.stringify({ nickname: 'X', cloud: 'CERN', ddmendpoints: { OS: { endpoint: 's3://h:1', rse_type: 'DISK' } } }));
+  const r = await runCli(['config', '--queue', q, '--explain']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^queuedata\.cloud\s+"CERN"\s+queuedata:\S+ \(ignored: espilot does not read it\)$/m);
+  t.regex(r.stdout, /^queuedata\.ddmendpoints\.OS\.rse_type\s+"DISK"\s+queuedata:\S+ \(ignored/m);
+  t.regex(r.stdout, /^queuedata\.ddmendpoints\.OS\.endpoint\s+"s3:\/\/h:1"\s+queuedata:\S+$/m);
+  t.regex(r.stdout, /^queuedata\.nickname\s+"X"\s+queuedata:\S+$/m);
+});
+
 test('--help works everywhere', async (t) => {
   for (const args of [['--help'], ['check', '--help'], ['config', '--help'], ['plugins', '--help']]) {
     const r = await runCli(args);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, PandaClient, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
+import { ConfigError, PandaClient, describeValue, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
 import { cliLayer, openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
 
 interface RunFlags extends ConfigFlags {
@@ -33,8 +33,8 @@ export function registerRunCommand(program: Command): void {
     .option('--job-file <file>', 'with --dry-run: the job, a saved getJob reply (JSON)')
     .action(async (flags: RunFlags) => {
       // Asking the server would dispatch a real job to a pilot that then never runs it.
-      if (flags.dryRun && !flags.jobFile) throw usage('--job-file', 'a saved getJob reply (JSON) for --dry-run, which never takes a job from the server', 'nothing');
-      if (flags.jobFile && !flags.dryRun) throw usage('--dry-run', 'with --job-file (run takes its jobs from the server)', 'nothing');
+      if (flags.dryRun && !flags.jobFile) throw usage('--dry-run', 'needs --job-file <getJob reply.json>: a dry run never takes a job from the server, which would count it as dispatched');
+      if (flags.jobFile && !flags.dryRun) throw usage('--job-file', 'only with --dry-run: a run takes its jobs from the server');
       const run = await openRun({ ...flags, cliExtra: cliOverrides(flags) } as ConfigFlags);
       try {
         process.exitCode = flags.dryRun ? await dryRun(run, flags) : await realRun(run, flags);
@@ -57,13 +57,13 @@ function cliOverrides(flags: RunFlags): Record<string, unknown> {
 function positiveInt(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw usage(flag, 'a positive integer', JSON.stringify(text));
+  if (!Number.isInteger(n) || n < 1) throw usage(flag, `expected a positive integer, got ${JSON.stringify(text)}`);
   return n;
 }
 
 /** A mistake in the flags (printed plainly by main, no pilot error code). */
-function usage(flag: string, expected: string, got: string): ConfigError {
-  return new ConfigError([{ path: flag, expected, got }], undefined, 'run');
+function usage(flag: string, message: string): ConfigError {
+  return new ConfigError([{ path: flag, expected: 'a valid use of the flag', got: 'see message', message }], undefined, 'run');
 }
 
 async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
@@ -95,7 +95,7 @@ async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
 
 async function dryRun(run: PilotRun, flags: RunFlags): Promise<number> {
   const doc = readJsonFile(flags.jobFile!, '--job-file');
-  if (!isPlainObject(doc)) throw usage('--job-file', 'a getJob reply (a JSON object)', JSON.stringify(flags.jobFile));
+  if (!isPlainObject(doc)) throw usage('--job-file', `expected a getJob reply (a JSON object), got ${describeValue(doc)} in ${flags.jobFile!}`);
   const job = parseJobDefinition(doc);
   const scratch = await mkdtemp(join(tmpdir(), 'espilot-dryrun-'));
   try {

@@ -108,7 +108,8 @@ test('mistakes in flags and paths are plain messages: one espilot: prefix, no pi
     [['run', '--config', join(root, 'no-such-site.json')], /^espilot: invalid configuration: --config: expected an existing JSON file, got ".*no-such-site\.json"\n$/],
     [['run', '--dry-run', '--job-file', join(root, 'no-such-job.json'), '--queue', localQueue], /^espilot: invalid configuration: --job-file: expected an existing JSON file, got ".*no-such-job\.json"\n$/],
     [['report', join(root, 'no-such-dir')], /^espilot: report: <dir>: expected a readable directory, got .*ENOENT\n$/],
-    [['run', '--job-file', localQueue, '--queue', localQueue], /^espilot: run: --dry-run: expected with --job-file/],
+    [['run', '--job-file', localQueue, '--queue', localQueue], /^espilot: run: --job-file: only with --dry-run: a run takes its jobs from the server\n$/],
+    [['run', '--dry-run', '--job-file', site, '--queue', localQueue], /^espilot: invalid job definition:\n  job\.PandaID: expected a numeric PandaID, got nothing\n/],
   ] as const) {
     const r = await runCli(args);
     t.is(r.code, 2, args.join(' '));
@@ -128,7 +129,7 @@ test('run --dry-run without --job-file is refused before any server is asked for
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const r = await runCli(['run', '--dry-run', '--server', url, '--queue', localQueue]);
   t.is(r.code, 2, r.stdout + r.stderr);
-  t.regex(r.stderr, /^espilot: run: --job-file: expected a saved getJob reply \(JSON\) for --dry-run, which never takes a job from the server, got nothing\n$/);
+  t.regex(r.stderr, /^espilot: run: --dry-run: needs --job-file <getJob reply\.json>: a dry run never takes a job from the server, which would count it as dispatched\n$/);
   t.is(requests, 0);
 });
 

@@ -13,7 +13,11 @@ export interface PluginDescriptor<Options = unknown> {
   readonly schemeAliases?: readonly string[];
   /** URL schemes handled (movers, checksum stores): `s3`, `root`, `file`, ... */
   readonly schemes?: readonly string[];
-  /** Parses this plugin's `pluginOptions.<name>` section; throws ConfigError for bad input. */
+  /**
+   * Parses this plugin's `pluginOptions.<name>` section; throws ConfigError for bad input.
+   * Read it with FieldReader and the keys it never reads are refused with a did-you-mean
+   * (parsePluginOptions); take a free-form value with `raw()`, a map of names with `keys()`.
+   */
   readonly options?: (raw: unknown) => Options;
   readonly apiVersion: number;
   readonly description?: string;

@@ -1,4 +1,5 @@
 import type { JobDefinition } from './job-definition.js';
+import { contractToken } from './token.js';
 
 export type FinalJobState = 'finished' | 'failed' | 'holding';
 
@@ -56,4 +57,4 @@ export interface RunJob {
   recover?(ctx: RunJobContext): Promise<JobOutcome>;
 }
 
-export const RunJob: unique symbol = Symbol('RunJob');
+export const RunJob: unique symbol = contractToken('RunJob') as never;

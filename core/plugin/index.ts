@@ -3,3 +3,4 @@ export * from './pilot-plugin.js';
 export * from './plugin-registry.js';
 export * from './plugin-loader.js';
 export * from './plugin-resolver.js';
+export * from './inject.js';

@@ -70,7 +70,7 @@ export async function loadModule(spec: string, label: string, contracts: readonl
     if (!contracts.includes(d.provides)) {
       throw new PluginLoadError(
         label,
-        `plugin "${d.name}" provides unknown contract "${contractName(d.provides)}" (known: ${contracts.map(contractName).join(', ')}); a module that imports a second copy of espilot has tokens this pilot does not know`,
+        `plugin "${d.name}" provides unknown contract "${contractName(d.provides)}" (known: ${contracts.map(contractName).join(', ')}); is it built for another espilot version?`,
       );
     }
     // tsyringe keeps constructor parameter types in a map of its own copy; a plugin whose

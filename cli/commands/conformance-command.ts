@@ -15,9 +15,7 @@ import {
   Experiment, PayloadLauncher, PilotError, SiteMover, builtinPluginModules, contractName, objectUrl, packageRoot, schemeOf, siteLayer,
   type Experiment as Exp, type PayloadLauncher as Launcher, type PilotRun, type PluginEntry, type SiteMover as Mover,
 } from '../../core/index.js';
-import {
-  experimentChecks, runChecks, siteMoverChecks, type CheckOutcome, type ConformanceCheck, type ConformanceFixture,
-} from '../../core/conformance/index.js';
+import { experimentChecks, runChecks, siteMoverChecks, type CheckOutcome } from '../../core/conformance/index.js';
 import { openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
 
 interface ConformanceFlags extends ConfigFlags {
@@ -25,11 +23,8 @@ interface ConformanceFlags extends ConfigFlags {
   readonly url?: string;
 }
 
-/** A suite bound to one plugin: its checks and a fixture factory. */
-interface BoundSuite {
-  readonly checks: readonly ConformanceCheck<ConformanceFixture>[];
-  setup(): Promise<ConformanceFixture>;
-}
+/** A suite bound to one plugin: runs its checks, each with a fresh fixture. */
+type BoundSuite = (onOutcome: (o: CheckOutcome) => void) => Promise<CheckOutcome[]>;
 
 const SUITES = ['SiteMover', 'Experiment'] as const;
 
@@ -78,7 +73,7 @@ export async function conformance(modules: readonly string[], flags: Conformance
     if (suites.length === 0) return usage(print, [`no ${flags.contract ?? SUITES.join(' or ')} plugin in ${modules.join(', ')}`]);
     const all: CheckOutcome[] = [];
     for (const [e, suite] of suites) {
-      all.push(...(await runChecks(suite.checks, () => suite.setup(), (o) => print(line(e, o)))));
+      all.push(...(await suite((o) => print(line(e, o)))));
     }
     const count = (s: CheckOutcome['status']) => all.filter((o) => o.status === s).length;
     print(`conformance: ${count('pass')} passed, ${count('fail')} failed, ${count('not-run')} not run (${suites.map(([e]) => label(e)).join(', ')})`);
@@ -93,14 +88,11 @@ export async function conformance(modules: readonly string[], flags: Conformance
 function bind(run: PilotRun, entry: PluginEntry, url: string | undefined, scratch: string): BoundSuite | string | undefined {
   const d = entry.descriptor;
   if (d.provides === Experiment) {
-    return {
-      checks: experimentChecks as readonly ConformanceCheck<ConformanceFixture>[],
-      setup: async () => ({
-        experiment: run.resolver.instantiate<Exp>(entry),
-        launcher: run.resolver.get<Launcher>(PayloadLauncher, 'direct'),
-        teardown: async () => {},
-      }),
-    };
+    return (onOutcome) => runChecks(experimentChecks, async () => ({
+      experiment: run.resolver.instantiate<Exp>(entry),
+      launcher: run.resolver.get<Launcher>(PayloadLauncher, 'direct'),
+      teardown: async () => {},
+    }), onOutcome);
   }
   if (d.provides !== SiteMover) return undefined;
   const schemes = d.schemes ?? [];
@@ -109,15 +101,12 @@ function bind(run: PilotRun, entry: PluginEntry, url: string | undefined, scratc
   if (schemes.length && !schemes.includes(schemeOf(base))) return `--url: ${label(entry)} handles ${schemes.join(', ')}, not ${schemeOf(base) || 'a URL without a scheme'} (${base})`;
   // Only plain files can be changed behind the mover's back; elsewhere the tamper check does not run.
   const tamper = schemeOf(base) === 'file' ? (u: string, bytes: Buffer) => writeFile(fileURLToPath(u), bytes) : undefined;
-  return {
-    checks: siteMoverChecks as readonly ConformanceCheck<ConformanceFixture>[],
-    setup: async () => ({
-      mover: run.resolver.instantiate<Mover>(entry),
-      baseUrl: objectUrl(base, `espilot-conformance-${randomBytes(4).toString('hex')}`),
-      ...(tamper ? { tamper } : {}),
-      teardown: async () => {},
-    }),
-  };
+  return (onOutcome) => runChecks(siteMoverChecks, async () => ({
+    mover: run.resolver.instantiate<Mover>(entry),
+    baseUrl: objectUrl(base, `espilot-conformance-${randomBytes(4).toString('hex')}`),
+    ...(tamper ? { tamper } : {}),
+    teardown: async () => {},
+  }), onOutcome);
 }
 
 function label(e: PluginEntry): string {

@@ -53,11 +53,6 @@ export class PluginResolver {
     this.container.register(token, { useValue: value });
   }
 
-  /** A run-wide value by token. */
-  value<T>(token: symbol): T {
-    return this.container.resolve<T>(token);
-  }
-
   /** A run-wide value by token, or undefined when nothing provided it (yet). */
   valueIfProvided<T>(token: symbol): T | undefined {
     return this.container.isRegistered(token, true) ? this.container.resolve<T>(token) : undefined;

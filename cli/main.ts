@@ -17,6 +17,7 @@ import { registerServePandaCommand } from './commands/serve-panda-command.js';
 import { registerMoverTestCommand } from './commands/mover-test-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerReportCommand } from './commands/report-command.js';
+import { registerConformanceCommand } from './commands/conformance-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('espilot')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMoverTestCommand(program);
   registerDemoCommand(program);
   registerReportCommand(program);
+  registerConformanceCommand(program);
   return program;
 }
 

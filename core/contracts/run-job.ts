@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { JobDefinition } from './job-definition.js';
 import type { ServerCommand } from './panda-api.js';
+import { contractToken } from './token.js';
 
 export type FinalJobState = 'finished' | 'failed' | 'holding';
 
@@ -65,4 +66,4 @@ export interface RunJob {
   recover?(ctx: RunJobContext): Promise<JobOutcome>;
 }
 
-export const RunJob: unique symbol = Symbol('RunJob');
+export const RunJob: unique symbol = contractToken('RunJob') as never;

@@ -1,5 +1,6 @@
 import { ErrorCodes } from './error-codes.js';
 import { PilotError } from './pilot-error.js';
+import { recogniseAcrossCopies } from './recognised-across-copies.js';
 
 /** One problem in an input document: where it is, what was expected, what was found. */
 export interface ConfigIssue {
@@ -43,3 +44,4 @@ export class ConfigError extends PilotError {
     this.issues = Object.freeze([...issues]);
   }
 }
+recogniseAcrossCopies(ConfigError, 'ConfigError');

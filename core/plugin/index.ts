@@ -4,3 +4,4 @@ export * from './plugin-registry.js';
 export * from './plugin-loader.js';
 export * from './plugin-resolver.js';
 export * from './plugin-options.js';
+export * from './inject.js';

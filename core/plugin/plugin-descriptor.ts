@@ -34,10 +34,6 @@ export interface PluginEntry {
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export const PLUGIN_METADATA_KEY = Symbol.for('espilot:plugin-descriptor');
 
-/** The human name of a contract token: `SiteMover`. */
-export function contractName(token: symbol): string {
-  return token.description ?? String(token);
-}
 
 /** The descriptor recorded on a class, if it was decorated. */
 export function readDescriptor(target: unknown): PluginDescriptor | undefined {

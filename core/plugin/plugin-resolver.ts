@@ -5,7 +5,8 @@ import { CommandRunner } from '../runtime/command-runner.js';
 import type { PilotSettings } from '../config/config-layers.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
-import { contractName, type PluginEntry } from './plugin-descriptor.js';
+import { contractName } from '../contracts/token.js';
+import type { PluginEntry } from './plugin-descriptor.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { parsePluginOptions } from './plugin-options.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createRun, type PilotRun } from '../../core/index.js';
+import { createRun, type ConfigIssue, type PilotRun } from '../../core/index.js';
 
 export interface ConfigFlags {
   readonly config?: string;
@@ -32,8 +32,10 @@ export function cliLayer(flags: ConfigFlags): { pilot: Record<string, unknown> }
   return { pilot };
 }
 
-export function openRun(flags: ConfigFlags): Promise<PilotRun> {
+/** `collectIssues`: configuration problems go there instead of being thrown (see createRun). */
+export function openRun(flags: ConfigFlags, collectIssues?: ConfigIssue[]): Promise<PilotRun> {
   return createRun({
+    ...(collectIssues ? { collectIssues } : {}),
     ...(flags.config ? { configPath: flags.config } : {}),
     ...(flags.queue ? { queuePath: flags.queue } : {}),
     cli: { pilot: { ...cliLayer(flags).pilot, ...(flags.cliExtra ?? {}) } },

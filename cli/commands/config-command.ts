@@ -19,7 +19,7 @@ export function registerConfigCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify({ config: run.settings.pilot, queue: run.settings.queue }, redactSecrets, 2)}\n`);
           return;
         }
-        const rows = run.settings.explain().map((e) => [e.path, JSON.stringify(redactSecrets(e.path, e.value)), e.source]);
+        const rows = run.settings.explain().map((e) => [e.path, JSON.stringify(redactSecrets(e.path, e.value)), e.ignored ? `${e.source} (ignored: espilot does not read it)` : e.source]);
         const w0 = Math.max(...rows.map((r) => r[0]!.length));
         const w1 = Math.min(60, Math.max(...rows.map((r) => r[1]!.length)));
         for (const [p, v, s] of rows) process.stdout.write(`${p!.padEnd(w0)}  ${v!.padEnd(w1)}  ${s}\n`);

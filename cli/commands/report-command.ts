@@ -29,10 +29,10 @@ export function registerReportCommand(program: Command): void {
 /** @throws ConfigError when `dir` holds no job (neither is one nor contains one). */
 async function jobDirsUnder(dir: string): Promise<string[]> {
   const own = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    throw new ConfigError([{ path: '<dir>', expected: 'a readable directory', got: `${dir}: ${err.code ?? err.message}` }], undefined, 'espilot report');
+    throw new ConfigError([{ path: '<dir>', expected: 'a readable directory', got: `${dir}: ${err.code ?? err.message}` }], undefined, 'report');
   });
   if (own.some((n) => n.startsWith(JOB_STATE_PREFIX) && n.endsWith('.json'))) return [dir];
   const found = [...new Set((await findJobStates(dir)).map((p) => dirname(p)))];
-  if (found.length === 0) throw new ConfigError([{ path: '<dir>', expected: `a job directory or a directory holding job directories (with ${JOB_STATE_PREFIX}<PandaID>.json)`, got: JSON.stringify(dir) }], undefined, 'espilot report');
+  if (found.length === 0) throw new ConfigError([{ path: '<dir>', expected: `a job directory or a directory holding job directories (with ${JOB_STATE_PREFIX}<PandaID>.json)`, got: JSON.stringify(dir) }], undefined, 'report');
   return found;
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, PandaClient, newChannelName, parseJobDefinition, planJob, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
+import { ConfigError, PandaClient, describeValue, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
 import { cliLayer, openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
 
 interface RunFlags extends ConfigFlags {
@@ -29,9 +29,12 @@ export function registerRunCommand(program: Command): void {
     .option('--heartbeat <seconds>', 'updateJob heartbeat interval (default 1800)')
     .option('--prod-source-label <label>', 'prodSourceLabel for getJob', 'managed')
     .option('--no-recover', 'do not finish jobs that dead pilots left in the work directory')
-    .option('--dry-run', 'print the job, the plugins chosen for every step and the payload command; run nothing')
-    .option('--job-file <file>', 'with --dry-run: a saved getJob reply (JSON) instead of asking the server')
+    .option('--dry-run', 'with --job-file: print the job, the plugins chosen for every step and the payload command; run nothing')
+    .option('--job-file <file>', 'with --dry-run: the job, a saved getJob reply (JSON)')
     .action(async (flags: RunFlags) => {
+      // Asking the server would dispatch a real job to a pilot that then never runs it.
+      if (flags.dryRun && !flags.jobFile) throw usage('--dry-run', 'needs --job-file <getJob reply.json>: a dry run never takes a job from the server, which would count it as dispatched');
+      if (flags.jobFile && !flags.dryRun) throw usage('--job-file', 'only with --dry-run: a run takes its jobs from the server');
       const run = await openRun({ ...flags, cliExtra: cliOverrides(flags) } as ConfigFlags);
       try {
         process.exitCode = flags.dryRun ? await dryRun(run, flags) : await realRun(run, flags);
@@ -54,8 +57,13 @@ function cliOverrides(flags: RunFlags): Record<string, unknown> {
 function positiveInt(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError([{ path: flag, expected: 'a positive integer', got: JSON.stringify(text) }]);
+  if (!Number.isInteger(n) || n < 1) throw usage(flag, `expected a positive integer, got ${JSON.stringify(text)}`);
   return n;
+}
+
+/** A mistake in the flags (printed plainly by main, no pilot error code). */
+function usage(flag: string, message: string): ConfigError {
+  return new ConfigError([{ path: flag, expected: 'a valid use of the flag', got: 'see message', message }], undefined, 'run');
 }
 
 async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
@@ -86,22 +94,9 @@ async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
 }
 
 async function dryRun(run: PilotRun, flags: RunFlags): Promise<number> {
-  let job;
-  if (flags.jobFile) {
-    job = parseJobDefinition(JSON.parse(await readFile(flags.jobFile, 'utf8')) as Record<string, unknown>);
-  } else {
-    const api = PandaClient.fromRun(run);
-    try {
-      process.stderr.write('note: --dry-run without --job-file asks the server for a job, which the server then counts as dispatched\n');
-      job = await api.getJob({ siteName: flags.site ?? run.settings.queue.name, prodSourceLabel: flags.prodSourceLabel ?? 'managed', node: hostname() });
-    } finally {
-      api.close();
-    }
-    if (!job) {
-      process.stdout.write('no job available from the server\n');
-      return 0;
-    }
-  }
+  const doc = readJsonFile(flags.jobFile!, '--job-file');
+  if (!isPlainObject(doc)) throw usage('--job-file', `expected a getJob reply (a JSON object), got ${describeValue(doc)} in ${flags.jobFile!}`);
+  const job = parseJobDefinition(doc);
   const scratch = await mkdtemp(join(tmpdir(), 'espilot-dryrun-'));
   try {
     const steps = await planJob(run, job, scratch, newChannelName());

@@ -69,7 +69,7 @@ export function parseDemoFlags(f: DemoFlags): DemoOptions {
   if (!(LOG_LEVELS as readonly string[]).includes(f.logLevel)) issues.push({ path: '--log-level', expected: LOG_LEVELS.join(', '), got: describeValue(f.logLevel) });
   if (f.logFormat !== 'text' && f.logFormat !== 'json') issues.push({ path: '--log-format', expected: 'text or json', got: describeValue(f.logFormat) });
   if (f.workdir !== undefined && f.workdir.trim() === '') issues.push({ path: '--workdir', expected: 'a directory path', got: describeValue(f.workdir) });
-  if (issues.length) throw new ConfigError(issues, undefined, 'espilot demo');
+  if (issues.length) throw new ConfigError(issues, undefined, 'demo');
   return Object.freeze({
     events, workers, errorRate, seed, maxAttempts,
     ...(f.workdir ? { workdir: f.workdir } : {}),

@@ -37,7 +37,7 @@ export async function prepareDemoSite(workdir: string, o: { objectstore?: string
   const root = resolve(workdir);
   await mkdir(root, { recursive: true });
   const existing = await readdir(root);
-  if (existing.length) throw new ConfigError([{ path: '--workdir', expected: 'a new or empty directory', got: `${describeValue(root)} holding ${existing.length} entr${existing.length === 1 ? 'y' : 'ies'}` }], undefined, 'espilot demo');
+  if (existing.length) throw new ConfigError([{ path: '--workdir', expected: 'a new or empty directory', got: `${describeValue(root)} holding ${existing.length} entr${existing.length === 1 ? 'y' : 'ies'}` }], undefined, 'demo');
   const seDir = join(root, 'storage', 'se');
   const osDir = join(root, 'storage', 'objectstore');
   const pilotDir = join(root, 'pilot');
@@ -80,6 +80,6 @@ export function assertObjectstoreMover(registry: PluginRegistry, objectstoreUrl:
       path: '--objectstore',
       expected: `a URL scheme that a loaded object-store mover handles (loaded: ${offered.join(', ') || 'none'}); load a mover plugin for ${scheme}:// with --config <site.json> ("plugins": [...]) and put its credentials there`,
       got: describeValue(objectstoreUrl),
-    }], undefined, 'espilot demo');
+    }], undefined, 'demo');
   }
 }

@@ -8,8 +8,10 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, describeValue, type ConfigIssue } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { isPlainObject } from './field-reader.js';
+import { FieldRecorder, recordReads } from './field-recorder.js';
 import { PILOT_DEFAULTS, pilotConfigFrom, type PilotConfig } from './pilot-config.js';
 import { queueDataFrom, type QueueData } from './queuedata.js';
+import { unreadKeyIssues } from './unknown-keys.js';
 
 export interface ConfigLayer {
   /** `default`, `queuedata:<file>`, `site:<file>`, `env`, `cli`. */
@@ -22,6 +24,8 @@ export interface ExplainedValue {
   readonly path: string;
   readonly value: unknown;
   readonly source: string;
+  /** A queuedata field the pilot does not read (CRIC sends many). */
+  readonly ignored?: true;
 }
 
 export interface PilotSettings {
@@ -87,20 +91,37 @@ export const defaultLayer: ConfigLayer = { source: 'default', pilot: structuredC
 
 /**
  * Merges layers (lowest first) and parses the result.
- * @throws ConfigError listing every problem in both trees.
+ * @throws ConfigError listing every problem in both trees, unknown keys of our own settings included.
  */
 export function mergeSettings(layers: readonly ConfigLayer[]): PilotSettings {
+  const issues: ConfigIssue[] = [];
+  const settings = settingsFrom(layers, issues);
+  if (issues.length) throw new ConfigError(issues, ErrorCodes.BADQUEUECONFIGURATION);
+  return settings;
+}
+
+/**
+ * Like mergeSettings but appends every problem to `issues` and returns settings built from
+ * what parsed (bad fields take their defaults), so `espilot check` can look further.
+ * Unknown keys are problems in the pilot's own settings; queuedata is CRIC's format, with
+ * many fields the pilot has no use for, so its unknown keys are accepted.
+ */
+export function settingsFrom(layers: readonly ConfigLayer[], issues: ConfigIssue[]): PilotSettings {
   const pilotTree = new SourcedTree();
   const queueTree = new SourcedTree();
   for (const layer of [defaultLayer, ...layers]) {
     if (layer.pilot) pilotTree.merge(layer.pilot, layer.source);
     if (layer.queuedata) queueTree.merge(layer.queuedata, layer.source);
   }
-  const issues: ConfigIssue[] = [];
-  const pilot = pilotConfigFrom(pilotTree.value, 'config', issues);
-  const queue = queueDataFrom(queueTree.value, 'queuedata', issues);
-  if (issues.length) throw new ConfigError(issues, ErrorCodes.BADQUEUECONFIGURATION);
-  const explained = Object.freeze([...pilotTree.leaves('config'), ...queueTree.leaves('queuedata')]);
+  const reads = new FieldRecorder();
+  const pilot = pilotConfigFrom(recordReads(pilotTree.value, reads), 'config', issues);
+  issues.push(...unreadKeyIssues(pilotTree.value, 'config', reads));
+  const queueReads = new FieldRecorder();
+  const queue = queueDataFrom(recordReads(queueTree.value, queueReads), 'queuedata', issues);
+  const ignored = unreadKeyIssues(queueTree.value, 'queuedata', queueReads).map((i) => i.path);
+  const isIgnored = (path: string) => ignored.some((p) => path === p || path.startsWith(`${p}.`));
+  const queueLeaves = queueTree.leaves('queuedata').map((e) => (isIgnored(e.path) ? { ...e, ignored: true as const } : e));
+  const explained = Object.freeze([...pilotTree.leaves('config'), ...queueLeaves]);
   return Object.freeze({ pilot, queue, explain: () => explained });
 }
 

@@ -20,6 +20,7 @@ export class FieldReader {
    */
   static of(path: string, value: unknown, issues: ConfigIssue[], recorder?: FieldRecorder): FieldReader {
     const rec = recorderOf(value) ?? recorder;
+    rec?.use(path, 'object');
     if (value === undefined || value === null) return new FieldReader(path, {}, issues, rec);
     if (!isPlainObject(value)) {
       issues.push({ path, expected: 'an object', got: describeValue(value) });
@@ -49,7 +50,9 @@ export class FieldReader {
     return this.obj[key];
   }
 
+  /** The keys of this object, read as a map: each key is a name the caller accepts. */
   keys(): string[] {
+    this.recorder?.use(this.path, 'map');
     return Object.keys(this.obj);
   }
 

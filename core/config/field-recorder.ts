@@ -20,11 +20,20 @@ export interface FieldRead {
   readonly values?: readonly string[];
 }
 
+/**
+ * How a parser used a path: read a `field`, took the value `whole` (a free-form value:
+ * nothing below it is checked), opened it as an `object` (its keys must be ones it reads)
+ * or enumerated it as a `map` (every key is a name the parser accepts).
+ */
+export type FieldUse = 'field' | 'whole' | 'object' | 'map';
+
 /** Collects reads in first-read order; a typed read replaces an earlier `has`/`raw` of the same path. */
 export class FieldRecorder {
   private readonly byPath = new Map<string, FieldRead>();
+  private readonly uses = new Map<string, Set<FieldUse>>();
 
   note(read: FieldRead): void {
+    this.use(read.path, read.kind === 'raw' ? 'whole' : 'field');
     const prior = this.byPath.get(read.path);
     if (prior && prior.kind !== 'has' && prior.kind !== 'raw') return;
     if (prior && (read.kind === 'has' || read.kind === 'raw')) return;
@@ -34,7 +43,25 @@ export class FieldRecorder {
   get reads(): readonly FieldRead[] {
     return [...this.byPath.values()];
   }
+
+  use(path: string, how: FieldUse): void {
+    const set = this.uses.get(path) ?? new Set<FieldUse>();
+    this.uses.set(path, set.add(how));
+  }
+
+  /** How the parser used `path` (empty when it never looked at it). */
+  usesOf(path: string): ReadonlySet<FieldUse> {
+    return this.uses.get(path) ?? NO_USE;
+  }
+
+  /** The keys the parser looked at directly under `path` (`''` is the root). */
+  keysUnder(path: string): string[] {
+    const prefix = path ? `${path}.` : '';
+    return [...this.uses.keys()].filter((p) => p.startsWith(prefix) && p.length > prefix.length && !p.slice(prefix.length).includes('.')).map((p) => p.slice(prefix.length));
+  }
 }
+
+const NO_USE: ReadonlySet<FieldUse> = new Set();
 
 const RECORDER = Symbol.for('espilot:field-recorder');
 

@@ -7,3 +7,5 @@ export * from './field-recorder.js';
 export * from './config-reference.js';
 export * from './pilot-config-docs.js';
 export * from './queuedata-docs.js';
+export * from './closest-name.js';
+export * from './unknown-keys.js';

@@ -8,10 +8,12 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import { FieldReader, deepFreeze } from './field-reader.js';
 import { parseObjectstoreString, type ObjectstorePaths } from './objectstore-string.js';
 
-/** `name^setup` of the legacy copytool fields. */
+/**
+ * A legacy copytool field. Its pilot1 form `name^setup` is accepted, but the setup part is
+ * dropped: espilot's movers find their tools themselves (plugin options), nothing runs a setup.
+ */
 export interface CopytoolRef {
   readonly name: string;
-  readonly setup?: string;
 }
 
 /** A storage endpoint (CRIC DDM endpoint) that activities can point at through `astorages`. */
@@ -115,10 +117,9 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
 function copytoolRef(r: FieldReader, key: string): CopytoolRef | undefined {
   const text = r.string(key);
   if (!text) return undefined;
-  const [name, ...setup] = text.split('^');
-  if (!name || !COPYTOOL_NAME.test(name.trim())) return r.fail(key, 'a copytool name, optionally followed by ^<setup>');
-  const s = setup.join('^').trim();
-  return { name: name.trim(), ...(s ? { setup: s } : {}) };
+  const name = text.split('^')[0]!.trim();
+  if (!COPYTOOL_NAME.test(name)) return r.fail(key, 'a copytool name, optionally followed by ^<setup>');
+  return { name };
 }
 
 function activityMap(r: FieldReader, key: string, check: (name: string, path: string) => void): Partial<Record<Activity, string[]>> {

@@ -1,4 +1,5 @@
 import type { Checksum } from '../staging/checksum.js';
+import { contractToken } from './token.js';
 
 export interface RecordedChecksums {
   readonly size?: number;
@@ -38,4 +39,4 @@ export interface ChecksumStore {
   forget?(url: string): Promise<void>;
 }
 
-export const ChecksumStore: unique symbol = Symbol('ChecksumStore');
+export const ChecksumStore: unique symbol = contractToken('ChecksumStore') as never;

@@ -2,6 +2,7 @@ import type { JobDefinition } from './job-definition.js';
 import type { QueueData } from '../config/queuedata.js';
 import type { EventRange } from './event-range.js';
 import type { PayloadLauncher } from './payload-launcher.js';
+import { contractToken } from './token.js';
 
 /** The command a RunJob executes and the variables the experiment adds to its environment. */
 export interface PayloadCommand {
@@ -104,4 +105,4 @@ export interface Experiment {
   cleanup(workdir: string): Promise<void>;
 }
 
-export const Experiment: unique symbol = Symbol('Experiment');
+export const Experiment: unique symbol = contractToken('Experiment') as never;

@@ -9,3 +9,4 @@ export * from './payload-launcher.js';
 export * from './experiment.js';
 export * from './run-job.js';
 export * from './services.js';
+export * from './token.js';

@@ -1,5 +1,6 @@
 import type { EventRange, EventRangeStatus } from './event-range.js';
 import type { JobDefinition } from './job-definition.js';
+import { contractToken } from './token.js';
 
 /** Parameters of getJob (reference/pilot-anchors.md §1.2). */
 export interface GetJobRequest {
@@ -97,4 +98,4 @@ export interface PandaApi {
   getKeyPair(publicKeyName: string, privateKeyName: string): Promise<KeyPair>;
 }
 
-export const PandaApi: unique symbol = Symbol('PandaApi');
+export const PandaApi: unique symbol = contractToken('PandaApi') as never;

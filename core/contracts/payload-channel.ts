@@ -1,3 +1,4 @@
+import { contractToken } from './token.js';
 /** The payload's routing id: opaque bytes (a 5-byte libzmq id, 1 byte for python clients). */
 export type PeerId = Uint8Array;
 
@@ -39,4 +40,4 @@ export interface PayloadChannel {
   close(): Promise<void>;
 }
 
-export const PayloadChannel: unique symbol = Symbol('PayloadChannel');
+export const PayloadChannel: unique symbol = contractToken('PayloadChannel') as never;

@@ -1,3 +1,4 @@
+import { contractToken } from './token.js';
 export interface LaunchRequest {
   /** A shell command line, run by `/bin/sh -c` (transform commands are shell strings). */
   readonly command: string;
@@ -41,4 +42,4 @@ export interface PayloadLauncher {
   launch(request: LaunchRequest): Promise<PayloadProcess>;
 }
 
-export const PayloadLauncher: unique symbol = Symbol('PayloadLauncher');
+export const PayloadLauncher: unique symbol = contractToken('PayloadLauncher') as never;

@@ -1,5 +1,8 @@
 import type { JobBinding } from './job-binding.js';
+import type { Logger } from '../logging/logger.js';
 import type { JobDefinition } from './job-definition.js';
+import type { ServerCommand } from './panda-api.js';
+import { contractToken } from './token.js';
 
 export type FinalJobState = 'finished' | 'failed' | 'holding';
 
@@ -22,14 +25,21 @@ export interface JobOutcome {
 
 /**
  * Requests from outside the RunJob while it runs: the server's `softkill` / `tobekilled`
- * commands and the pilot's signals. Signals are one-way; `reason` of an aborted signal is the
- * pilot error code to report (e.g. 1201 for SIGTERM, 1144 PANDAKILL).
+ * commands and the pilot's signals. Signals are one-way; the `reason` of an aborted signal is
+ * a PilotError carrying the code to report (e.g. 1201 for SIGTERM, 1208 SIGINT, 1144
+ * PANDAKILL): read it with `abortCode` / `abortError`.
  */
 export interface JobControl {
   /** Stop dispatching new work, drain what is in flight, then finish normally. */
   readonly softkill: AbortSignal;
   /** Kill the payload now and finish with the reason's error code. */
   readonly kill: AbortSignal;
+  /**
+   * Acts on commands the server sent with a reply the RunJob received itself (updateEventRanges)
+   * exactly as on updateJob's: `tobekilled` aborts `kill`, `softkill` aborts `softkill`, others
+   * are logged. Never throws.
+   */
+  applyServerCommands(commands: readonly ServerCommand[], log: Logger): void;
 }
 
 export interface RunJobContext {
@@ -63,4 +73,4 @@ export interface RunJob {
   recover?(ctx: RunJobContext): Promise<JobOutcome>;
 }
 
-export const RunJob: unique symbol = Symbol('RunJob');
+export const RunJob: unique symbol = contractToken('RunJob') as never;

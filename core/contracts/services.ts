@@ -2,16 +2,18 @@
  * Infrastructure tokens a plugin may inject besides the contracts. Each run's container
  * binds them; none is a module-level singleton.
  */
-export const LoggerToken: unique symbol = Symbol('Logger');
-export const SecretsToken: unique symbol = Symbol('SecretRegistry');
+import { serviceToken } from './token.js';
+
+export const LoggerToken: unique symbol = serviceToken('Logger') as never;
+export const SecretsToken: unique symbol = serviceToken('SecretRegistry') as never;
 /** The plugin's own options section, already parsed by its descriptor's `options` parser. */
-export const PluginOptions: unique symbol = Symbol('PluginOptions');
+export const PluginOptions: unique symbol = serviceToken('PluginOptions') as never;
 /** The run's merged, frozen configuration (`PilotSettings`). */
-export const SettingsToken: unique symbol = Symbol('PilotSettings');
+export const SettingsToken: unique symbol = serviceToken('PilotSettings') as never;
 /** The run's `PluginResolver`, for plugins that use other plugins (a RunJob uses movers). */
-export const ResolverToken: unique symbol = Symbol('PluginResolver');
+export const ResolverToken: unique symbol = serviceToken('PluginResolver') as never;
 /**
  * The run's `CommandRunner` (core/runtime/command-runner.ts): the one way plugins start tools
  * such as xrdcp, with argument arrays, scrubbed environments and deadlines.
  */
-export const CommandRunnerToken: unique symbol = Symbol('CommandRunner');
+export const CommandRunnerToken: unique symbol = serviceToken('CommandRunner') as never;

@@ -1,4 +1,5 @@
 import type { Checksum } from '../staging/checksum.js';
+import { contractToken } from './token.js';
 
 /** Transfer activities of CRIC's acopytools/astorages (pilot3 names). */
 export type Activity = 'pr' | 'pw' | 'pl' | 'pls' | 'es_events' | 'es_events_read' | 'es_failover' | 'default';
@@ -81,4 +82,4 @@ export interface SiteMover {
   delete(url: string, signal?: AbortSignal): Promise<void>;
 }
 
-export const SiteMover: unique symbol = Symbol('SiteMover');
+export const SiteMover: unique symbol = contractToken('SiteMover') as never;

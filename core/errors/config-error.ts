@@ -1,5 +1,6 @@
 import { ErrorCodes } from './error-codes.js';
 import { PilotError } from './pilot-error.js';
+import { recogniseAcrossCopies } from './recognised-across-copies.js';
 
 /** One problem in an input document: where it is, what was expected, what was found. */
 export interface ConfigIssue {
@@ -7,6 +8,8 @@ export interface ConfigIssue {
   readonly path: string;
   readonly expected: string;
   readonly got: string;
+  /** Replaces `expected …, got …` in messages when the problem is not a bad value (an unknown key). */
+  readonly message?: string;
 }
 
 /** Renders a found value for an error message: short, typed, never the whole document. */
@@ -19,8 +22,13 @@ export function describeValue(value: unknown): string {
   return 'an object';
 }
 
+/** What is wrong, without the path: `expected an integer, got "x"` or the issue's own message. */
+export function describeIssue(issue: ConfigIssue): string {
+  return issue.message ?? `expected ${issue.expected}, got ${issue.got}`;
+}
+
 export function formatIssue(issue: ConfigIssue): string {
-  return `${issue.path}: expected ${issue.expected}, got ${issue.got}`;
+  return `${issue.path}: ${describeIssue(issue)}`;
 }
 
 /**
@@ -30,9 +38,10 @@ export function formatIssue(issue: ConfigIssue): string {
 export class ConfigError extends PilotError {
   readonly issues: readonly ConfigIssue[];
 
-  constructor(issues: readonly ConfigIssue[], code: number = ErrorCodes.BADQUEUECONFIGURATION, title = 'invalid configuration') {
+  constructor(issues: readonly ConfigIssue[], code: number = ErrorCodes.BADQUEUECONFIGURATION, readonly title = 'invalid configuration') {
     super(code, `${title}: ${issues.map(formatIssue).join('; ')}`, { recoverable: false });
     this.name = 'ConfigError';
     this.issues = Object.freeze([...issues]);
   }
 }
+recogniseAcrossCopies(ConfigError, 'ConfigError');

@@ -2,3 +2,4 @@ export * from './error-codes.js';
 export * from './pilot-error.js';
 export * from './config-error.js';
 export * from './plugin-errors.js';
+export * from './abort-code.js';

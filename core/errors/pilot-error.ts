@@ -1,4 +1,5 @@
 import { errorCodeName, RECOVERABLE_CODES } from './error-codes.js';
+import { recogniseAcrossCopies } from './recognised-across-copies.js';
 
 export interface PilotErrorOptions {
   /** Worth retrying the same operation (a transient network fault, a timeout). */
@@ -31,6 +32,7 @@ export class PilotError extends Error {
     return this.message.replace(/\s+/g, ' ').slice(0, 250);
   }
 }
+recogniseAcrossCopies(PilotError, 'PilotError');
 
 /** Wraps anything thrown into a PilotError, keeping a PilotError as it is. */
 export function toPilotError(err: unknown, fallbackCode: number, context?: string): PilotError {

@@ -108,16 +108,8 @@ export class RangeTracker {
     return 'accepted';
   }
 
-  /** @returns false when the range is not waiting for its upload (it was decided meanwhile). */
-  async markStored(id: string, objects: readonly StoredObject[]): Promise<boolean> {
-    const s = this.states.get(id);
-    if (s?.phase !== 'output' || s.outcome) return false;
-    await this.record({ t: 'stored', ts: Date.now(), id, objects });
-    return true;
-  }
-
   /**
-   * Stored and finished in one disk write (the usual path of an upload).
+   * Stored and finished in one disk write (an upload's only path: the two records never part).
    * @returns false when the range is not waiting for its upload (it was decided meanwhile).
    */
   async finishStored(id: string, objects: readonly StoredObject[]): Promise<boolean> {

@@ -9,3 +9,4 @@ export * from './event-range-parser.js';
 export * from './request-forms.js';
 export * from './panda-call.js';
 export * from './panda-client.js';
+export * from './server-commands.js';

@@ -13,7 +13,11 @@ export interface PluginDescriptor<Options = unknown> {
   readonly schemeAliases?: readonly string[];
   /** URL schemes handled (movers, checksum stores): `s3`, `root`, `file`, ... */
   readonly schemes?: readonly string[];
-  /** Parses this plugin's `pluginOptions.<name>` section; throws ConfigError for bad input. */
+  /**
+   * Parses this plugin's `pluginOptions.<name>` section; throws ConfigError for bad input.
+   * Read it with FieldReader and the keys it never reads are refused with a did-you-mean
+   * (parsePluginOptions); take a free-form value with `raw()`, a map of names with `keys()`.
+   */
   readonly options?: (raw: unknown) => Options;
   readonly apiVersion: number;
   readonly description?: string;
@@ -30,10 +34,6 @@ export interface PluginEntry {
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export const PLUGIN_METADATA_KEY = Symbol.for('espilot:plugin-descriptor');
 
-/** The human name of a contract token: `SiteMover`. */
-export function contractName(token: symbol): string {
-  return token.description ?? String(token);
-}
 
 /** The descriptor recorded on a class, if it was decorated. */
 export function readDescriptor(target: unknown): PluginDescriptor | undefined {

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { injectable } from 'tsyringe';
 import { PLUGIN_API_VERSION } from '../api-version.js';
 import { PluginLoadError } from '../errors/plugin-errors.js';
-import { contractName, readDescriptor, type PluginEntry } from './plugin-descriptor.js';
+import { contractName } from '../contracts/token.js';
+import { readDescriptor, type PluginEntry } from './plugin-descriptor.js';
 import { PluginRegistry } from './plugin-registry.js';
 
 /** The package root (where package.json is), found from this module's location. */
@@ -68,9 +70,13 @@ export async function loadModule(spec: string, label: string, contracts: readonl
     if (!contracts.includes(d.provides)) {
       throw new PluginLoadError(
         label,
-        `plugin "${d.name}" provides unknown contract "${contractName(d.provides)}" (known: ${contracts.map(contractName).join(', ')}); a module that imports a second copy of espilot has tokens this pilot does not know`,
+        `plugin "${d.name}" provides unknown contract "${contractName(d.provides)}" (known: ${contracts.map(contractName).join(', ')}); is it built for another espilot version?`,
       );
     }
+    // tsyringe keeps constructor parameter types in a map of its own copy; a plugin whose
+    // @pilotPlugin came from another copy of espilot is known to that copy only. Registering
+    // it with this copy reads the same Reflect metadata (design:paramtypes, @inject tokens).
+    injectable()(value as new (...args: never[]) => unknown);
     found.push({ descriptor: d, target: value as PluginEntry['target'], module: label });
   }
   if (found.length === 0) throw new PluginLoadError(label, 'exports no class decorated with @pilotPlugin');

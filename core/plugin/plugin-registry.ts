@@ -1,5 +1,6 @@
 import { DuplicatePluginError, PluginNotFoundError } from '../errors/plugin-errors.js';
-import { contractName, type PluginEntry } from './plugin-descriptor.js';
+import { contractName } from '../contracts/token.js';
+import type { PluginEntry } from './plugin-descriptor.js';
 
 /**
  * The plugins of one run, by contract and name. Immutable once built; never a singleton.

@@ -1,13 +1,14 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { ConfigError } from '../errors/config-error.js';
 import { PluginLoadError } from '../errors/plugin-errors.js';
 import { CommandRunnerToken, LoggerToken, PluginOptions, ResolverToken, SecretsToken, SettingsToken } from '../contracts/services.js';
 import { CommandRunner } from '../runtime/command-runner.js';
 import type { PilotSettings } from '../config/config-layers.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
-import { contractName, type PluginEntry } from './plugin-descriptor.js';
+import { contractName } from '../contracts/token.js';
+import type { PluginEntry } from './plugin-descriptor.js';
 import type { PluginRegistry } from './plugin-registry.js';
+import { parsePluginOptions } from './plugin-options.js';
 
 export interface RunServices {
   readonly registry: PluginRegistry;
@@ -51,11 +52,6 @@ export class PluginResolver {
   /** Registers a run-wide value after construction (e.g. the PanDA client once the server is known). */
   provide(token: symbol, value: unknown): void {
     this.container.register(token, { useValue: value });
-  }
-
-  /** A run-wide value by token. */
-  value<T>(token: symbol): T {
-    return this.container.resolve<T>(token);
   }
 
   /** A run-wide value by token, or undefined when nothing provided it (yet). */
@@ -121,19 +117,12 @@ export class PluginResolver {
     return instance;
   }
 
-  /** Parses the options section of a plugin (for preflight as well as construction). */
+  /**
+   * Parses the options section of a plugin (for preflight as well as construction).
+   * @throws ConfigError for bad or unknown keys (see parsePluginOptions).
+   */
   parseOptions(entry: PluginEntry): unknown {
-    const d = entry.descriptor;
-    const raw = this.services.settings.pilot.pluginOptions[d.name];
-    if (!d.options) return Object.freeze(raw ?? {});
-    try {
-      return d.options(raw ?? {});
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        throw new ConfigError(err.issues.map((i) => ({ ...i, path: `config.pluginOptions.${d.name}${i.path ? `.${i.path}` : ''}` })));
-      }
-      throw err;
-    }
+    return parsePluginOptions(entry.descriptor, this.services.settings.pilot.pluginOptions[entry.descriptor.name]);
   }
 
   /** Disposes every instance that has `dispose()`, newest first, then the shared helpers. Idempotent. */

@@ -2,7 +2,8 @@
  * One pilot run's world: merged settings, loaded plugins, secrets, logger and container.
  * Everything a command needs is built here and torn down by `dispose()`; nothing is global.
  */
-import { mergeSettings, queuedataLayer, siteLayer, envLayer, type ConfigLayer, type PilotSettings } from '../config/config-layers.js';
+import { mergeSettings, queuedataLayer, settingsFrom, siteLayer, envLayer, type ConfigLayer, type PilotSettings } from '../config/config-layers.js';
+import type { ConfigIssue } from '../errors/config-error.js';
 import { ChecksumStore } from '../contracts/checksum-store.js';
 import { Experiment } from '../contracts/experiment.js';
 import { PayloadChannel } from '../contracts/payload-channel.js';
@@ -35,6 +36,11 @@ export interface RunOptions {
   readonly logFormat?: LogFormat;
   /** An existing registry of secrets to share (e.g. with an embedded server in the same process). */
   readonly secrets?: SecretRegistry;
+  /**
+   * When given, configuration problems are appended here instead of thrown, and the run is
+   * built from what parsed (`espilot check` reports them with the plugin-level problems).
+   */
+  readonly collectIssues?: ConfigIssue[];
 }
 
 export interface PilotRun {
@@ -58,10 +64,11 @@ export function buildLayers(options: RunOptions): ConfigLayer[] {
 }
 
 /**
- * @throws ConfigError for bad configuration; PluginLoadError / DuplicatePluginError for plugin problems.
+ * @throws ConfigError for bad configuration (unless `collectIssues`; unreadable files always throw); PluginLoadError / DuplicatePluginError for plugin problems.
  */
 export async function createRun(options: RunOptions = {}): Promise<PilotRun> {
-  const settings = mergeSettings(buildLayers(options));
+  const layers = buildLayers(options);
+  const settings = options.collectIssues ? settingsFrom(layers, options.collectIssues) : mergeSettings(layers);
   const secrets = options.secrets ?? new SecretRegistry();
   const logger = createLogger({
     secrets,

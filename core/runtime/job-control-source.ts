@@ -6,6 +6,7 @@ import type { ServerCommand } from '../contracts/panda-api.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
+import { parseServerCommands } from '../panda/server-commands.js';
 
 export class JobControlSource implements JobControl {
   private readonly soft = new AbortController();
@@ -33,19 +34,34 @@ export class JobControlSource implements JobControl {
     if (!this.hard.signal.aborted) this.hard.abort(new PilotError(code, why, { recoverable: false }));
   }
 
+  /**
+   * What a signal to the pilot does: SIGTERM and SIGUSR1 drain (softkill), a second one kills;
+   * SIGINT, SIGQUIT, SIGXCPU and SIGBUS kill at once, each with its code (1200–1208).
+   * Other signals are ignored.
+   */
+  onSignal(name: NodeJS.Signals, log: Logger): void {
+    const action = SIGNAL_ACTIONS[name];
+    if (!action) return;
+    if (action.soft && !this.softkill.aborted) {
+      log.warn(`${name} received: no new events, draining (a second signal kills the payload)`);
+      this.requestSoftkill(action.code, `pilot received ${name}`);
+    } else {
+      log.warn(`${name} received: killing the payload`);
+      this.requestKill(action.code, `pilot received ${name}`);
+    }
+  }
+
   /** Acts on updateJob / updateEventRanges commands (`tobekilled`, `softkill`; others are logged). */
   applyServerCommands(commands: readonly ServerCommand[], log: Logger): void {
-    for (const raw of commands) {
-      for (const command of raw.split(',').map((c) => c.trim()).filter(Boolean)) {
-        if (command === 'tobekilled') {
-          log.warn('server command tobekilled: killing the payload');
-          this.requestKill(ErrorCodes.PANDAKILL, 'job killed by the PanDA server (tobekilled)');
-        } else if (command === 'softkill') {
-          log.warn('server command softkill: finishing current work, no new events');
-          this.requestSoftkill(ErrorCodes.ESKILLEDBYSERVER, 'softkill requested by the PanDA server');
-        } else if (command !== 'NULL') {
-          log.info(`server command "${command}" ignored`);
-        }
+    for (const command of parseServerCommands(commands)) {
+      if (command.kind === 'tobekilled') {
+        log.warn('server command tobekilled: killing the payload');
+        this.requestKill(ErrorCodes.PANDAKILL, 'job killed by the PanDA server (tobekilled)');
+      } else if (command.kind === 'softkill') {
+        log.warn('server command softkill: finishing current work, no new events');
+        this.requestSoftkill(ErrorCodes.ESKILLEDBYSERVER, 'softkill requested by the PanDA server');
+      } else {
+        log.info(`server command "${command.text}" ignored`);
       }
     }
   }
@@ -62,23 +78,15 @@ const SIGNAL_ACTIONS: Readonly<Record<string, { code: number; soft: boolean }>> 
 };
 
 /**
- * Installs handlers for the pilot's signals: SIGTERM and SIGUSR1 drain (softkill), a second
- * one kills; SIGINT, SIGQUIT, SIGXCPU and SIGBUS kill at once. Returns the uninstaller.
+ * Installs handlers for the pilot's signals (see `JobControlSource.onSignal`). Returns the
+ * uninstaller.
  */
 export function installSignalHandlers(control: JobControlSource, log: Logger): () => void {
   const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  for (const [name, action] of Object.entries(SIGNAL_ACTIONS)) {
-    const handler = () => {
-      if (action.soft && !control.softkill.aborted) {
-        log.warn(`${name} received: no new events, draining (a second signal kills the payload)`);
-        control.requestSoftkill(action.code, `pilot received ${name}`);
-      } else {
-        log.warn(`${name} received: killing the payload`);
-        control.requestKill(action.code, `pilot received ${name}`);
-      }
-    };
-    process.on(name as NodeJS.Signals, handler);
-    handlers.push([name as NodeJS.Signals, handler]);
+  for (const name of Object.keys(SIGNAL_ACTIONS) as NodeJS.Signals[]) {
+    const handler = () => control.onSignal(name, log);
+    process.on(name, handler);
+    handlers.push([name, handler]);
   }
   return () => {
     for (const [name, h] of handlers) process.off(name, h);

@@ -10,7 +10,7 @@ import type { JobOutcome } from '../contracts/run-job.js';
 import { deepFreeze } from '../config/field-reader.js';
 import { readJsonIfExists, writeJsonAtomic } from './state-file.js';
 
-export type JobPhase = 'startup' | 'stagein' | 'running' | 'stageout' | 'finished' | 'failed' | 'holding';
+export type JobPhase = 'startup' | 'running' | 'finished' | 'failed' | 'holding';
 
 export interface JobStateRecord {
   readonly version: 1;

@@ -22,8 +22,6 @@ export interface MonitorOptions {
 export class Monitor {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
-  beats = 0;
-  lastSuccess = 0;
 
   constructor(private readonly o: MonitorOptions) {}
 
@@ -56,8 +54,6 @@ export class Monitor {
         ...(this.o.node ? { node: this.o.node } : {}),
         ...(this.o.siteName ? { siteName: this.o.siteName } : {}),
       });
-      this.beats++;
-      this.lastSuccess = Date.now();
       this.o.control.applyServerCommands(commands, this.o.log);
     } catch (err) {
       this.o.log.warn(`heartbeat for job ${this.o.pandaId} failed: ${(err as Error).message}`);

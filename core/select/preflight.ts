@@ -12,6 +12,7 @@ import { PilotError } from '../errors/pilot-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import type { PluginRegistry } from '../plugin/plugin-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
+import { validatePluginOptions } from '../plugin/plugin-options.js';
 import { queueDestinations } from '../binding/queue-destinations.js';
 import { schemeOf } from '../binding/select-movers.js';
 
@@ -64,11 +65,8 @@ export function preflight(settings: PilotSettings, registry: PluginRegistry, res
       problems.push({ severity, where: `activity ${activity}, copytool[${r.index}] "${r.configured}"`, message: severity === 'warning' ? `${r.reason}; skipped for ${base}` : r.reason });
     }
   }
-  for (const name of Object.keys(pilot.pluginOptions)) {
-    if (!registry.entries.some((e) => e.descriptor.name === name)) {
-      problems.push({ severity: 'error', where: `config.pluginOptions.${name}`, message: `no loaded plugin is named "${name}"` });
-    }
-  }
+  // Every options section, selected plugin or not; what need() reported of a selected one is not repeated.
+  problems.push(...validatePluginOptions(settings, registry).filter((p) => !problems.some((q) => q.message.includes(p.where))).map((p) => ({ severity: 'error' as const, ...p })));
   return problems;
 }
 

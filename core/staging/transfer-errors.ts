@@ -60,6 +60,22 @@ export function transferError(
   return new PilotError(c[direction], message, { recoverable: options.recoverable ?? c.recoverable, ...(options.cause === undefined ? {} : { cause: options.cause }) });
 }
 
+/**
+ * A PilotError for a file-system error met while copying `what` (a disk-based mover, the
+ * local side of any mover): a full disk or quota is `no-space`, a refused write is final,
+ * anything else may pass when tried again. A PilotError passes through unchanged.
+ */
+export function fileSystemTransferError(err: unknown, direction: TransferDirection, what: string): PilotError {
+  if (err instanceof PilotError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return transferError('no-space', direction, `no space left writing ${what}`, { cause: err });
+  const step = direction === 'in' ? 'stage-in' : 'stage-out';
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') {
+    return transferError('failed', direction, `${step} of ${what}: permission denied: ${e.message}`, { cause: err, recoverable: false });
+  }
+  return transferError('failed', direction, `${step} of ${what} failed: ${e.message}`, { cause: err });
+}
+
 /** The mismatch kind of a checksum type. */
 export function mismatchKind(type: ChecksumType): TransferFailure {
   return type === 'md5' ? 'md5-mismatch' : 'adler32-mismatch';

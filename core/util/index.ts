@@ -1,1 +1,2 @@
 export * from './shell-quote.js';
+export * from './exit-code.js';

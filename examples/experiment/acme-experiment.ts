@@ -8,9 +8,8 @@
  * Build: `npx tsc -p examples`; select it from a site config with
  * `"plugins": ["./acme-experiment.js"], "experiment": "acme-physics"`.
  */
-import { inject } from 'tsyringe';
 import {
-  ConfigError, ErrorCodes, Experiment, FieldReader, LoggerToken, PLUGIN_API_VERSION, PluginOptions, pilotPlugin, shellQuote,
+  ConfigError, ErrorCodes, Experiment, FieldReader, LoggerToken, PLUGIN_API_VERSION, PluginOptions, inject, pilotPlugin, shellQuote,
   type ConfigIssue, type JobDefinition, type Logger, type PayloadContext, type PayloadErrorClass,
 } from 'espilot';
 import { CHANNEL_VARIABLE, GenericExperiment } from 'espilot/experiment-generic';

@@ -6,12 +6,11 @@
  * Build: `npx tsc -p examples` (next to this file); load it from a site config with
  * `"plugins": ["./acme-mover.js"]`.
  */
-import { inject } from 'tsyringe';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import {
   ConfigError, ErrorCodes, FieldReader, LoggerToken, PLUGIN_API_VERSION, PilotError, PluginOptions, SiteMover, checksumFile,
-  checksumsEqual, pilotPlugin, type ConfigIssue, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
+  checksumsEqual, inject, pilotPlugin, type ConfigIssue, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
 } from 'espilot';
 
 interface AcmeOptions {

@@ -5,7 +5,7 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, PilotError, type Checksum, type RecordedChecksums } from '../../core/index.js';
+import { ErrorCodes, PilotError, writeFileAtomic, type Checksum, type RecordedChecksums } from '../../core/index.js';
 
 export const CATALOG_DIR = '.espilot-checksums';
 
@@ -28,7 +28,7 @@ export class LocalChecksumCatalog {
   async record(objectPath: string, size: number, checksums: readonly Checksum[]): Promise<void> {
     const target = this.recordPath(objectPath);
     await mkdir(dirname(target), { recursive: true });
-    await writeFileDurably(target, JSON.stringify({ size, checksums }));
+    await writeFileAtomic(target, JSON.stringify({ size, checksums }), 0o644);
   }
 
   async lookup(objectPath: string): Promise<RecordedChecksums | undefined> {
@@ -56,15 +56,3 @@ export class LocalChecksumCatalog {
   }
 }
 
-/** Writes a whole file so that readers see the old or the new content, never a mix. */
-export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}

@@ -6,10 +6,10 @@
 import { inject } from 'tsyringe';
 import { constants } from 'node:fs';
 import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import {
   ChecksumAccumulator, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PilotError, SiteMover, checksumFile, checksumsEqual,
-  pilotPlugin, type Checksum, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
+  fileSystemTransferError, mismatchKind, partialPath, pilotPlugin, transferError, type Checksum, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
 } from '../../core/index.js';
 import { LocalChecksumCatalog, localPathOf } from './local-checksum-catalog.js';
 
@@ -35,14 +35,14 @@ export class LocalMover implements SiteMover {
     const source = await statOrUndefined(req.localPath);
     if (!source?.isFile()) throw new PilotError(ErrorCodes.MISSINGLOCALFILE, `local file ${req.localPath} does not exist`, { recoverable: false });
     if (req.overwrite === false && (await statOrUndefined(target))) {
-      throw new PilotError(ErrorCodes.FILEEXIST, `${req.url} already exists`, { recoverable: false });
+      throw transferError('file-exists', 'out', `${req.url} already exists`);
     }
     await this.mkdirs(dirname(target), 'out');
-    const tmp = tempName(target);
+    const tmp = partialPath(target);
     try {
       const sums = await copyFileDurably(req.localPath, tmp, req.signal, 'out');
       if (req.size !== undefined && req.size !== sums.size) {
-        throw new PilotError(ErrorCodes.PUTWRONGSIZE, `size of ${req.localPath} is ${sums.size}, expected ${req.size}`, { recoverable: false });
+        throw transferError('size-mismatch', 'out', `size of ${req.localPath} is ${sums.size}, expected ${req.size}`);
       }
       const adler = sums.adler32;
       if (req.checksum && !checksumsEqual(req.checksum, req.checksum.type === 'adler32' ? adler : sums.md5!)) {
@@ -50,13 +50,13 @@ export class LocalMover implements SiteMover {
       }
       // Read back what the file system holds: the copy must be proven, not assumed.
       const stored = await checksumFile(tmp, req.checksum?.type === 'md5' ? ['adler32', 'md5'] : ['adler32']);
-      if (stored.size !== sums.size) throw new PilotError(ErrorCodes.PUTWRONGSIZE, `stored ${stored.size} bytes of ${sums.size} for ${req.url}`, { recoverable: true });
+      if (stored.size !== sums.size) throw transferError('size-mismatch', 'out', `stored ${stored.size} bytes of ${sums.size} for ${req.url}`, { recoverable: true });
       if (!checksumsEqual(stored.adler32, adler)) throw mismatch('out', adler, req.url);
       if (req.overwrite === false) {
         try {
           await link(tmp, target);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PilotError(ErrorCodes.FILEEXIST, `${req.url} already exists`, { recoverable: false });
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw transferError('file-exists', 'out', `${req.url} already exists`);
           throw err;
         }
         await rm(tmp, { force: true });
@@ -68,7 +68,7 @@ export class LocalMover implements SiteMover {
       return { url: req.url, size: sums.size, checksum: adler, durationMs: Date.now() - started };
     } catch (err) {
       await rm(tmp, { force: true });
-      throw classify(err, 'out', req.url);
+      throw fileSystemTransferError(err, 'out', req.url);
     }
   }
 
@@ -76,16 +76,16 @@ export class LocalMover implements SiteMover {
     const started = Date.now();
     const source = localPathOf(req.url);
     const st = await statOrUndefined(source);
-    if (!st?.isFile()) throw new PilotError(ErrorCodes.NOSUCHFILE, `${req.url} does not exist`, { recoverable: false });
+    if (!st?.isFile()) throw transferError('no-such-file', 'in', `${req.url} does not exist`);
     const recorded = await this.catalog.lookup(source);
     const expected = req.checksum ?? recorded?.checksums.find((c) => c.type === 'adler32') ?? recorded?.checksums[0];
     const expectedSize = req.size ?? recorded?.size;
     await this.mkdirs(dirname(req.localPath), 'in');
-    const tmp = tempName(req.localPath);
+    const tmp = partialPath(req.localPath);
     try {
       const sums = await copyFileDurably(source, tmp, req.signal, 'in', expected?.type === 'md5');
       if (expectedSize !== undefined && sums.size !== expectedSize) {
-        throw new PilotError(ErrorCodes.GETWRONGSIZE, `${req.url} has ${sums.size} bytes, expected ${expectedSize}`, { recoverable: false });
+        throw transferError('size-mismatch', 'in', `${req.url} has ${sums.size} bytes, expected ${expectedSize}`);
       }
       const got = expected?.type === 'md5' ? sums.md5! : sums.adler32;
       if (expected && !checksumsEqual(expected, got)) throw mismatch('in', expected, req.url, got);
@@ -94,7 +94,7 @@ export class LocalMover implements SiteMover {
       return { url: req.url, size: sums.size, checksum: sums.adler32, durationMs: Date.now() - started };
     } catch (err) {
       await rm(tmp, { force: true });
-      throw classify(err, 'in', req.url);
+      throw fileSystemTransferError(err, 'in', req.url);
     }
   }
 
@@ -116,7 +116,7 @@ export class LocalMover implements SiteMover {
     try {
       await mkdir(dir, { recursive: true });
     } catch (err) {
-      throw classify(err, direction, dir);
+      throw fileSystemTransferError(err, direction, dir);
     }
   }
 }
@@ -130,9 +130,6 @@ async function statOrUndefined(path: string) {
   }
 }
 
-function tempName(finalPath: string): string {
-  return join(dirname(finalPath), `.${basename(finalPath)}.espilot-part-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-}
 
 /** Copies with a checksum of the bytes read, then fsyncs the copy. */
 async function copyFileDurably(from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', md5 = false) {
@@ -146,7 +143,7 @@ async function copyFileDurably(from: string, to: string, signal: AbortSignal | u
       const buf = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, size + 1)));
       for (;;) {
         if (signal?.aborted) {
-          throw new PilotError(direction === 'in' ? ErrorCodes.GETTIMEOUT : ErrorCodes.PUTTIMEOUT, `copy of ${from} aborted: ${String(signal.reason)}`, { recoverable: true });
+          throw transferError('timeout', direction, `copy of ${from} aborted: ${String(signal.reason)}`);
         }
         const { bytesRead } = await src.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
@@ -175,20 +172,6 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 function mismatch(direction: 'in' | 'out', expected: Checksum, what: string, got?: Checksum): PilotError {
-  const code = direction === 'in'
-    ? expected.type === 'md5' ? ErrorCodes.GETMD5MISMATCH : ErrorCodes.GETADMISMATCH
-    : expected.type === 'md5' ? ErrorCodes.PUTMD5MISMATCH : ErrorCodes.PUTADMISMATCH;
-  return new PilotError(code, `${expected.type} mismatch for ${what}: expected ${expected.value}${got ? `, got ${got.value}` : ''}`, { recoverable: false });
+  return transferError(mismatchKind(expected.type), direction, `${expected.type} mismatch for ${what}: expected ${expected.value}${got ? `, got ${got.value}` : ''}`);
 }
 
-function classify(err: unknown, direction: 'in' | 'out', what: string): PilotError {
-  if (err instanceof PilotError) return err;
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
-    return new PilotError(direction === 'in' ? ErrorCodes.NOLOCALSPACE : ErrorCodes.NOREMOTESPACE, `no space left writing ${what}`, { cause: err, recoverable: false });
-  }
-  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') {
-    return new PilotError(direction === 'in' ? ErrorCodes.STAGEINFAILED : ErrorCodes.STAGEOUTFAILED, `permission denied for ${what}: ${e.message}`, { cause: err, recoverable: false });
-  }
-  return new PilotError(direction === 'in' ? ErrorCodes.STAGEINFAILED : ErrorCodes.STAGEOUTFAILED, `${direction === 'in' ? 'stage-in' : 'stage-out'} of ${what} failed: ${e.message}`, { cause: err, recoverable: true });
-}

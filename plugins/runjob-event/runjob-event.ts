@@ -18,48 +18,22 @@
  *    `finalFlushS`, the channel closes, and the outcome is finished unless outputs were lost,
  *    the payload died early or was killed, or a range was fatal; `holding` when outputs or
  *    reports are still pending (kept in the journal).
+ * All of it but the channel and the launch (local-payload-seams.ts) is the core's ES runner
+ * (core/eventservice/es-job-run.ts); `recover` is the core's `recoverEsJob`.
  */
 import { inject } from 'tsyringe';
 import {
-  ConfigError, FieldReader, LoggerToken, PLUGIN_API_VERSION, PandaApi, PluginOptions, ResolverToken, RunJob, SecretsToken, SettingsToken, pilotPlugin,
-  type JobOutcome, type Logger, type PilotSettings, type PluginResolver, type RunJobContext, type SecretRegistry, type ConfigIssue,
+  EsJobRun, LoggerToken, PLUGIN_API_VERSION, PandaApi, PluginOptions, ResolverToken, RunJob, SecretsToken, SettingsToken, parseEsRunnerOptions,
+  pilotPlugin, recoverEsJob, type EsJobDeps, type EsRunnerOptions, type JobOutcome, type Logger, type PilotSettings, type PluginResolver,
+  type RunJobContext, type SecretRegistry,
 } from '../../core/index.js';
-import { EsJobRun } from './es-job-run.js';
-import { recoverEsJob } from './es-job-recovery.js';
+import { LocalPayloadSeams } from './local-payload-seams.js';
 
-export interface RunJobEventOptions {
-  /** Rounds of getEventRanges (each with the client's own retries) before `No more events`. */
-  readonly getEventRangesAttempts: number;
-  /** After the payload exited: how long uploads and reports may still take. */
-  readonly finalFlushS: number;
-  /** After the payload exited: quiet time that proves its last messages were read. */
-  readonly settleMs: number;
-  /** Accept output paths outside the job's work directory (containers mounting it elsewhere). */
-  readonly allowOutputsOutsideWorkdir: boolean;
-  readonly stdoutName: string;
-  readonly stderrName: string;
-}
+/** `pluginOptions.event`: the core ES runner's options (es-runner-options.ts). */
+export type RunJobEventOptions = EsRunnerOptions;
 
-export function parseRunJobEventOptions(raw: unknown): RunJobEventOptions {
-  const issues: ConfigIssue[] = [];
-  const r = FieldReader.of('', raw, issues);
-  const opts: RunJobEventOptions = {
-    getEventRangesAttempts: r.int('getEventRangesAttempts', { min: 1, max: 100 }, 5),
-    finalFlushS: r.number('finalFlushS', { min: 0.1 }, 600),
-    settleMs: r.int('settleMs', { min: 0, max: 60_000 }, 300),
-    allowOutputsOutsideWorkdir: r.bool('allowOutputsOutsideWorkdir', false),
-    stdoutName: fileName(r, 'stdoutName', 'ES_payload_output.txt'),
-    stderrName: fileName(r, 'stderrName', 'ES_payload_error.txt'),
-  };
-  if (issues.length) throw new ConfigError(issues);
-  return Object.freeze(opts);
-}
-
-function fileName(r: FieldReader, key: string, fallback: string): string {
-  const v = r.string(key, fallback);
-  if (!/^[A-Za-z0-9_.-]+$/.test(v)) r.fail(key, 'a plain file name (letters, digits, _ . -)');
-  return v;
-}
+/** @throws ConfigError naming each bad field. */
+export const parseRunJobEventOptions: (raw: unknown) => RunJobEventOptions = parseEsRunnerOptions;
 
 @pilotPlugin({
   provides: RunJob,
@@ -70,24 +44,30 @@ function fileName(r: FieldReader, key: string, fallback: string): string {
   description: 'Event Service: ranges over a yampl channel, outputs streamed to the object store, each range reported once',
 })
 export class RunJobEvent implements RunJob {
+  private readonly deps: EsJobDeps;
+
   constructor(
-    @inject(LoggerToken) private readonly log: Logger,
-    @inject(SettingsToken) private readonly settings: PilotSettings,
-    @inject(ResolverToken) private readonly resolver: PluginResolver,
-    @inject(SecretsToken) private readonly secrets: SecretRegistry,
-    @inject(PluginOptions) private readonly options: RunJobEventOptions,
-    @inject(PandaApi) private readonly panda: PandaApi,
-  ) {}
+    @inject(LoggerToken) log: Logger,
+    @inject(SettingsToken) settings: PilotSettings,
+    @inject(ResolverToken) resolver: PluginResolver,
+    @inject(SecretsToken) secrets: SecretRegistry,
+    @inject(PluginOptions) options: RunJobEventOptions,
+    @inject(PandaApi) panda: PandaApi,
+  ) {
+    this.deps = { settings, resolver, secrets, panda, options, log };
+  }
 
   /** Never throws for a job failure; the outcome carries the error code. */
   run(ctx: RunJobContext): Promise<JobOutcome> {
-    const { settings, resolver, secrets, panda, options, log } = this;
-    return new EsJobRun({ settings, resolver, secrets, panda, options, log }, ctx).run();
+    const { settings, resolver, options } = this.deps;
+    return new EsJobRun(this.deps, ctx, new LocalPayloadSeams(settings, resolver, options, ctx)).run();
   }
 
-  /** Finishes a job whose pilot died, from its range journal (see es-job-recovery.ts). */
+  /**
+   * Finishes a job whose pilot died, from its range journal (core/eventservice/es-job-recovery.ts).
+   * @throws PilotError COMMUNICATIONFAILURE (recoverable) when reports stay unacknowledged.
+   */
   recover(ctx: RunJobContext): Promise<JobOutcome> {
-    const { settings, resolver, secrets, panda, options, log } = this;
-    return recoverEsJob({ settings, resolver, secrets, panda, options, log }, ctx);
+    return recoverEsJob(this.deps, ctx);
   }
 }

@@ -1,9 +1,8 @@
-/** `pluginOptions.hpc-event`: the RunJobEvent settings plus how the instances are started. */
-import { ConfigError, FieldReader, type ConfigIssue } from '../../core/index.js';
-import { parseRunJobEventOptions, type RunJobEventOptions } from '../runjob-event/index.js';
+/** `pluginOptions.hpc-event`: the core ES runner's options plus how the instances are started. */
+import { ConfigError, FieldReader, readEsRunnerOptions, type ConfigIssue, type EsRunnerOptions } from '../../core/index.js';
 import { DEFAULT_LAUNCH_TEMPLATE, checkLaunchTemplate } from './launch-template.js';
 
-export interface HpcEventOptions extends RunJobEventOptions {
+export interface HpcEventOptions extends EsRunnerOptions {
   /** How many payload instances serve the job (e.g. nodes of the allocation). */
   readonly instances: number;
   /** The command that starts one instance (see launch-template.ts). */
@@ -16,7 +15,7 @@ export interface HpcEventOptions extends RunJobEventOptions {
   readonly basePort: number;
 }
 
-/** @throws ConfigError naming each bad field (including the RunJobEvent ones). */
+/** @throws ConfigError naming each bad field (including the ES runner's). */
 export function parseHpcEventOptions(raw: unknown): HpcEventOptions {
   const issues: ConfigIssue[] = [];
   const r = FieldReader.of('', raw, issues);
@@ -32,12 +31,7 @@ export function parseHpcEventOptions(raw: unknown): HpcEventOptions {
   if (!advertiseHost) r.fail('advertiseHost', 'a host name the instances can reach (required when bindHost is 0.0.0.0)');
   const basePort = r.int('basePort', { min: 0, max: 65535 }, 0);
   if (basePort > 0 && basePort + instances - 1 > 65535) r.fail('basePort', `a port that leaves room for ${instances} instances`);
-  let event: RunJobEventOptions | undefined;
-  try {
-    event = parseRunJobEventOptions(raw);
-  } catch (err) {
-    issues.push(...(err as ConfigError).issues);
-  }
-  if (issues.length || !event) throw new ConfigError(issues);
+  const event = readEsRunnerOptions(r);
+  if (issues.length) throw new ConfigError(issues);
   return Object.freeze({ ...event, instances, launchTemplate, bindHost, advertiseHost, basePort });
 }

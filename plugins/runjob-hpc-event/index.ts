@@ -3,3 +3,4 @@ export { parseHpcEventOptions, type HpcEventOptions } from './hpc-event-options.
 export { InstanceChannels } from './instance-channels.js';
 export { InstanceGroup, type InstanceEnd } from './instance-group.js';
 export { DEFAULT_LAUNCH_TEMPLATE, checkLaunchTemplate, renderLaunchCommand, type InstanceValues } from './launch-template.js';
+export { HpcPayloadSeams } from './hpc-payload-seams.js';

@@ -4,7 +4,7 @@
  * kill reaches every instance. Each instance's own end is reported through `onInstanceEnd`,
  * so its ranges can be failed while the others keep running.
  */
-import type { Logger, PayloadExit, PayloadProcess } from '../../core/index.js';
+import { describeExit, type Logger, type PayloadExit, type PayloadProcess } from '../../core/index.js';
 
 export interface InstanceEnd {
   readonly instance: number;
@@ -21,7 +21,7 @@ export class InstanceGroup implements PayloadProcess {
       const exit = await p.exit;
       this.running.delete(i);
       const ok = exit.code === 0;
-      (ok ? log.info : log.warn).call(log, `payload instance ${i} (pid ${p.pid}) ended: ${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}; ${this.running.size} still running`);
+      (ok ? log.info : log.warn).call(log, `payload instance ${i} (pid ${p.pid}) ended: ${describeExit(exit)}; ${this.running.size} still running`);
       onInstanceEnd({ instance: i, exit });
       return exit;
     })).then((exits) => exits.find((e) => e.code !== 0) ?? exits[0]!);

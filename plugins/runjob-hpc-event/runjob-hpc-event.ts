@@ -3,14 +3,14 @@
  * job to M payload instances started across an allocation by a configurable launch command
  * (`srun`, `mpirun`, or local processes), each over its own TCP channel. Chosen by the
  * experiment for ES jobs on queues with an HPC flag (catchall `HPC_<name>` / `hpc`).
- * Options: `pluginOptions.hpc-event` (hpc-event-options.ts), RunJobEvent's included.
+ * Options: `pluginOptions.hpc-event` (hpc-event-options.ts), the ES runner's included.
  */
 import { inject } from 'tsyringe';
 import {
-  LoggerToken, PLUGIN_API_VERSION, PandaApi, PluginOptions, ResolverToken, RunJob, SecretsToken, SettingsToken, pilotPlugin,
-  type JobOutcome, type Logger, type PilotSettings, type PluginResolver, type RunJobContext, type SecretRegistry,
+  EsJobRun, LoggerToken, PLUGIN_API_VERSION, PandaApi, PluginOptions, ResolverToken, RunJob, SecretsToken, SettingsToken, pilotPlugin,
+  recoverEsJob, type EsJobDeps, type JobOutcome, type Logger, type PilotSettings, type PluginResolver, type RunJobContext, type SecretRegistry,
 } from '../../core/index.js';
-import { HpcEventRun } from './hpc-event-run.js';
+import { HpcPayloadSeams } from './hpc-payload-seams.js';
 import { parseHpcEventOptions, type HpcEventOptions } from './hpc-event-options.js';
 
 @pilotPlugin({
@@ -21,18 +21,33 @@ import { parseHpcEventOptions, type HpcEventOptions } from './hpc-event-options.
   description: 'Event Service across an allocation: M payload instances over TCP channels, one journal and reporter',
 })
 export class RunJobHpcEvent implements RunJob {
+  private readonly deps: EsJobDeps;
+
   constructor(
-    @inject(LoggerToken) private readonly log: Logger,
-    @inject(SettingsToken) private readonly settings: PilotSettings,
-    @inject(ResolverToken) private readonly resolver: PluginResolver,
-    @inject(SecretsToken) private readonly secrets: SecretRegistry,
+    @inject(LoggerToken) log: Logger,
+    @inject(SettingsToken) settings: PilotSettings,
+    @inject(ResolverToken) resolver: PluginResolver,
+    @inject(SecretsToken) secrets: SecretRegistry,
     @inject(PluginOptions) private readonly options: HpcEventOptions,
-    @inject(PandaApi) private readonly panda: PandaApi,
-  ) {}
+    @inject(PandaApi) panda: PandaApi,
+  ) {
+    this.deps = { settings, resolver, secrets, panda, options, log };
+  }
 
   /** Never throws for a job failure; the outcome carries the error code. */
   run(ctx: RunJobContext): Promise<JobOutcome> {
-    const { settings, resolver, secrets, panda, options, log } = this;
-    return new HpcEventRun({ settings, resolver, secrets, panda, options, log }, ctx, options).run();
+    const { settings, resolver, log } = this.deps;
+    const seams = new HpcPayloadSeams(settings, resolver, this.options, ctx, log.child(`job-${ctx.job.pandaId}`));
+    return new EsJobRun(this.deps, ctx, seams).run();
+  }
+
+  /**
+   * Finishes a job whose pilot died, from its range journal, as RunJob `event` does: every
+   * instance the dead pilot left running is stopped, outputs journaled but not stored are
+   * stored and reported, each range once (core/eventservice/es-job-recovery.ts).
+   * @throws PilotError COMMUNICATIONFAILURE (recoverable) when reports stay unacknowledged.
+   */
+  recover(ctx: RunJobContext): Promise<JobOutcome> {
+    return recoverEsJob(this.deps, ctx);
   }
 }

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, PilotError, ResolverToken, RunJob, SecretsToken,
-  launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, toPilotError,
+  abortError, exitCodeOf, launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, toPilotError,
   type Experiment as ExperimentT, type JobOutcome, type Logger, type PayloadLauncher as LauncherT, type PluginResolver,
   type RunJobContext, type SecretRegistry,
 } from '../../core/index.js';
@@ -22,7 +22,7 @@ interface PayloadExitRecord {
   readonly exeErrorDiag?: string | undefined;
   readonly cpu: number;
 }
-import { exitCodeOf, runPayloadToEnd } from './payload-run.js';
+import { runPayloadToEnd } from './payload-run.js';
 
 @pilotPlugin({ provides: RunJob, name: 'normal', apiVersion: PLUGIN_API_VERSION, description: 'stage-in, payload, stage-out (also ES merge jobs)' })
 export class NormalRunJob implements RunJob {
@@ -119,7 +119,7 @@ export class NormalRunJob implements RunJob {
   }
 
   private throwIfKilled(kill: AbortSignal): void {
-    if (kill.aborted) throw kill.reason instanceof PilotError ? kill.reason : new PilotError(ErrorCodes.KILLSIGNAL, String(kill.reason), { recoverable: false });
+    if (kill.aborted) throw abortError(kill.reason, ErrorCodes.KILLSIGNAL);
   }
 }
 

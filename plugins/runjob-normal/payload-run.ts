@@ -3,7 +3,7 @@
  * SIGTERM to the process group, then SIGKILL after the grace period.
  */
 import { join } from 'node:path';
-import type { JobControl, Logger, PayloadExit, PayloadLauncher } from '../../core/index.js';
+import { ErrorCodes, abortError, describeExit, type JobControl, type Logger, type PayloadExit, type PayloadLauncher } from '../../core/index.js';
 
 export interface PayloadRunResult {
   readonly exit: PayloadExit;
@@ -27,7 +27,7 @@ export async function runPayloadToEnd(
   let hardKill: NodeJS.Timeout | undefined;
   const onKill = () => {
     killed = true;
-    log.warn(`killing the payload (pid ${proc.pid}): ${String((control.kill.reason as Error | undefined)?.message ?? 'kill requested')}`);
+    log.warn(`killing the payload (pid ${proc.pid}): ${abortError(control.kill.reason, ErrorCodes.KILLSIGNAL).message}`);
     proc.kill('SIGTERM');
     hardKill = setTimeout(() => proc.kill('SIGKILL'), killGraceMs);
     hardKill.unref();
@@ -37,13 +37,6 @@ export async function runPayloadToEnd(
   const exit = await proc.exit;
   control.kill.removeEventListener('abort', onKill);
   if (hardKill) clearTimeout(hardKill);
-  log.info(`payload exited: ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`);
+  log.info(`payload exited: ${describeExit(exit)}`);
   return { exit, killed };
-}
-
-/** The transform's exit code as PanDA expects it: the code, or 128 + signal number. */
-export function exitCodeOf(exit: PayloadExit): number {
-  if (exit.code !== null) return exit.code;
-  const n = exit.signal ? (({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 }) as Record<string, number>)[exit.signal] ?? 0 : 0;
-  return 128 + n;
 }

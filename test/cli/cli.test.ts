@@ -1,5 +1,7 @@
 import test from 'ava';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/run-cli.js';
@@ -57,6 +59,80 @@ test('check: malformed queuedata is reported field by field, exit 2', async (t) 
   t.regex(r.stdout, /queuedata\.acopytools\.bogus: expected an activity key/);
 });
 
+test('check: typos in the site file and in a non-selected plugin\'s options name the path and the key meant, exit 2', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const site = join(dir.path, 'site.json');
+  await writeFile(site, JSON.stringify({
+    '//': 'comments are fine',
+    expermient: 'generic',
+    pluginOptions: { 's3-objectstore': { maxSocket: 8 }, atlas: { athenaProcNumber: 'two' } },
+  }));
+  const r = await runCli(['check', '--config', site, '--queue', localQueue]);
+  t.is(r.code, 2, r.stdout + r.stderr);
+  t.regex(r.stdout, /^3 problem\(s\):$/m);
+  t.regex(r.stdout, /^  config\.expermient: unknown key \(did you mean "experiment"\?\)$/m);
+  t.regex(r.stdout, /^  config\.pluginOptions\.s3-objectstore\.maxSocket: unknown key \(did you mean "maxSockets"\?\)$/m);
+  t.regex(r.stdout, /^  config\.pluginOptions\.atlas\.athenaProcNumber: expected an integer from 1 to 4096, got "two"$/m);
+});
+
+test('check: a bad objectstore string does not hide the unknown copytools, nor a typo in the site file', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const q = join(dir.path, 'q.json');
+  await writeFile(q, JSON.stringify({ nickname: 'BAD', objectstore: 'root://host/', acopytools: { pw: ['gfalcopy2', 'local'], pr: ['local'] }, cloud: 'CERN' }));
+  const site = join(dir.path, 'site.json');
+  await writeFile(site, JSON.stringify({ heartbeat: 60 }));
+  const r = await runCli(['check', '--queue', q, '--config', site]);
+  t.is(r.code, 2);
+  t.regex(r.stdout, /queuedata\.objectstore: expected "<url>\|eventservice/);
+  t.regex(r.stdout, /activity pw, copytool\[0\] "gfalcopy2": unknown SiteMover "gfalcopy2"/);
+  t.regex(r.stdout, /config\.heartbeat: unknown key \(did you mean "heartbeatS"\?\)/);
+  t.notRegex(r.stdout, /cloud/, 'queuedata fields the pilot does not read are no problem');
+});
+
+test('--version prints the version of the installed package', async (t) => {
+  const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+  const r = await runCli(['--version']);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, `${version}\n`);
+});
+
+test('mistakes in flags and paths are plain messages: one espilot: prefix, no pilot error code, exit 2', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const site = join(dir.path, 'site.json');
+  await writeFile(site, JSON.stringify({ plugins: ['./missing-mover.js'] }));
+  for (const [args, message] of [
+    [['run', '--config', site], /^espilot: plugin module .*missing-mover\.js: file not found: .*missing-mover\.js\n$/],
+    [['run', '--config', join(root, 'no-such-site.json')], /^espilot: invalid configuration: --config: expected an existing JSON file, got ".*no-such-site\.json"\n$/],
+    [['run', '--dry-run', '--job-file', join(root, 'no-such-job.json'), '--queue', localQueue], /^espilot: invalid configuration: --job-file: expected an existing JSON file, got ".*no-such-job\.json"\n$/],
+    [['report', join(root, 'no-such-dir')], /^espilot: report: <dir>: expected a readable directory, got .*ENOENT\n$/],
+    [['run', '--job-file', localQueue, '--queue', localQueue], /^espilot: run: --job-file: only with --dry-run: a run takes its jobs from the server\n$/],
+    [['run', '--dry-run', '--job-file', site, '--queue', localQueue], /^espilot: invalid job definition:\n  job\.PandaID: expected a numeric PandaID, got nothing\n/],
+  ] as const) {
+    const r = await runCli(args);
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.stderr, message, args.join(' '));
+    t.notRegex(r.stderr, /\[[A-Z]+ \(\d+\)\]|espilot: espilot|internal error/, args.join(' '));
+  }
+  const unknown = await runCli(['run', '--no-such-flag']);
+  t.is(unknown.code, 2);
+  t.regex(unknown.stderr, /^error: unknown option '--no-such-flag'/);
+});
+
+test('run --dry-run without --job-file is refused before any server is asked for a job', async (t) => {
+  let requests = 0;
+  const server = createServer((_req, res) => { requests++; res.end(''); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const r = await runCli(['run', '--dry-run', '--server', url, '--queue', localQueue]);
+  t.is(r.code, 2, r.stdout + r.stderr);
+  t.regex(r.stderr, /^espilot: run: --dry-run: needs --job-file <getJob reply\.json>: a dry run never takes a job from the server, which would count it as dispatched\n$/);
+  t.is(requests, 0);
+});
+
 test('check: a plugin module that does not exist is named, exit 2', async (t) => {
   const dir = await tempDir();
   t.teardown(dir.remove);
@@ -80,6 +156,19 @@ test('config --explain shows values with their layer', async (t) => {
   t.regex(r.stdout, /queuedata\.copytoolin\s+"local"\s+env/);
   t.regex(r.stdout, /config\.experiment\s+"generic"\s+cli/);
   t.regex(r.stdout, /config\.heartbeatS\s+1800\s+default/);
+});
+
+test('config --explain marks the queuedata fields the pilot does not read', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const q = join(dir.path, 'q.json');
+  await writeFile(q, JSON.stringify({ nickname: 'X', cloud: 'CERN', ddmendpoints: { OS: { endpoint: 's3://h:1', rse_type: 'DISK' } } }));
+  const r = await runCli(['config', '--queue', q, '--explain']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^queuedata\.cloud\s+"CERN"\s+queuedata:\S+ \(ignored: espilot does not read it\)$/m);
+  t.regex(r.stdout, /^queuedata\.ddmendpoints\.OS\.rse_type\s+"DISK"\s+queuedata:\S+ \(ignored/m);
+  t.regex(r.stdout, /^queuedata\.ddmendpoints\.OS\.endpoint\s+"s3:\/\/h:1"\s+queuedata:\S+$/m);
+  t.regex(r.stdout, /^queuedata\.nickname\s+"X"\s+queuedata:\S+$/m);
 });
 
 test('--help works everywhere', async (t) => {

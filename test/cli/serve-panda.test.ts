@@ -59,5 +59,5 @@ test('bad flags are refused with every problem named', async (t) => {
   const [code] = await once(bad.child, 'exit');
   await bad.url.catch(() => undefined);
   t.is(code, 2);
-  t.regex(bad.output(), /--port: expected a port from 0 to 65535, got "abc"; --encoding: expected auto, form or json, got "xml"/);
+  t.regex(bad.output(), /^espilot: serve-panda:\n  --port: expected a port from 0 to 65535, got "abc"\n  --encoding: expected auto, form or json, got "xml"\n/m);
 });

@@ -8,8 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, JOURNAL_FILE, bindJob, PandaApi, PandaClient, RunJob, adler32, formatAdler32, readRangeJournal,
-  type ChecksumStore as Store, type JobDefinition, type JobOutcome, type JournalSnapshot, type RunJob as RunJobT,
+  ChecksumStore, JOURNAL_FILE, JobControlSource, bindJob, PandaApi, PandaClient, RunJob, adler32, formatAdler32, readRangeJournal,
+  type ChecksumStore as Store, type JobControl, type JobDefinition, type JobOutcome, type JournalSnapshot, type RunJob as RunJobT,
 } from '../../core/index.js';
 import { startDispatcher, type DispatcherHandle, type DispatcherSnapshot } from '../../plugins/panda-local/index.js';
 import { verifySimulatorOutput } from '../../plugins/payload-simulator/index.js';
@@ -92,14 +92,13 @@ export class EsJobHarness {
     return job;
   }
 
-  /** Runs the job to its outcome; `control` lets a test softkill or kill it. */
-  async runJob(job: JobDefinition, control: { softkill?: AbortSignal; kill?: AbortSignal } = {}, runJobName = 'event'): Promise<JobOutcome> {
+  /**
+   * Runs the job to its outcome; `control` (the pilot's own JobControlSource, as the pilot
+   * loop gives every job) lets a test softkill or kill it with a signal's or command's code.
+   */
+  async runJob(job: JobDefinition, control: JobControl = new JobControlSource(), runJobName = 'event'): Promise<JobOutcome> {
     const runJob = this.run.resolver.get<RunJobT>(RunJob, runJobName);
-    return runJob.run({
-      job, workdir: this.workdir,
-      control: { softkill: control.softkill ?? new AbortController().signal, kill: control.kill ?? new AbortController().signal },
-      binding: bindJob(this.run.resolver, job),
-    });
+    return runJob.run({ job, workdir: this.workdir, control, binding: bindJob(this.run.resolver, job) });
   }
 
   snapshot(): DispatcherSnapshot {

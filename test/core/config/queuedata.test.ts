@@ -15,7 +15,7 @@ test('legacy queuedata: copytool^setup, objectstore single-store form, retries a
     maxwdir: 14336,
   });
   t.is(q.name, 'BNL_PROD_ES');
-  t.deepEqual(q.copytool, { name: 'gfal-copy', setup: '/cvmfs/setup.sh' });
+  t.deepEqual(q.copytool, { name: 'gfal-copy' }, 'the ^setup part is accepted and dropped');
   t.deepEqual(q.copytoolIn, { name: 'xrdcp' });
   t.is(q.objectstore?.eventservice, 'root://atlas-objectstore.cern.ch//atlas/eventservice');
   t.is(q.objectstore?.logs, 'root://atlas-objectstore.cern.ch//atlas/logs');

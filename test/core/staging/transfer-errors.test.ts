@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ErrorCodes, classifyToolOutput, commandFailure, transferError, transferErrorCode, transferTimeoutMs } from '../../../core/index.js';
+import { ErrorCodes, PilotError, classifyToolOutput, commandFailure, fileSystemTransferError, transferError, transferErrorCode, transferTimeoutMs } from '../../../core/index.js';
 
 test('tool output from xrdcp and gfal maps to the pilot failure kinds', (t) => {
   const cases: Array<[string, ReturnType<typeof classifyToolOutput>]> = [
@@ -54,4 +54,21 @@ test('pilot3 time budget: 400 s + 1 s per MB, at most 3 h', (t) => {
   t.is(transferTimeoutMs(1_000_000_000), 1_400_000);
   t.is(transferTimeoutMs(50e12), 3 * 3600 * 1000);
   t.is(transferTimeoutMs(10e6, { baseS: 10, perMBs: 2, maxS: 100 }), 30_000);
+});
+
+test('file-system errors of a copy map to the same table: full disk, refused write, the rest retryable', (t) => {
+  const errno = (code: string) => Object.assign(new Error(`${code}: something`), { code });
+  const full = fileSystemTransferError(errno('ENOSPC'), 'out', 'file:///se/x');
+  t.is(full.code, ErrorCodes.NOREMOTESPACE);
+  t.false(full.recoverable);
+  t.is(fileSystemTransferError(errno('EDQUOT'), 'in', '/job/x').code, ErrorCodes.NOLOCALSPACE);
+  const refused = fileSystemTransferError(errno('EROFS'), 'in', '/job/x');
+  t.is(refused.code, ErrorCodes.STAGEINFAILED);
+  t.false(refused.recoverable);
+  const other = fileSystemTransferError(errno('EIO'), 'out', 'file:///se/x');
+  t.is(other.code, ErrorCodes.STAGEOUTFAILED);
+  t.true(other.recoverable);
+  t.regex(other.message, /stage-out of file:\/\/\/se\/x failed: EIO/);
+  const already = new PilotError(ErrorCodes.PUTTIMEOUT, 'deadline', { recoverable: true });
+  t.is(fileSystemTransferError(already, 'out', 'x'), already);
 });

@@ -7,6 +7,7 @@ import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { JobControlSource, esUploadRetry } from '../../../core/index.js';
 import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
 import { processesWith } from '../../helpers/process-state.js';
 
@@ -68,13 +69,13 @@ test.serial('a fatal payload error (ERR_TE_FATAL URL Error) makes its ranges fat
   t.true(s.ranges.every((r) => r.attemptNr === 1), 'fatal uses up the attempts');
 });
 
-test.serial('softkill: dispatching stops, ranges in flight finish and are reported, the rest stay with the server', async (t) => {
+test.serial('softkill (SIGTERM to the pilot): dispatching stops, ranges in flight finish and are reported, the rest stay with the server', async (t) => {
   const h = await EsJobHarness.start({ task: esTask({ taskId: 704, files: 1, events: 30, simulatorArgs: '--workers=2 --timePerEventMs=100' }) });
   t.teardown(() => h.dispose());
   const job = await h.getJob();
-  const softkill = new AbortController();
-  whenReported(h, () => softkill.abort());
-  const outcome = await h.runJob(job, { softkill: softkill.signal });
+  const control = new JobControlSource();
+  whenReported(h, () => control.onSignal('SIGTERM', h.run.logger));
+  const outcome = await h.runJob(job, control);
   const s = h.snapshot();
   const reports = finalReports(s);
   t.like(outcome, { state: 'finished', pilotErrorCode: 0 });
@@ -85,33 +86,41 @@ test.serial('softkill: dispatching stops, ranges in flight finish and are report
   t.is((await h.storedNames()).length, outcome.nEvents);
 });
 
-test.serial('the server\'s softkill (with an update reply) and tobekilled commands', async (t) => {
+test.serial('the server\'s softkill and tobekilled commands with an update reply go through the job\'s control, as updateJob\'s do', async (t) => {
   const h = await EsJobHarness.start({ task: esTask({ taskId: 705, files: 1, events: 30, simulatorArgs: '--workers=1 --timePerEventMs=50' }) });
   t.teardown(() => h.dispose());
   const job = await h.getJob();
   h.dispatcher.command(job.pandaId, 'softkill');
-  const outcome = await h.runJob(job);
+  const control = new JobControlSource();
+  const outcome = await h.runJob(job, control);
   t.like(outcome, { state: 'finished' });
   t.true(outcome.nEvents >= 1 && outcome.nEvents < 30, `${outcome.nEvents} events`);
+  t.like(control.stopReason, { code: 1237 }, 'softkill from a range update is the control\'s softkill (ESKILLEDBYSERVER)');
+  t.false(control.kill.aborted);
 
   const h2 = await EsJobHarness.start({ task: esTask({ taskId: 706, files: 1, events: 30, simulatorArgs: '--workers=1 --timePerEventMs=50' }) });
   t.teardown(() => h2.dispose());
   const job2 = await h2.getJob();
-  h2.dispatcher.command(job2.pandaId, 'tobekilled');
-  const killed = await h2.runJob(job2);
+  // A list, in another case, with blanks: parsed by the one parser updateJob's commands use.
+  h2.dispatcher.command(job2.pandaId, 'debug, TOBEKILLED ');
+  const control2 = new JobControlSource();
+  const killed = await h2.runJob(job2, control2);
   t.like(killed, { state: 'failed', pilotErrorCode: 1144 });
+  t.like(control2.stopReason, { code: 1144 });
+  t.true(control2.kill.aborted);
   for (const [id, statuses] of finalReports(h2.snapshot())) t.is(statuses.length, 1, id);
 });
 
-test.serial('kill from the pilot: the payload is stopped at once and the job fails with the reason code', async (t) => {
+test.serial('SIGINT to the pilot: the payload is stopped at once and the job fails with 1208 (the signal\'s code)', async (t) => {
   const h = await EsJobHarness.start({ task: esTask({ taskId: 707, files: 1, events: 30, simulatorArgs: '--workers=2 --timePerEventMs=100' }) });
   t.teardown(() => h.dispose());
   const job = await h.getJob();
-  const kill = new AbortController();
-  whenReported(h, () => kill.abort(1201));
+  // The pilot's own JobControlSource, driven as its signal handler drives it.
+  const control = new JobControlSource();
+  whenReported(h, () => control.onSignal('SIGINT', h.run.logger));
   const started = Date.now();
-  const outcome = await h.runJob(job, { kill: kill.signal });
-  t.like(outcome, { state: 'failed', pilotErrorCode: 1201 });
+  const outcome = await h.runJob(job, control);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1208 });
   t.true(Date.now() - started < 10_000);
   const s = h.snapshot();
   const failed = s.rangeUpdates.filter((u) => u.eventStatus === 'failed');
@@ -148,6 +157,26 @@ test.serial('stage-out failures: ranges fail with 1137, and after maxConsecutive
   const s = h.snapshot();
   t.true(s.rangeUpdates.length >= 2 && s.rangeUpdates.length < 20, `${s.rangeUpdates.length} reports`);
   t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1137));
+});
+
+test.serial('ES uploads retry with the pilot\'s transfer backoff (pilot.transfers), not the server\'s', async (t) => {
+  // The server backoff is an hour: an upload retry waiting by it would never end within the test.
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 716, files: 1, events: 2, simulatorArgs: '--workers=1' }),
+    server: { backoffBaseMs: 3_600_000, backoffMaxMs: 3_600_000 },
+    pilot: { transfers: { backoffBaseMs: 1, backoffMaxMs: 2 } },
+    queuedata: () => ({ objectstore: 'eventservice^file:///dev/null/es', stageoutretry: 3 }),
+  });
+  t.teardown(() => h.dispose());
+  t.deepEqual(esUploadRetry(h.run.settings), { attempts: 3, backoffBaseMs: 1, backoffMaxMs: 2 }, 'the policy the run and the recovery give the stage-out queue');
+  const job = await h.getJob();
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1137 });
+  const s = h.snapshot();
+  t.is(s.rangeUpdates.length, 2);
+  t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1137));
+  // Every upload was retried (the failure is recoverable), each retry after a transfer backoff.
+  t.is(h.run.lines.filter((l) => /stage-out of .* failed \(attempt 3\/3\)/.test(l)).length, 2, h.run.lines.filter((l) => /stage-out/.test(l)).join('\n'));
 });
 
 test.serial('the es_failover storage takes the outputs when es_events fails', async (t) => {

@@ -20,7 +20,7 @@ test('M instances over TCP share the job: every range finished once, stored and 
   t.teardown(() => h.dispose());
   const job = await h.getJob();
   const outLfn = job.outputFiles[0]!.lfn;
-  const outcome = await h.runJob(job, {}, 'hpc-event');
+  const outcome = await h.runJob(job, undefined, 'hpc-event');
   t.like(outcome, { state: 'finished', pilotErrorCode: 0, nEvents: 12, nEventsFailed: 0, transExitCode: 0 });
   const s = h.snapshot();
   const ids = dispatchedIds(s, job.pandaId);
@@ -44,7 +44,7 @@ test('a dead instance: its in-flight ranges are failed (1227), the others finish
   t.teardown(() => h.dispose());
   const job = await h.getJob();
   const outLfn = job.outputFiles[0]!.lfn;
-  const outcome = await h.runJob(job, {}, 'hpc-event');
+  const outcome = await h.runJob(job, undefined, 'hpc-event');
   const s = h.snapshot();
   const ids = dispatchedIds(s, job.pandaId);
   const reports = finalReports(s);

@@ -3,8 +3,9 @@
  * `killGraceS`) when asked, when it stays silent longer than `maxWaitForEventS`, or when it
  * outlives its grace after `No more events`. Timers only: nothing polls.
  */
-import type { Logger, PayloadExit, PayloadProcess } from '../../core/index.js';
 import { readdir, readFile } from 'node:fs/promises';
+import type { PayloadExit, PayloadProcess } from '../contracts/payload-launcher.js';
+import type { Logger } from '../logging/logger.js';
 
 export type TerminationCause = 'stuck' | 'grace' | 'kill' | 'helper' | 'bookkeeping';
 
@@ -118,7 +119,8 @@ export class PayloadSupervisor {
  * Who is left in a process group. Linux: read from /proc, ignoring zombies (an orphan's
  * zombie stays until PID 1 reaps it, which in a container may be never). Elsewhere: whether
  * the group can still be signalled at all.
- */export async function groupHasLiveMembers(pgid: number): Promise<boolean> {
+ */
+export async function groupHasLiveMembers(pgid: number): Promise<boolean> {
   if (!signalGroup(pgid, 0)) return false;
   const pids = await readdir('/proc').catch(() => undefined);
   if (!pids) return true;

@@ -1,34 +1,53 @@
 /**
  * One ES job from channel to final state: builds the job's parts (journal, tracker, range
- * source, reporter, stage-out, engine), opens the channel, starts the payload, serves it
- * until it exits, then drains uploads and reports and works out the outcome.
+ * source, reporter, stage-out, engine), opens the channel and starts the payload through the
+ * RunJob's seams (es-payload-seams.ts), serves it until it exits, then drains uploads and
+ * reports and works out the outcome. RunJobs `event` and `hpc-event` are this runner with
+ * their own seams.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  ErrorCodes, EsEngine, EventRangeSource, Experiment, JOURNAL_FILE, OutputNamer, PayloadChannel, PayloadLauncher, PilotError,
-  RangeJournal, RangeReporter, RangeTracker, StageOutQueue, newChannelName, sleep, toPilotError,
-  launcherNameFor, type EventRange, type JobOutcome, type Logger, type PandaApi, type PayloadHelper, type PayloadHelperFailure,
-  type PayloadProcess, type PilotSettings,
-  type PluginResolver, type RunJobContext, type SecretRegistry, type ServerCommand,
-} from '../../core/index.js';
-import { describeExit, esJobOutcome } from './es-job-outcome.js';
+import type { PilotSettings } from '../config/config-layers.js';
+import type { EventRange } from '../contracts/event-range.js';
+import { Experiment, type PayloadHelper, type PayloadHelperFailure } from '../contracts/experiment.js';
+import type { PandaApi } from '../contracts/panda-api.js';
+import type { PayloadChannel } from '../contracts/payload-channel.js';
+import { PayloadLauncher, type PayloadProcess } from '../contracts/payload-launcher.js';
+import type { JobOutcome, RunJobContext } from '../contracts/run-job.js';
+import { abortCode, abortError } from '../errors/abort-code.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { PilotError, toPilotError } from '../errors/pilot-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { SecretRegistry } from '../logging/secret-registry.js';
+import type { PluginResolver } from '../plugin/plugin-resolver.js';
+import { launcherNameFor } from '../select/select-launcher.js';
+import { sleep, type RetryPolicy } from '../staging/transfer-service.js';
+import { describeExit } from '../util/exit-code.js';
+import { EsEngine } from './es-engine.js';
+import { esJobOutcome } from './es-job-outcome.js';
+import type { EsPayloadSeams } from './es-payload-seams.js';
+import type { EsRunnerOptions } from './es-runner-options.js';
+import { EventRangeSource } from './event-range-source.js';
+import { JOURNAL_FILE } from './journal-records.js';
+import { recordPayloadGroups } from './leftover-payload.js';
+import { OutputNamer } from './output-namer.js';
+import { newChannelName } from './payload-message.js';
 import { PayloadSupervisor } from './payload-supervisor.js';
-import type { RunJobEventOptions } from './runjob-event.js';
+import { RangeJournal } from './range-journal.js';
+import { RangeReporter } from './range-reporter.js';
+import { RangeTracker } from './range-tracker.js';
+import { StageOutQueue } from './stage-out-queue.js';
 
-/** The payload's pid (= its process group), written once it has started. */
-export const PAYLOAD_PID_FILE = 'payload.pid';
-
+/** What the runner and the recovery need from the pilot run (a RunJob hands its own). */
 export interface EsJobDeps {
   readonly settings: PilotSettings;
   readonly resolver: PluginResolver;
   readonly secrets: SecretRegistry;
   readonly panda: PandaApi;
-  readonly options: RunJobEventOptions;
+  readonly options: EsRunnerOptions;
   readonly log: Logger;
 }
 
-export interface Parts {
+interface Parts {
   experiment: Experiment;
   channel: PayloadChannel;
   journal: RangeJournal;
@@ -39,29 +58,25 @@ export interface Parts {
   helpers: readonly PayloadHelper[];
 }
 
-/** What `launchPayload` gets: the parts it needs to build and start the payload. */
-export interface LaunchParts {
-  readonly experiment: Experiment;
-  readonly launcher: PayloadLauncher;
-  /** The payload's base environment (secrets scrubbed). */
-  readonly env: Readonly<Record<string, string>>;
-  readonly channelName: string;
+/**
+ * Retries of one ES output upload: the queue's stage-out attempts with the pilot's transfer
+ * backoff (`pilot.transfers`), as for every other stage-out; the live run and the recovery
+ * both use it.
+ */
+export function esUploadRetry(settings: PilotSettings): RetryPolicy {
+  return { attempts: settings.queue.stageOutRetry, ...settings.pilot.transfers };
 }
 
-/**
- * The HPC RunJob (plugins/runjob-hpc-event) extends this class and overrides `openChannel`
- * and `launchPayload` only; everything else (journal, tracker, source, reporter, stage-out,
- * engine, supervision, outcome) is shared.
- */
 export class EsJobRun {
   private readonly startTime = Date.now();
-  protected readonly log: Logger;
+  private readonly log: Logger;
   private readonly uploadAbort = new AbortController();
   private supervisor: PayloadSupervisor | undefined;
   private helperFailure: PayloadHelperFailure | undefined;
-  protected p: Partial<Parts> = {};
+  private p: Partial<Parts> = {};
 
-  constructor(protected readonly d: EsJobDeps, protected readonly ctx: RunJobContext) {
+  /** Never throws for a job failure: `run` returns an outcome with the error code. */
+  constructor(private readonly d: EsJobDeps, private readonly ctx: RunJobContext, private readonly seams: EsPayloadSeams) {
     this.log = d.log.child(`job-${ctx.job.pandaId}`);
   }
 
@@ -75,10 +90,10 @@ export class EsJobRun {
       this.log.error(`ES job not started: ${setupError.codeName} ${setupError.message}`);
       return esJobOutcome({ summary: this.p.tracker?.summary() ?? emptySummary(), startTime: this.startTime, setupError, premature: false });
     }
-    // A recovering pilot stops a payload its dead predecessor left running (the group id is the pid).
-    await writeFile(join(this.ctx.workdir, PAYLOAD_PID_FILE), `${launched.pid}\n`).catch(() => undefined);
+    // A recovering pilot stops a payload its dead predecessor left running.
+    await recordPayloadGroups(this.ctx.workdir, launched.groups);
     try {
-      return await this.serve(launched);
+      return await this.serve(launched.process);
     } finally {
       await this.teardown();
     }
@@ -98,7 +113,7 @@ export class EsJobRun {
       outputLfns: job.outputFiles.map((f) => f.lfn), channel: channelName, workdir, createdAt: this.startTime,
     }));
     const tracker = (this.p.tracker = new RangeTracker(journal, this.log));
-    const channel = (this.p.channel = await this.openChannel(channelName));
+    const channel = (this.p.channel = await this.seams.openChannel(channelName));
     const env = secrets.scrubEnv(process.env);
     this.p.helpers = (await experiment.startPayloadHelpers?.(job, { workdir, queue: settings.queue, channelName, launcher, env })) ?? [];
     const nRanges = Math.max(1, job.coreCount || settings.queue.coreCount) * es.rangesPerCoreFactor;
@@ -116,54 +131,33 @@ export class EsJobRun {
         tracker.markReported(acked, rejected);
         if (acked.length) this.ctx.onProgress?.({ nEvents: tracker.summary().nEvents });
       },
-      onCommands: (cmds) => this.serverCommands(cmds),
+      // The same commands as updateJob's, through the job's control: one set of rules and codes.
+      onCommands: (cmds) => control.applyServerCommands(cmds, this.log),
       batchSize: es.reportBatchSize,
       intervalMs: es.reportIntervalMs,
       backoffBaseMs: server.backoffBaseMs,
       backoffMaxMs: server.backoffMaxMs,
       log: this.log,
     }));
-    this.p.engine = new EsEngine({
+    const engine = (this.p.engine = new EsEngine({
       channel, source, tracker, reporter,
       namer: new OutputNamer({ workdir, outputLfns: job.outputFiles.map((f) => f.lfn), objectName: (lfn, id) => experiment.esOutputName(lfn, id), allowOutsideWorkdir: options.allowOutputsOutsideWorkdir }),
       createStager: (hooks) => new StageOutQueue({
         concurrency: es.stageOutConcurrency, ...destinations, log: this.log, signal: this.uploadAbort.signal, ...hooks,
-        retry: { attempts: settings.queue.stageOutRetry, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs },
+        retry: esUploadRetry(settings),
       }),
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,
       log: this.log,
       onNoMoreEvents: () => this.supervisor?.startGrace(es.payloadGraceS * 1000, '"No more events"'),
       onFatal: (err) => this.supervisor?.terminate('bookkeeping', err.message),
-    });
+    }));
     if (es.prefetchBeforeReady) {
       await source.prefetch();
       if (source.end && tracker.summary().fetched === 0) throw source.lastError ?? new PilotError(ErrorCodes.NOEVENTS, 'the server gave no event ranges', { recoverable: false });
     }
-    if (control.kill.aborted) throw new PilotError(killCode(control.kill), 'killed before the payload started', { recoverable: false });
-    return this.launchPayload({ experiment, launcher, env, channelName });
-  }
-
-  /** Opens the payload channel (default: a fresh local yampl channel named `channelName`). */
-  protected async openChannel(channelName: string): Promise<PayloadChannel> {
-    const channel = this.d.resolver.create<PayloadChannel>(PayloadChannel, this.d.settings.pilot.channel);
-    this.p.channel = channel; // closed by teardown even if open() fails half-way
-    await channel.open({ kind: 'local', name: channelName });
-    return channel;
-  }
-
-  /** Builds the experiment's command and starts the payload (default: one process in the workdir). */
-  protected async launchPayload(a: LaunchParts): Promise<PayloadProcess> {
-    const { job, workdir } = this.ctx;
-    const command = await a.experiment.payloadCommand(job, { workdir, queue: this.d.settings.queue, channelName: a.channelName });
-    return a.launcher.launch({
-      command: command.command,
-      cwd: workdir,
-      env: { ...a.env, ...command.env },
-      stdoutPath: join(workdir, this.d.options.stdoutName),
-      stderrPath: join(workdir, this.d.options.stderrName),
-      ...(job.userProxy ? { userProxy: job.userProxy } : {}),
-    });
+    if (control.kill.aborted) throw new PilotError(abortCode(control.kill.reason, ErrorCodes.PANDAKILL), 'killed before the payload started', { recoverable: false });
+    return this.seams.launch({ experiment, launcher, env, channelName, engine });
   }
 
   private async serve(proc: PayloadProcess): Promise<JobOutcome> {
@@ -174,7 +168,7 @@ export class EsJobRun {
     const served = engine.run().catch((err: Error) => this.log.error(`payload channel loop ended: ${err.message}`));
     sup.watchSilence(() => engine.lastMessageAt, es.maxWaitForEventS * 1000);
     const onSoftkill = () => this.softkill('softkill requested');
-    const onKill = () => sup.terminate('kill', `killed (${String(control.kill.reason ?? 'kill requested')})`);
+    const onKill = () => sup.terminate('kill', `killed (${abortError(control.kill.reason, ErrorCodes.PANDAKILL).message})`);
     if (control.softkill.aborted) onSoftkill();
     if (control.kill.aborted) onKill();
     control.softkill.addEventListener('abort', onSoftkill, { once: true });
@@ -202,7 +196,7 @@ export class EsJobRun {
     const summary = tracker.summary();
     if (summary.pendingOutputs === 0 && summary.unreported === 0) await this.p.journal!.append({ t: 'closed', ts: Date.now() }).catch(() => undefined);
     const report = await this.p.experiment!.parseJobReport(this.ctx.workdir).catch(() => undefined);
-    const code = sup.cause === 'kill' ? killCode(control.kill) : sup.cause === 'helper' ? this.helperFailure?.code : undefined;
+    const code = sup.cause === 'kill' ? abortCode(control.kill.reason, ErrorCodes.PANDAKILL) : sup.cause === 'helper' ? this.helperFailure?.code : undefined;
     const termination = sup.cause ? { cause: sup.cause, reason: sup.reason ?? '', ...(code !== undefined ? { code } : {}) } : undefined;
     const outcome = esJobOutcome({
       summary, startTime: this.startTime, premature,
@@ -233,13 +227,6 @@ export class EsJobRun {
     return fresh;
   }
 
-  private serverCommands(commands: readonly ServerCommand[]): void {
-    for (const c of commands.map((x) => x.trim().toLowerCase())) {
-      if (c === 'softkill') this.softkill('the server asked for softkill');
-      else if (c === 'tobekilled') this.supervisor?.terminate('kill', 'the server asked to kill the job (tobekilled)');
-    }
-  }
-
   private softkill(why: string): void {
     this.p.engine?.stopDispatching(why);
     this.supervisor?.startGrace(this.d.settings.pilot.eventService.payloadGraceS * 1000, why);
@@ -254,10 +241,6 @@ export class EsJobRun {
     await this.p.channel?.close().catch(() => undefined);
     await this.p.journal?.close().catch(() => undefined);
   }
-}
-
-function killCode(signal: AbortSignal): number {
-  return typeof signal.reason === 'number' ? signal.reason : ErrorCodes.PANDAKILL;
 }
 
 function emptySummary() {

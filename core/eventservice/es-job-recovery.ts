@@ -4,16 +4,27 @@
  * payload reported but the pilot never stored are uploaded with the same destinations,
  * names and checks as the live run, then reported. Ranges still in flight or never
  * dispatched are left to the server, which releases them when the job's final update comes.
- * Every step is journaled first, so recovery itself can be interrupted and repeated.
+ * Every step is journaled first, so recovery itself can be interrupted and repeated. The
+ * payload the dead pilot left running (every process group the runner recorded: one, or one
+ * per instance of an hpc-event job) is stopped first. Same for every RunJob built on
+ * `EsJobRun`: what differs between them (channels, launch) is over once the pilot is dead.
  */
 import { existsSync } from 'node:fs';
-import { readFile, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  ErrorCodes, Experiment, JOURNAL_FILE, OutputNamer, PilotError, RangeJournal, RangeReporter, RangeTracker, StageOutQueue,
-  pendingWork, rangeUpdateOf, readRangeJournal, toPilotError, type JobOutcome, type RunJobContext,
-} from '../../core/index.js';
-import { PAYLOAD_PID_FILE, type EsJobDeps } from './es-job-run.js';
+import { Experiment } from '../contracts/experiment.js';
+import type { JobOutcome, RunJobContext } from '../contracts/run-job.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { PilotError, toPilotError } from '../errors/pilot-error.js';
+import { esUploadRetry, type EsJobDeps } from './es-job-run.js';
+import { JOURNAL_FILE } from './journal-records.js';
+import { pendingWork, readRangeJournal } from './journal-reader.js';
+import { stopLeftoverPayload } from './leftover-payload.js';
+import { OutputNamer } from './output-namer.js';
+import { RangeJournal } from './range-journal.js';
+import { RangeReporter } from './range-reporter.js';
+import { RangeTracker } from './range-tracker.js';
+import { rangeUpdateOf } from './range-update.js';
+import { StageOutQueue } from './stage-out-queue.js';
 
 export interface EsRecoverySummary {
   readonly resent: number;
@@ -46,7 +57,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
   const reporter = new RangeReporter({
     send: (updates) => d.panda.updateEventRanges(updates, ctx.job.pandaId),
     onResult: async (acked, rejected) => tracker.markReported(acked, rejected),
-    onCommands: () => undefined,
+    onCommands: (cmds) => ctx.control.applyServerCommands(cmds, log),
     batchSize: es.reportBatchSize, intervalMs: es.reportIntervalMs, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs,
     log,
   });
@@ -73,7 +84,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
       };
       const stager = new StageOutQueue({
         concurrency: es.stageOutConcurrency, ...ctx.binding.es(log), log,
-        retry: { attempts: settings.queue.stageOutRetry, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs },
+        retry: esUploadRetry(settings),
         onStored: async (id, objects) => {
           if (await tracker.finishStored(id, objects)) {
             uploaded++;
@@ -123,19 +134,4 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
 
 function outcome(state: 'finished' | 'failed', code: number, diag: string, startTime: number, nEvents: number): JobOutcome {
   return { state, pilotErrorCode: code, pilotErrorDiag: diag, transExitCode: 0, nEvents, cpuConsumptionTime: 0, startTime, endTime: Date.now() };
-}
-
-/** A payload outlives a SIGKILLed pilot (its own process group); nobody serves it any more. */
-async function stopLeftoverPayload(workdir: string, log: { warn(m: string): void }): Promise<void> {
-  const pid = Number((await readFile(join(workdir, PAYLOAD_PID_FILE), 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  // The pid may have been reused since: only a process working in this job's directory is ours.
-  const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
-  if (!cwd || cwd !== (await realpath(workdir).catch(() => workdir))) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-    log.warn(`killed the payload process group ${pid} the dead pilot left running`);
-  } catch {
-    // Already gone.
-  }
 }

@@ -3,8 +3,13 @@
  * unless something was lost or went wrong; `holding` when outputs or reports are still
  * pending (the journal keeps them for the recovery command).
  */
-import { constants } from 'node:os';
-import { ErrorCodes, type FinalJobState, type JobOutcome, type JobReportSummary, type PayloadExit, type PilotError, type TrackerSummary } from '../../core/index.js';
+import type { JobReportSummary } from '../contracts/experiment.js';
+import type { PayloadExit } from '../contracts/payload-launcher.js';
+import type { FinalJobState, JobOutcome } from '../contracts/run-job.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import type { PilotError } from '../errors/pilot-error.js';
+import { describeExit, exitCodeOf } from '../util/exit-code.js';
+import type { TrackerSummary } from './range-tracker.js';
 
 export interface EsJobFacts {
   readonly summary: TrackerSummary;
@@ -56,17 +61,4 @@ export function esJobOutcome(f: EsJobFacts): JobOutcome {
     startTime: f.startTime,
     endTime: Date.now(),
   });
-}
-
-/** The shell convention: the exit code, or 128 + the signal number. */
-export function exitCodeOf(exit: PayloadExit | undefined): number {
-  if (!exit) return 0;
-  if (exit.code !== null) return exit.code;
-  const n = exit.signal ? constants.signals[exit.signal] : undefined;
-  return n ? 128 + n : 0;
-}
-
-export function describeExit(exit: PayloadExit | undefined): string {
-  if (!exit) return 'did not exit';
-  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }

@@ -15,7 +15,7 @@ import { Experiment } from '../contracts/experiment.js';
 import type { JobOutcome, RunJobContext } from '../contracts/run-job.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError, toPilotError } from '../errors/pilot-error.js';
-import { esUploadRetry, type EsJobDeps } from './es-job-run.js';
+import type { EsJobDeps } from './es-job-run.js';
 import { JOURNAL_FILE } from './journal-records.js';
 import { pendingWork, readRangeJournal } from './journal-reader.js';
 import { stopLeftoverPayload } from './leftover-payload.js';
@@ -84,7 +84,6 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
       };
       const stager = new StageOutQueue({
         concurrency: es.stageOutConcurrency, ...ctx.binding.es(log), log,
-        retry: esUploadRetry(settings),
         onStored: async (id, objects) => {
           if (await tracker.finishStored(id, objects)) {
             uploaded++;

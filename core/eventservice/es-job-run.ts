@@ -20,7 +20,7 @@ import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
 import { launcherNameFor } from '../select/select-launcher.js';
-import { sleep, type RetryPolicy } from '../staging/transfer-service.js';
+import { sleep } from '../staging/transfer-service.js';
 import { describeExit } from '../util/exit-code.js';
 import { EsEngine } from './es-engine.js';
 import { esJobOutcome } from './es-job-outcome.js';
@@ -56,15 +56,6 @@ interface Parts {
   reporter: RangeReporter;
   engine: EsEngine;
   helpers: readonly PayloadHelper[];
-}
-
-/**
- * Retries of one ES output upload: the queue's stage-out attempts with the pilot's transfer
- * backoff (`pilot.transfers`), as for every other stage-out; the live run and the recovery
- * both use it.
- */
-export function esUploadRetry(settings: PilotSettings): RetryPolicy {
-  return { attempts: settings.queue.stageOutRetry, ...settings.pilot.transfers };
 }
 
 export class EsJobRun {
@@ -144,7 +135,6 @@ export class EsJobRun {
       namer: new OutputNamer({ workdir, outputLfns: job.outputFiles.map((f) => f.lfn), objectName: (lfn, id) => experiment.esOutputName(lfn, id), allowOutsideWorkdir: options.allowOutputsOutsideWorkdir }),
       createStager: (hooks) => new StageOutQueue({
         concurrency: es.stageOutConcurrency, ...destinations, log: this.log, signal: this.uploadAbort.signal, ...hooks,
-        retry: esUploadRetry(settings),
       }),
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,

@@ -33,7 +33,8 @@ export interface StageOutQueueOptions {
   readonly concurrency: number;
   readonly primary: BoundDestination;
   readonly failover?: BoundDestination;
-  readonly retry: RetryPolicy;
+  /** Overrides each destination's own retry policy (the binding's: stageoutretry and pilot.transfers backoff). */
+  readonly retry?: RetryPolicy;
   readonly log: Logger;
   /** Called once per range; the range may be reported only after this resolves. */
   readonly onStored: (rangeId: string, objects: readonly StoredObject[]) => Promise<void>;

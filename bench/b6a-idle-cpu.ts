@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { JobControlSource, PandaApi, PandaClient, RunJob, createRun, type RunJob as RunJobT } from '../core/index.js';
+import { JobControlSource, PandaApi, PandaClient, RunJob, bindJob, createRun, type RunJob as RunJobT } from '../core/index.js';
 import { packageRoot } from '../plugins/panda-local/index.js';
 import { stats, type BenchRow } from './bench-stats.js';
 import { benchMain, rounded } from './bench-support.js';
@@ -81,7 +81,7 @@ export async function run(options: B6aOptions = {}): Promise<B6aResult> {
     await mkdir(workdir);
     sample();
     const timer = setInterval(sample, 1000);
-    const outcome = await pilot.resolver.get<RunJobT>(RunJob, 'event').run({ job, workdir, control: new JobControlSource() });
+    const outcome = await pilot.resolver.get<RunJobT>(RunJob, 'event').run({ job, workdir, control: new JobControlSource(), binding: bindJob(pilot.resolver, job) });
     clearInterval(timer);
     sample();
     const start = samples[0]!.t;

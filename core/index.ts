@@ -10,6 +10,7 @@ export * from './logging/index.js';
 export * from './staging/index.js';
 export * from './config/index.js';
 export * from './plugin/index.js';
+export * from './binding/index.js';
 export * from './select/index.js';
 export * from './runtime/index.js';
 export * from './util/index.js';

@@ -10,8 +10,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ACTIVITIES, ConfigError, PilotError, SiteMover, adler32, checksumStoreFor, checksumsEqual, destinationFor, formatAdler32, formatIssue,
-  moverNamesFor, objectUrl, schemeOf, type Activity, type Checksum, type PilotRun, type SiteMover as Mover,
+  ACTIVITIES, ConfigError, PilotError, adler32, bindDestination, checksumsEqual, formatAdler32, formatIssue, queueDestinations, stageOutTo,
+  type Activity, type Checksum, type PilotRun,
 } from '../../core/index.js';
 import { openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
 
@@ -54,12 +54,13 @@ export async function moverTest(flags: MoverTestFlags, print: (line: string) => 
     throw err;
   }
   try {
-    const base = flags.url ?? destinationFor(run.settings.queue, activity);
+    const configured = queueDestinations(run.settings, run.registry).find((d) => d.activity === activity);
+    const base = flags.url ?? configured?.base;
     if (!base) return usage(print, [`no storage for activity ${activity} in the configuration (astorages.${activity} or the objectstore field); pass --url <base>`]);
-    const names = flags.mover ? [flags.mover] : moverNamesFor(run.settings.queue, activity);
+    const names = flags.mover ? [flags.mover] : (configured?.names ?? []);
     if (names.length === 0) return usage(print, [`no mover configured for activity ${activity} (acopytools or copytool); pass --mover <name>`]);
     let failed = 0;
-    for (const name of names) failed += await testMover(run, name, base, { size, timeoutMs: timeoutS * 1000 }, print);
+    for (const name of names) failed += await testMover(run, activity, name, base, { size, timeoutMs: timeoutS * 1000 }, print);
     print(failed === 0 ? `mover-test: all checks passed (${names.join(', ')} at ${base})` : `mover-test: ${failed} check(s) failed`);
     return failed === 0 ? 0 : 1;
   } finally {
@@ -75,8 +76,7 @@ function usage(print: (line: string) => void, problems: readonly string[]): numb
 type Check = 'put' | 'stat' | 'checksum' | 'get' | 'delete';
 
 /** The five checks of one mover; returns how many did not pass. */
-async function testMover(run: PilotRun, name: string, base: string, o: { size: number; timeoutMs: number }, print: (line: string) => void): Promise<number> {
-  const scheme = schemeOf(base);
+async function testMover(run: PilotRun, activity: Activity, name: string, base: string, o: { size: number; timeoutMs: number }, print: (line: string) => void): Promise<number> {
   let failed = 0;
   // Lines name the plugin that ran (an alias such as `objectstore` or `gfal-copy` resolves to it).
   let label = name;
@@ -84,24 +84,23 @@ async function testMover(run: PilotRun, name: string, base: string, o: { size: n
     if (ok !== true) failed++;
     print(`${ok === true ? 'PASS' : ok === 'skip' ? 'SKIP' : 'FAIL'} ${label} ${check.padEnd(8)} ${detail}`);
   };
-  let mover: Mover;
-  try {
-    const entry = run.registry.find(SiteMover, name, run.registry.isSchemeAlias(SiteMover, name) ? scheme : undefined);
-    label = entry.descriptor.name;
-    if (entry.descriptor.schemes && !entry.descriptor.schemes.includes(scheme)) {
-      throw new Error(`${label} does not handle ${scheme}:// (it handles ${entry.descriptor.schemes.join(', ')})`);
-    }
-    mover = run.resolver.instantiate<Mover>(entry);
-  } catch (err) {
-    for (const c of ['put', 'stat', 'checksum', 'get', 'delete'] as const) report(c, c === 'put' ? false : 'skip', c === 'put' ? describe(err) : 'no mover');
+  // The mover and checksum store exactly as a job's binding would resolve them for this base.
+  const bound = bindDestination(run.resolver, { activity, direction: 'out', base, names: [name], missing: '' });
+  const dest = bound.destination;
+  if (!dest) {
+    const reason = bound.rejected[0]?.reason ?? bound.error!.message;
+    for (const c of ['put', 'stat', 'checksum', 'get', 'delete'] as const) report(c, c === 'put' ? false : 'skip', c === 'put' ? reason : 'no mover');
     return failed;
   }
+  const { mover } = dest.candidates[0]!;
+  label = dest.candidates[0]!.name.split('→').pop()!;
+  const once = { ...dest.retry, attempts: 1 };
   const dir = await mkdtemp(join(tmpdir(), 'espilot-mover-test-'));
   const data = randomBytes(o.size);
   const local = join(dir, 'object');
   await writeFile(local, data);
   const sum: Checksum = { type: 'adler32', value: formatAdler32(adler32(data)) };
-  const url = objectUrl(base, `espilot-mover-test-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const url = dest.url(`espilot-mover-test-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
   const step = async (check: Check, body: () => Promise<string>) => {
     const started = Date.now();
     try {
@@ -114,7 +113,7 @@ async function testMover(run: PilotRun, name: string, base: string, o: { size: n
   };
   try {
     const put = await step('put', async () => {
-      const r = await mover.stageOut({ localPath: local, url, overwrite: false, timeoutMs: o.timeoutMs });
+      const r = await stageOutTo(dest, { localPath: local, url, overwrite: false, timeoutMs: o.timeoutMs }, run.logger.child('mover-test'), once);
       return `${url}: ${r.size} bytes, ad:${r.checksum.value}`;
     });
     if (!put) {
@@ -130,8 +129,7 @@ async function testMover(run: PilotRun, name: string, base: string, o: { size: n
       return `${st.size} bytes`;
     });
     await step('checksum', async () => {
-      const store = checksumStoreFor(run.resolver, scheme);
-      const known = recorded.length ? recorded : ((await store?.lookup(url))?.checksums ?? []);
+      const known = recorded.length ? recorded : ((await dest.checksumStore?.lookup(url))?.checksums ?? []);
       const ad = known.find((c) => c.type === 'adler32');
       if (!ad) throw new Error('the storage keeps no adler32 for the object, so stage-in cannot verify it against the store');
       if (!checksumsEqual(ad, sum)) throw new Error(`stored adler32 ${ad.value}, expected ${sum.value}`);
@@ -145,6 +143,7 @@ async function testMover(run: PilotRun, name: string, base: string, o: { size: n
     });
     await step('delete', async () => {
       await mover.delete(url);
+      await dest.checksumStore?.forget?.(url);
       if (await mover.stat(url)) throw new Error('the object is still there');
       return 'removed';
     });

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  adler32, destinationFor, formatAdler32, moverCandidates, objectUrl, parseChecksum, toPilotError, transferWithFallback,
+  adler32, bindReadBack, formatAdler32, parseChecksum, stageInFrom, toPilotError,
   ErrorCodes, type PilotRun,
 } from '../../core/index.js';
 import type { DispatcherSnapshot } from '../../plugins/panda-local/index.js';
@@ -34,16 +34,14 @@ export async function verifyDemoOutput(run: PilotRun, snap: DispatcherSnapshot, 
   const merge = snap.jobs.find((j) => j.kind === 'merge' && j.status === 'finished');
   if (!merge) return { ok: false, reason: 'no merge job finished' };
   const lfn = String(merge.definition['outFiles'] ?? '').split(',')[0]!;
-  const { queue, pilot } = run.settings;
-  const base = destinationFor(queue, 'pw');
-  if (!base) return { ok: false, reason: 'the queue has no storage for activity pw' };
-  const url = objectUrl(base, lfn);
+  const bound = bindReadBack(run.resolver, 'pw');
+  if (!bound.destination) return { ok: false, reason: `cannot read back from the storage of activity pw: ${bound.error!.message}` };
+  const url = bound.destination.url(lfn);
   const localCopy = join(intoDir, lfn);
   const expected = storedChecksum ? parseChecksum(storedChecksum) : undefined;
   try {
     await mkdir(intoDir, { recursive: true });
-    await transferWithFallback('in', moverCandidates(run.resolver, 'pr', url), { localPath: localCopy, url, ...(expected ? { checksum: expected } : {}) },
-      { attempts: queue.stageInRetry, ...pilot.transfers }, run.logger.child('verify'));
+    await stageInFrom(bound.destination, { localPath: localCopy, url, ...(expected ? { checksum: expected } : {}) }, run.logger.child('verify'));
   } catch (err) {
     const e = toPilotError(err, ErrorCodes.STAGEINFAILED);
     return { ok: false, lfn, url, reason: `cannot download the merged output: ${e.codeName} ${e.message}` };

@@ -8,12 +8,18 @@ export interface RecordedChecksums {
 
 /**
  * Where the checksums of stored objects are kept: S3 user metadata, the xrootd server's
- * own checksum, a local catalog beside `file://` stores. A merge job's stage-in verifies
- * every input against it. Implementations declare their URL schemes.
+ * own checksum, a local catalog beside `file://` stores. The job binding gives each
+ * destination the store of its scheme (the first loaded store declaring it); the core
+ * records every object it stores there, and a stage-in without an expected checksum (a
+ * merge job's inputs) expects what the store recorded. Implementations declare their URL
+ * schemes, and must not depend on a particular mover: they reach the storage through their
+ * own means or a run-scoped service shared with a mover (`PluginResolver.shared`).
  */
 export interface ChecksumStore {
   /**
-   * Records the checksums (and size) of an object that was just stored.
+   * Records the checksums (and size) of an object that was just stored and verified, before
+   * the core reports it stored. Idempotent, and cheap when the storage already holds these
+   * values (the mover wrote them with the object): then nothing is written twice.
    * @throws PilotError when the store cannot be written (the caller must not report the
    *   object as stored).
    */

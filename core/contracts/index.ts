@@ -3,6 +3,7 @@ export * from './event-range.js';
 export * from './panda-api.js';
 export * from './site-mover.js';
 export * from './checksum-store.js';
+export * from './job-binding.js';
 export * from './payload-channel.js';
 export * from './payload-launcher.js';
 export * from './experiment.js';

@@ -1,3 +1,4 @@
+import type { JobBinding } from './job-binding.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobDefinition } from './job-definition.js';
 import type { ServerCommand } from './panda-api.js';
@@ -46,6 +47,12 @@ export interface RunJobContext {
   /** The job's own work directory (exists, empty at first start). */
   readonly workdir: string;
   readonly control: JobControl;
+  /**
+   * Where every transfer of the job goes, through which movers, with which checksum store:
+   * computed once when the job starts (and again, from the persisted job, by recovery). A
+   * RunJob takes its destinations from here and never chooses movers itself.
+   */
+  readonly binding: JobBinding;
   /** Non-final state changes for the Monitor's heartbeats. */
   onProgress?(progress: { readonly nEvents: number; readonly cpuConsumptionTime?: number }): void;
 }

@@ -55,8 +55,13 @@ export interface SiteMover {
   stageIn(request: TransferRequest): Promise<TransferResult>;
 
   /**
-   * Copies `localPath` to `url`, then verifies the stored size and checksum, and records the
-   * checksum where the storage keeps it. Never leaves a partial object under the final name.
+   * Copies `localPath` to `url`, then verifies the stored size and checksum, and keeps the
+   * checksum where its storage keeps it (S3 metadata sent with the PUT, the catalog entry
+   * beside a `file://` object), so that its own `stageIn` can verify a later copy. Never leaves
+   * a partial object under the final name. The core then calls the destination's
+   * `ChecksumStore.record` before it counts the object stored (core/staging/bound-transfers.ts):
+   * that confirms what the mover kept without writing it again, and writes the record only
+   * for a mover that keeps none.
    * @throws PilotError MISSINGLOCALFILE (1164) when the source is absent, FILEEXIST (1221) when
    *   the object exists and `overwrite` is false, PUTADMISMATCH (1172) / PUTMD5MISMATCH (1141) /
    *   PUTWRONGSIZE (1139) on a bad copy, PUTTIMEOUT (1152), STAGEOUTAUTHENTICATIONFAILURE (1383),

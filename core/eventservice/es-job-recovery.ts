@@ -15,8 +15,7 @@ import { Experiment } from '../contracts/experiment.js';
 import type { JobOutcome, RunJobContext } from '../contracts/run-job.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError, toPilotError } from '../errors/pilot-error.js';
-import { resolveEsDestinations } from './es-destination.js';
-import { esUploadRetry, type EsJobDeps } from './es-job-run.js';
+import type { EsJobDeps } from './es-job-run.js';
 import { JOURNAL_FILE } from './journal-records.js';
 import { pendingWork, readRangeJournal } from './journal-reader.js';
 import { stopLeftoverPayload } from './leftover-payload.js';
@@ -84,8 +83,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
         reporter.enqueue(rangeUpdateOf(id, o, tracker.get(id)));
       };
       const stager = new StageOutQueue({
-        concurrency: es.stageOutConcurrency, ...resolveEsDestinations(settings.queue, resolver, log), log,
-        retry: esUploadRetry(settings),
+        concurrency: es.stageOutConcurrency, ...ctx.binding.es(log), log,
         onStored: async (id, objects) => {
           if (await tracker.finishStored(id, objects)) {
             uploaded++;

@@ -20,9 +20,8 @@ import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
 import { launcherNameFor } from '../select/select-launcher.js';
-import { sleep, type RetryPolicy } from '../staging/transfer-service.js';
+import { sleep } from '../staging/transfer-service.js';
 import { describeExit } from '../util/exit-code.js';
-import { resolveEsDestinations } from './es-destination.js';
 import { EsEngine } from './es-engine.js';
 import { esJobOutcome } from './es-job-outcome.js';
 import type { EsPayloadSeams } from './es-payload-seams.js';
@@ -57,15 +56,6 @@ interface Parts {
   reporter: RangeReporter;
   engine: EsEngine;
   helpers: readonly PayloadHelper[];
-}
-
-/**
- * Retries of one ES output upload: the queue's stage-out attempts with the pilot's transfer
- * backoff (`pilot.transfers`), as for every other stage-out; the live run and the recovery
- * both use it.
- */
-export function esUploadRetry(settings: PilotSettings): RetryPolicy {
-  return { attempts: settings.queue.stageOutRetry, ...settings.pilot.transfers };
 }
 
 export class EsJobRun {
@@ -107,7 +97,7 @@ export class EsJobRun {
     const server = settings.pilot.server;
     const experiment = (this.p.experiment = resolver.get<Experiment>(Experiment, settings.pilot.experiment));
     const launcher = resolver.get<PayloadLauncher>(PayloadLauncher, launcherNameFor(settings));
-    const destinations = resolveEsDestinations(settings.queue, resolver, this.log);
+    const destinations = this.ctx.binding.es(this.log);
     const channelName = newChannelName();
     const journal = (this.p.journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), {
       pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}),
@@ -145,7 +135,6 @@ export class EsJobRun {
       namer: new OutputNamer({ workdir, outputLfns: job.outputFiles.map((f) => f.lfn), objectName: (lfn, id) => experiment.esOutputName(lfn, id), allowOutsideWorkdir: options.allowOutputsOutsideWorkdir }),
       createStager: (hooks) => new StageOutQueue({
         concurrency: es.stageOutConcurrency, ...destinations, log: this.log, signal: this.uploadAbort.signal, ...hooks,
-        retry: esUploadRetry(settings),
       }),
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,

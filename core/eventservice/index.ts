@@ -5,7 +5,6 @@ export * from './journal-reader.js';
 export * from './range-tracker.js';
 export * from './event-range-source.js';
 export * from './range-reporter.js';
-export * from './es-destination.js';
 export * from './output-namer.js';
 export * from './stage-out-queue.js';
 export * from './es-engine.js';

@@ -2,15 +2,14 @@
  * Uploads each range's outputs as soon as the payload reports them, at most `concurrency`
  * ranges at a time, through the es_events movers (with retries and mover fallback) and, if
  * that fails, the es_failover storage. A range is stored only when every one of its files
- * was stored and verified by a mover.
+ * was stored and verified by a mover and its checksum recorded in the destination's store.
  */
 import { ErrorCodes } from '../errors/error-codes.js';
 import { toPilotError, type PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
-import { objectUrl } from '../select/select-movers.js';
+import type { BoundDestination, RetryPolicy } from '../contracts/job-binding.js';
+import { stageOutTo } from '../staging/bound-transfers.js';
 import { formatChecksum } from '../staging/checksum.js';
-import { transferWithFallback, type RetryPolicy } from '../staging/transfer-service.js';
-import type { EsDestination } from './es-destination.js';
 import type { StoredObject } from './journal-records.js';
 
 export interface OutputFile {
@@ -32,9 +31,10 @@ export interface OutputStager {
 
 export interface StageOutQueueOptions {
   readonly concurrency: number;
-  readonly primary: EsDestination;
-  readonly failover?: EsDestination;
-  readonly retry: RetryPolicy;
+  readonly primary: BoundDestination;
+  readonly failover?: BoundDestination;
+  /** Overrides each destination's own retry policy (the binding's: stageoutretry and pilot.transfers backoff). */
+  readonly retry?: RetryPolicy;
   readonly log: Logger;
   /** Called once per range; the range may be reported only after this resolves. */
   readonly onStored: (rangeId: string, objects: readonly StoredObject[]) => Promise<void>;
@@ -113,15 +113,10 @@ export class StageOutQueue implements OutputStager {
     }
   }
 
-  private async storeAt(dest: EsDestination, file: OutputFile): Promise<StoredObject> {
-    const url = objectUrl(dest.base, file.objectName);
-    const out = await transferWithFallback(
-      'out',
-      dest.candidates,
-      { localPath: file.localPath, url, ...(this.opts.signal ? { signal: this.opts.signal } : {}) },
-      this.opts.retry,
-      this.opts.log,
-    );
+  /** Stored means copied, verified by a mover and its checksum recorded in the destination's store. */
+  private async storeAt(dest: BoundDestination, file: OutputFile): Promise<StoredObject> {
+    const url = dest.url(file.objectName);
+    const out = await stageOutTo(dest, { localPath: file.localPath, url, ...(this.opts.signal ? { signal: this.opts.signal } : {}) }, this.opts.log, this.opts.retry);
     return { path: file.localPath, objectName: file.objectName, url: out.url, size: out.size, checksum: formatChecksum(out.checksum), mover: out.mover };
   }
 

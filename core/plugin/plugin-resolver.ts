@@ -30,6 +30,7 @@ export class PluginResolver {
   /** Starts the run's child processes; disposed (children killed) with the run. */
   readonly commands: CommandRunner;
   private readonly instances = new Map<PluginEntry, unknown>();
+  private readonly sharedInstances = new Map<object, unknown>();
   private disposed = false;
 
   constructor(readonly services: RunServices) {
@@ -76,6 +77,23 @@ export class PluginResolver {
     return this.construct<T>(this.registry.find(contract, name, scheme));
   }
 
+  /**
+   * The run's one instance of a helper that several plugins use together, keyed by its class
+   * and made by the first caller's `create` (the S3 mover and the S3 checksum store share one
+   * S3 storage service: keys, clients, what was just written), so that neither needs the other
+   * by name. Disposed with the run, after the plugins.
+   * @throws what `create` throws (nothing is cached then).
+   */
+  shared<T extends object>(key: abstract new (...args: never[]) => T, create: () => T): T {
+    if (this.disposed) throw new Error('plugin resolver used after dispose()');
+    const cached = this.sharedInstances.get(key);
+    if (cached) return cached as T;
+    const instance = create();
+    if (!(instance instanceof key)) throw new TypeError(`shared(${key.name}): create() made no ${key.name}`);
+    this.sharedInstances.set(key, instance);
+    return instance;
+  }
+
   instantiate<T>(entry: PluginEntry): T {
     if (this.disposed) throw new Error('plugin resolver used after dispose()');
     const cached = this.instances.get(entry);
@@ -107,12 +125,13 @@ export class PluginResolver {
     return parsePluginOptions(entry.descriptor, this.services.settings.pilot.pluginOptions[entry.descriptor.name]);
   }
 
-  /** Disposes every instance that has `dispose()`, newest first. Idempotent. */
+  /** Disposes every instance that has `dispose()`, newest first, then the shared helpers. Idempotent. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const all = [...this.instances.values()].reverse();
+    const all = [...this.instances.values()].reverse().concat([...this.sharedInstances.values()].reverse());
     this.instances.clear();
+    this.sharedInstances.clear();
     for (const inst of all) {
       const d = (inst as { dispose?: () => unknown }).dispose;
       if (typeof d === 'function') {

@@ -46,6 +46,7 @@ export function buildJobReport(src: ReportSources, now = Date.now()): JobReport 
       ...(job.logFile ? { log: job.logFile.lfn } : {}),
     },
     plugins: state.plugins ?? { runJob: state.runJob },
+    ...(state.binding ? { plannedTransfers: state.binding.transfers } : {}),
     state: o?.state ?? state.phase,
     ...(o ? {
       outcome: {

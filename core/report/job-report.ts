@@ -4,6 +4,7 @@
  * leaves behind (state file, range journal, transfer records), so `espilot report` can
  * rebuild it at any time. Times are milliseconds since the epoch; durations are seconds.
  */
+import type { PlannedTransfer } from '../contracts/job-binding.js';
 import type { JobOutcome } from '../contracts/run-job.js';
 import type { RangeTiming } from './journal-timeline.js';
 
@@ -86,6 +87,8 @@ export interface JobReport {
   };
   /** Role → plugin names (see pluginsChosen). */
   readonly plugins: Readonly<Record<string, string>>;
+  /** The transfers the job's binding planned when it started (what `--dry-run` prints); absent for jobs started before bindings were kept. */
+  readonly plannedTransfers?: readonly PlannedTransfer[];
   /** The job's phase while it runs; its final state afterwards. */
   readonly state: string;
   /** The outcome the final updateJob carries (times are in startedAt/endedAt). */

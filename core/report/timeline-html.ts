@@ -45,6 +45,7 @@ export function* timelineHtmlChunks(report: JobReport): Generator<string> {
   const rest = [
     failures(report),
     report.errors.length ? `<h2>Errors</h2>${table(['scope', 'code', 'count', 'first diagnostic'], report.errors.map((e) => [esc(e.scope), `<span class="bad">${esc(`${e.name} (${e.code})`)}</span>`, num(e.count), esc(e.diag)]))}` : '',
+    planned(report),
     transfers(report),
     `<p class="muted">Generated ${esc(report.generatedAt)} by espilot from the job's state file, range journal and transfer records; rebuild with <code>espilot report ${esc(report.jobDir)}</code>.</p>`,
   ].filter(Boolean);
@@ -93,6 +94,14 @@ function transfers(r: JobReport): string {
     esc(t.direction === 'in' ? 'stage-in' : 'stage-out'), esc(t.activity), `<code>${esc(t.name)}</code>`, num(formatBytes(t.size)), `<code>${esc(t.checksum)}</code>`, esc(t.mover),
   ]);
   return `<h2>Transfers (${r.transfers.length})</h2>${table(['direction', 'activity', 'file', 'size', 'checksum', 'mover'], rows)}${more(r.transfers.length)}`;
+}
+
+function planned(r: JobReport): string {
+  if (!r.plannedTransfers?.length) return '';
+  const rows = r.plannedTransfers.map((t) => [
+    esc(t.label), esc(t.activity), t.error ? `<span class="bad">${esc(t.error)}</span>` : `<code>${esc(t.url)}</code>`, esc(t.movers.join(' → ')), num(t.attempts),
+  ]);
+  return `<h2>Planned transfers</h2>${table(['transfer', 'activity', 'url', 'movers', 'attempts'], rows)}`;
 }
 
 function more(n: number): string {

@@ -12,6 +12,8 @@ import { RunJob, type JobOutcome, type RunJob as RunJobT } from '../contracts/ru
 import { ErrorCodes } from '../errors/error-codes.js';
 import { toPilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
+import { bindJob } from '../binding/bind-job.js';
+import { describeBinding } from '../binding/binding-description.js';
 import { pluginsChosen } from '../report/plugins-chosen.js';
 import { writeJobReport, type WrittenReport } from '../report/write-job-report.js';
 import type { PilotRun } from './create-run.js';
@@ -52,7 +54,9 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   const jobDir = jobDirFor(o.pilotDir, job.pandaId);
   await mkdir(jobDir, { recursive: true });
   const state = new JobStateStore(jobDir, job.pandaId);
-  await state.create(job, runJobName, pluginsChosen(resolver, job, runJobName));
+  const binding = bindJob(resolver, job, experiment);
+  for (const w of binding.warnings) log.warn(w);
+  await state.create(job, runJobName, pluginsChosen(settings, binding, job, runJobName), describeBinding(binding));
   const control = o.control ?? new JobControlSource();
   let progress = { nEvents: 0 } as { nEvents: number; cpuConsumptionTime?: number };
   const monitor = new Monitor({
@@ -67,7 +71,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   try {
     await state.update({ phase: 'running' });
     const impl = resolver.get<RunJobT>(RunJob, runJobName);
-    outcome = await impl.run({ job, workdir: jobDir, control, onProgress: (p) => { progress = { ...p }; } });
+    outcome = await impl.run({ job, workdir: jobDir, control, binding, onProgress: (p) => { progress = { ...p }; } });
   } catch (err) {
     // A RunJob reports job failures in its outcome; an exception here is a pilot defect.
     const e = toPilotError(err, ErrorCodes.INTERNALPILOTPROBLEM, `RunJob ${runJobName}`);

@@ -4,6 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BindingDescription } from '../binding/binding-description.js';
 import type { JobDefinition } from '../contracts/job-definition.js';
 import type { JobOutcome } from '../contracts/run-job.js';
 import { deepFreeze } from '../config/field-reader.js';
@@ -19,6 +20,8 @@ export interface JobStateRecord {
   readonly runJob: string;
   /** The plugins chosen for the job by role (`experiment`, `launcher`, `movers.pw`, ...), for its report. */
   readonly plugins?: Readonly<Record<string, string>>;
+  /** The job's binding as it was when the job started: its planned transfers and warnings, for its report. */
+  readonly binding?: BindingDescription;
   readonly job: JobDefinition;
   readonly outcome?: JobOutcome;
   /** The final updateJob: not yet due, due but unsent, or acknowledged by the server. */
@@ -52,11 +55,11 @@ export class JobStateStore {
     return this.current;
   }
 
-  async create(job: JobDefinition, runJob: string, plugins?: Readonly<Record<string, string>>): Promise<JobStateRecord> {
+  async create(job: JobDefinition, runJob: string, plugins?: Readonly<Record<string, string>>, binding?: BindingDescription): Promise<JobStateRecord> {
     const { userProxy: _secret, ...safeJob } = job;
     const now = Date.now();
     return this.write({
-      version: 1, pandaId: job.pandaId, pilotPid: process.pid, phase: 'startup', runJob, ...(plugins ? { plugins } : {}),
+      version: 1, pandaId: job.pandaId, pilotPid: process.pid, phase: 'startup', runJob, ...(plugins ? { plugins } : {}), ...(binding ? { binding } : {}),
       job: safeJob as JobDefinition, finalUpdate: 'none', startedAt: now, updatedAt: now,
     });
   }

@@ -7,6 +7,8 @@
 import { constants } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { bindJob } from '../binding/bind-job.js';
+import { Experiment, type Experiment as ExperimentT } from '../contracts/experiment.js';
 import { PandaApi } from '../contracts/panda-api.js';
 import { RunJob, type JobOutcome, type RunJob as RunJobT } from '../contracts/run-job.js';
 import { ErrorCodes } from '../errors/error-codes.js';
@@ -103,7 +105,11 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
       try {
         const impl = run.resolver.get<RunJobT>(RunJob, rec.runJob);
         if (!impl.recover) throw toPilotError(`RunJob ${rec.runJob} cannot recover jobs`, ErrorCodes.KILLSIGNAL);
-        outcome = await impl.recover({ job: rec.job, workdir: jobDir, control: new JobControlSource() });
+        // Recomputed from the persisted job: the instances are this run's; what the job used at
+        // its start stays in the state file for its report.
+        const experiment = run.resolver.get<ExperimentT>(Experiment, run.settings.pilot.experiment);
+        const binding = bindJob(run.resolver, rec.job, experiment);
+        outcome = await impl.recover({ job: rec.job, workdir: jobDir, control: new JobControlSource(), binding });
       } catch (err) {
         const e = toPilotError(err, ErrorCodes.KILLSIGNAL, `recovery of job ${pandaId}`);
         if (e.recoverable) {

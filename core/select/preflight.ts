@@ -3,7 +3,7 @@
  * and report every problem at once with the known names.
  */
 import type { PilotSettings } from '../config/config-layers.js';
-import { ACTIVITIES, SiteMover, type Activity } from '../contracts/site-mover.js';
+import { SiteMover } from '../contracts/site-mover.js';
 import { Experiment } from '../contracts/experiment.js';
 import { PayloadChannel } from '../contracts/payload-channel.js';
 import { PayloadLauncher } from '../contracts/payload-launcher.js';
@@ -13,9 +13,12 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import type { PluginRegistry } from '../plugin/plugin-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
 import { validatePluginOptions } from '../plugin/plugin-options.js';
-import { destinationFor, moverNamesFor, schemeOf } from './select-movers.js';
+import { queueDestinations } from '../binding/queue-destinations.js';
+import { schemeOf } from '../binding/select-movers.js';
 
 export interface PreflightProblem {
+  /** `warning`: the run works as configured (a fallback copytool that is skipped); `error`: it does not. */
+  readonly severity: 'error' | 'warning';
   readonly where: string;
   readonly message: string;
 }
@@ -29,7 +32,7 @@ export function preflight(settings: PilotSettings, registry: PluginRegistry, res
       if (resolver) resolver.parseOptions(entry);
       return entry;
     } catch (err) {
-      problems.push({ where, message: err instanceof ConfigError ? err.issues.map(formatIssue).join('; ') : (err as Error).message });
+      problems.push({ severity: 'error', where, message: err instanceof ConfigError ? err.issues.map(formatIssue).join('; ') : (err as Error).message });
       return undefined;
     }
   };
@@ -38,39 +41,38 @@ export function preflight(settings: PilotSettings, registry: PluginRegistry, res
   if (queue.glexec !== 'false') need(PayloadLauncher, 'glexec', `queuedata.glexec (${queue.glexec})`);
   need(PayloadChannel, pilot.channel, 'config.channel');
 
-  const activities = new Set<Activity>([...ACTIVITIES.filter((a) => a !== 'default' && a !== 'pl'), ...(Object.keys(queue.acopytools) as Activity[])]);
-  for (const activity of activities) {
-    const names = moverNamesFor(queue, activity);
-    const explicit = queue.acopytools[activity] !== undefined || (!Object.keys(queue.acopytools).length && (activity === 'pr' || activity === 'pw'));
+  for (const d of queueDestinations(settings, registry)) {
+    const { activity, names, base } = d;
     if (names.length === 0) {
-      if (explicit) problems.push({ where: `activity ${activity}`, message: 'no copytool configured (set acopytools or copytool)' });
+      if (d.explicit) problems.push({ severity: 'error', where: `activity ${activity}`, message: 'no copytool configured (set acopytools or copytool)' });
       continue;
     }
-    const base = destinationFor(queue, activity);
-    const objectstoreOnly = names.every((n) => registry.isSchemeAlias(SiteMover, n));
-    // An ES activity with no destination is only a problem when the queue asked for it.
-    if (objectstoreOnly && !base && !explicit) continue;
-    names.forEach((name, i) => {
-      const where = `activity ${activity}, copytool[${i}] "${name}"`;
-      if (registry.isSchemeAlias(SiteMover, name)) {
-        if (!base) problems.push({ where, message: `"${name}" needs a destination URL (queuedata objectstore or astorages.${activity})` });
-        else need(SiteMover, name, where, schemeOf(base));
-      } else {
-        const entry = need(SiteMover, name, where);
-        if (entry && base && entry.descriptor.schemes && !entry.descriptor.schemes.includes(schemeOf(base))) {
-          problems.push({ where, message: `${entry.descriptor.name} does not handle "${schemeOf(base)}://" (handles ${entry.descriptor.schemes.join(', ')})` });
-        }
-      }
-    });
+    if (!base) {
+      // An ES activity with no destination is only a problem when the queue asked for it.
+      if (d.objectstoreOnly && !d.explicit) continue;
+      names.forEach((name, i) => {
+        const where = `activity ${activity}, copytool[${i}] "${name}"`;
+        if (registry.isSchemeAlias(SiteMover, name)) problems.push({ severity: 'error', where, message: `"${name}" needs a destination URL (queuedata objectstore or astorages.${activity})` });
+        else need(SiteMover, name, where);
+      });
+      continue;
+    }
+    const { chosen, rejected } = d.choices!;
+    for (const c of chosen) need(SiteMover, c.configured, `activity ${activity}, copytool[${c.index}] "${c.configured}"`, schemeOf(base));
+    for (const r of rejected) {
+      // A fallback that cannot write there is harmless while another copytool of the activity can.
+      const severity = r.kind === 'scheme' && chosen.length > 0 ? 'warning' : 'error';
+      problems.push({ severity, where: `activity ${activity}, copytool[${r.index}] "${r.configured}"`, message: severity === 'warning' ? `${r.reason}; skipped for ${base}` : r.reason });
+    }
   }
   // Every options section, selected plugin or not; what need() reported of a selected one is not repeated.
-  problems.push(...validatePluginOptions(settings, registry).filter((p) => !problems.some((q) => q.message.includes(p.where))));
+  problems.push(...validatePluginOptions(settings, registry).filter((p) => !problems.some((q) => q.message.includes(p.where))).map((p) => ({ severity: 'error' as const, ...p })));
   return problems;
 }
 
-/** Throws one error listing every problem (for `espilot run` before it takes a job). */
+/** Throws one error listing every error (warnings do not stop a run) (for `espilot run` before it takes a job). */
 export function assertPreflight(settings: PilotSettings, registry: PluginRegistry, resolver?: PluginResolver): void {
-  const problems = preflight(settings, registry, resolver);
+  const problems = preflight(settings, registry, resolver).filter((p) => p.severity === 'error');
   if (problems.length) {
     throw new PilotError(ErrorCodes.BADQUEUECONFIGURATION, `configuration problems: ${problems.map((p) => `${p.where}: ${p.message}`).join('; ')}`, { recoverable: false });
   }

@@ -6,3 +6,5 @@ export * from './deadline.js';
 export * from './transfer-files.js';
 export * from './tool-options.js';
 export * from './job-transfers.js';
+export * from './bound-transfers.js';
+export * from './recent-writes.js';

@@ -2,22 +2,13 @@
  * Transfers through the movers of an activity: each mover in order, each tried up to the
  * queue's retry count on recoverable errors with full-jitter backoff; the first success wins.
  */
-import type { SiteMover, TransferRequest, TransferResult } from '../contracts/site-mover.js';
+import type { MoverCandidate, RetryPolicy } from '../contracts/job-binding.js';
+import type { TransferRequest, TransferResult } from '../contracts/site-mover.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError, toPilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 
-export interface MoverCandidate {
-  readonly name: string;
-  readonly mover: SiteMover;
-}
-
-export interface RetryPolicy {
-  /** Attempts per mover (schedconfig stageinretry / stageoutretry). */
-  readonly attempts: number;
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
-}
+export type { MoverCandidate, RetryPolicy } from '../contracts/job-binding.js';
 
 export interface TransferOutcome extends TransferResult {
   readonly mover: string;

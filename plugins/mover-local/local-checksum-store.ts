@@ -1,5 +1,5 @@
 import { inject } from 'tsyringe';
-import { ChecksumStore, PLUGIN_API_VERSION, pilotPlugin, LoggerToken, type Checksum, type Logger, type RecordedChecksums } from '../../core/index.js';
+import { ChecksumStore, PLUGIN_API_VERSION, checksumsEqual, pilotPlugin, LoggerToken, type Checksum, type Logger, type RecordedChecksums } from '../../core/index.js';
 import { LocalChecksumCatalog, localPathOf } from './local-checksum-catalog.js';
 
 /** ChecksumStore for `file://` stores: the catalog beside the objects. */
@@ -9,8 +9,12 @@ export class LocalChecksumStore implements ChecksumStore {
 
   constructor(@inject(LoggerToken) private readonly log: Logger) {}
 
+  /** Writes the catalog entry unless it already holds these values (the local mover writes it with the file). */
   async record(url: string, size: number, checksums: readonly Checksum[]): Promise<void> {
-    await this.catalog.record(localPathOf(url), size, checksums);
+    const path = localPathOf(url);
+    const known = await this.catalog.lookup(path);
+    if (known?.size === size && checksums.every((c) => known.checksums.some((k) => checksumsEqual(k, c)))) return;
+    await this.catalog.record(path, size, known?.size === size ? mergeChecksums(known.checksums, checksums) : checksums);
     this.log.debug(`recorded ${checksums.map((c) => `${c.type}:${c.value}`).join(' ')} for ${url}`);
   }
 
@@ -21,4 +25,8 @@ export class LocalChecksumStore implements ChecksumStore {
   forget(url: string): Promise<void> {
     return this.catalog.remove(localPathOf(url));
   }
+}
+
+function mergeChecksums(old: readonly Checksum[], add: readonly Checksum[]): Checksum[] {
+  return [...old.filter((o) => !add.some((a) => a.type === o.type)), ...add];
 }

@@ -1,15 +1,16 @@
 /**
  * ChecksumStore for `s3://` objects: the checksums live in the object's user metadata
- * (`x-amz-meta-adler32`, `x-amz-meta-md5`), written with the upload by the S3 mover.
+ * (`x-amz-meta-adler32`, `x-amz-meta-md5`), which the S3 mover writes with the upload. It
+ * works through the run's S3 storage service, never through a mover, so it serves whichever
+ * mover a site uses for s3://.
  */
 import { inject } from 'tsyringe';
 import {
-  ChecksumStore, Deadline, LoggerToken, PLUGIN_API_VERSION, ResolverToken, SiteMover, checksumsEqual, pilotPlugin, transferError,
+  ChecksumStore, Deadline, LoggerToken, PLUGIN_API_VERSION, ResolverToken, checksumsEqual, pilotPlugin, transferError,
   type Checksum, type Logger, type PluginResolver, type RecordedChecksums,
 } from '../../core/index.js';
 import { s3Error } from './s3-errors.js';
-import type { S3Mover } from './s3-mover.js';
-import { metadataFor } from './s3-storage.js';
+import { metadataFor, s3StorageOf } from './s3-storage.js';
 import { parseS3Url } from './s3-url.js';
 
 @pilotPlugin({ provides: ChecksumStore, name: 's3', schemes: ['s3'], apiVersion: PLUGIN_API_VERSION, description: 'checksums in S3 user metadata' })
@@ -21,11 +22,12 @@ export class S3ChecksumStore implements ChecksumStore {
 
   /**
    * Adds the checksums to the object's metadata (a server-side copy onto itself), unless it
-   * already records them.
+   * already records them: free after this run's own verified upload of the object, one HEAD otherwise.
    * @throws PilotError PUTWRONGSIZE (1139) when the object's size differs, NOSUCHFILE (1103)
    *   when it does not exist, or the S3 failure codes.
    */
   async record(url: string, size: number, checksums: readonly Checksum[]): Promise<void> {
+    if (s3StorageOf(this.resolver).written.take(url, size, checksums)) return;
     const { storage, loc, deadline } = await this.open(url);
     try {
       const client = await storage.client(loc);
@@ -55,11 +57,11 @@ export class S3ChecksumStore implements ChecksumStore {
     }
   }
 
-  /** The mover's storage: one set of clients and keys per run. */
+  /** The run's S3 storage: one set of clients and keys per run. */
   private async open(url: string) {
     const loc = parseS3Url(url);
-    const mover = this.resolver.get<S3Mover>(SiteMover, 's3-objectstore');
-    const { requestTimeoutMs, maxAttempts } = mover.storage.options;
-    return { storage: mover.storage, loc, deadline: new Deadline(requestTimeoutMs * maxAttempts) };
+    const storage = s3StorageOf(this.resolver);
+    const { requestTimeoutMs, maxAttempts } = storage.options;
+    return { storage, loc, deadline: new Deadline(requestTimeoutMs * maxAttempts) };
   }
 }

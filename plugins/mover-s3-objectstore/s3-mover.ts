@@ -8,13 +8,13 @@ import { inject } from 'tsyringe';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  Deadline, LoggerToken, PLUGIN_API_VERSION, PilotError, PluginOptions, ResolverToken, SecretsToken, SettingsToken, SiteMover,
+  Deadline, LoggerToken, PLUGIN_API_VERSION, PilotError, PluginOptions, ResolverToken, SiteMover,
   checkLocalSource, checksumsEqual, localFileSize, mismatchKind, partialPath, pilotPlugin, transferError, transferTimeoutMs,
-  type Checksum, type Logger, type PilotSettings, type PluginResolver, type RemoteObject, type SecretRegistry, type TransferRequest, type TransferResult,
+  type Checksum, type Logger, type PluginResolver, type RemoteObject, type TransferRequest, type TransferResult,
 } from '../../core/index.js';
 import { s3Error, isMissing, s3FailureKind } from './s3-errors.js';
 import { parseS3Options, type S3MoverOptions } from './s3-options.js';
-import { S3Storage, checksumsFromMetadata, metadataFor } from './s3-storage.js';
+import { checksumsFromMetadata, metadataFor, s3StorageOf, type S3Storage } from './s3-storage.js';
 import { BodyBuffers } from './body-buffers.js';
 import { download, readSource, upload, type LocalSource, type UploadOutcome } from './s3-transfers.js';
 import { parseS3Url, type S3Location } from './s3-url.js';
@@ -30,19 +30,17 @@ import { parseS3Url, type S3Location } from './s3-url.js';
   description: 'S3 object stores via @aws-sdk/client-s3: adler32 in user metadata, verified both ways',
 })
 export class S3Mover implements SiteMover {
-  /** Keys, clients and metadata, shared with the s3 checksum store. */
-  readonly storage: S3Storage;
+  /** Keys, clients and metadata, shared with the s3 checksum store through the resolver. */
+  private readonly storage: S3Storage;
   /** Memory for single-part bodies, reused from upload to upload (GC pressure, B5). */
   private readonly bodies: BodyBuffers;
 
   constructor(
     @inject(PluginOptions) private readonly options: S3MoverOptions,
-    @inject(SettingsToken) settings: PilotSettings,
     @inject(ResolverToken) resolver: PluginResolver,
-    @inject(SecretsToken) secrets: SecretRegistry,
     @inject(LoggerToken) private readonly log: Logger,
   ) {
-    this.storage = new S3Storage(options, settings.queue, resolver, secrets, log);
+    this.storage = s3StorageOf(resolver, options);
     this.bodies = new BodyBuffers(options.maxSockets, Math.min(options.multipartThresholdBytes, 4 * 1024 * 1024));
   }
 
@@ -65,6 +63,8 @@ export class S3Mover implements SiteMover {
         const contentMd5 = this.options.verifyUpload === 'content-md5';
         const sent = await this.storage.withBucket(client, loc, deadline.signal, () => upload(client, loc, src, metadataFor(sums), this.options, deadline.signal, contentMd5));
         await this.verifyUpload(client, loc, src, sent, req.url, deadline.signal);
+        // The metadata went up with the object: the checksum store's record has nothing left to write.
+        this.storage.written.note(req.url, src.size, sums);
         this.log.debug(`stored ${req.url} (${src.size} bytes, ad:${src.adler32.value}${sent.multipart ? ', multipart' : ''})`);
         return { url: req.url, size: src.size, checksum: src.adler32, durationMs: Date.now() - started };
       } finally {
@@ -124,6 +124,7 @@ export class S3Mover implements SiteMover {
 
   async delete(url: string, signal?: AbortSignal): Promise<void> {
     const loc = parseS3Url(url);
+    this.storage.written.forget(url);
     const deadline = new Deadline(this.options.requestTimeoutMs * this.options.maxAttempts, signal);
     try {
       const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
@@ -134,11 +135,6 @@ export class S3Mover implements SiteMover {
     } finally {
       deadline.clear();
     }
-  }
-
-  /** Closes the run's S3 clients and their sockets. */
-  async dispose(): Promise<void> {
-    await this.storage.dispose();
   }
 
   /**

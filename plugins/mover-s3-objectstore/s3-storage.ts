@@ -1,15 +1,16 @@
 /**
  * The S3 side shared by the mover and the checksum store: keys, clients, HEAD, metadata,
- * bucket creation. One instance per run (it lives in the mover).
+ * bucket creation, and what this run wrote. One instance per run, handed out by the resolver
+ * (`s3StorageOf`), so the store works with whichever mover a site uses for s3://.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  parseChecksum, type Checksum, type Logger, type PluginResolver, type QueueData, type SecretRegistry,
+  RecentWrites, parseChecksum, type Checksum, type Logger, type PluginResolver, type QueueData, type SecretRegistry,
 } from '../../core/index.js';
 import { S3ClientPool } from './s3-clients.js';
 import { S3CredentialSource } from './s3-credentials.js';
 import { isMissing, isNoSuchBucket } from './s3-errors.js';
-import type { S3MoverOptions } from './s3-options.js';
+import { parseS3Options, type S3MoverOptions } from './s3-options.js';
 import { endpointOf, type S3Location } from './s3-url.js';
 
 /** User metadata keys (S3 lowercases them: `x-amz-meta-adler32`). */
@@ -22,8 +23,26 @@ export interface S3Head {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/** The options section the S3 storage is configured from (the built-in mover's). */
+export const S3_OPTIONS_SECTION = 's3-objectstore';
+
+/**
+ * The run's S3 storage. The first caller's `options` are used; without them, the
+ * `pluginOptions.s3-objectstore` section is parsed (the checksum store of a site whose s3://
+ * mover is its own).
+ * @throws ConfigError for a bad options section.
+ */
+export function s3StorageOf(resolver: PluginResolver, options?: S3MoverOptions): S3Storage {
+  const { settings, secrets, logger } = resolver.services;
+  return resolver.shared(S3Storage, () => new S3Storage(
+    options ?? parseS3Options(settings.pilot.pluginOptions[S3_OPTIONS_SECTION] ?? {}), settings.queue, resolver, secrets, logger.child('s3-storage'),
+  ));
+}
+
 export class S3Storage {
   readonly credentials: S3CredentialSource;
+  /** Objects this run uploaded with their checksum metadata and verified. */
+  readonly written = new RecentWrites();
   private readonly pool: S3ClientPool;
 
   constructor(readonly options: S3MoverOptions, queue: QueueData, resolver: PluginResolver, secrets: SecretRegistry, private readonly log: Logger) {

@@ -1,13 +1,14 @@
 /**
  * ChecksumStore for `root://` objects: the xrootd server computes and keeps checksums itself
- * (`xrootd.chksum`), so recording means confirming the server holds the same values.
+ * (`xrootd.chksum`), so recording means confirming the server holds the same values. It
+ * works through the run's shared xrootd tools, never through a mover.
  */
 import { inject } from 'tsyringe';
 import {
-  ChecksumStore, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PilotError, ResolverToken, SiteMover, checksumsEqual, mismatchKind, pilotPlugin, transferError,
+  ChecksumStore, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PilotError, ResolverToken, checksumsEqual, mismatchKind, pilotPlugin, transferError,
   type Checksum, type Logger, type PluginResolver, type RecordedChecksums,
 } from '../../core/index.js';
-import type { XrootdMover } from './xrootd-mover.js';
+import { xrootdToolsOf } from './xrootd-tools.js';
 import { parseRootUrl } from './xrootd-url.js';
 
 @pilotPlugin({ provides: ChecksumStore, name: 'xrootd', schemes: ['root'], apiVersion: PLUGIN_API_VERSION, description: "the xrootd server's own checksums (xrdfs query checksum)" })
@@ -18,14 +19,15 @@ export class XrootdChecksumStore implements ChecksumStore {
   ) {}
 
   /**
-   * Confirms the server's size and checksums match.
+   * Confirms the server's size and checksums match (free after this run's own `xrdcp --cksum` of the object).
    * @throws PilotError PUTWRONGSIZE (1139) / PUTADMISMATCH (1172) / PUTMD5MISMATCH (1141) when
    *   they differ, NOSUCHFILE (1103) when the object is absent, CHKSUMNOTSUP (1242) when the
    *   server cannot compute a type.
    */
   async record(url: string, size: number, checksums: readonly Checksum[]): Promise<void> {
-    const loc = parseRootUrl(url);
     const tools = this.tools();
+    if (tools.written.take(url, size, checksums)) return;
+    const loc = parseRootUrl(url);
     const st = await tools.stat(loc, 'out');
     if (!st) throw transferError('no-such-file', 'in', `cannot record checksums: ${url} does not exist`);
     if (st.size !== size) throw transferError('size-mismatch', 'out', `${url} holds ${st.size} bytes, not ${size}`);
@@ -35,6 +37,7 @@ export class XrootdChecksumStore implements ChecksumStore {
       if (q.kind === 'missing') throw transferError('no-such-file', 'in', `${url} vanished`);
       if (!checksumsEqual(q.checksum, c)) throw transferError(mismatchKind(c.type), 'out', `${url}: the server has ${c.type} ${q.checksum.value}, expected ${c.value}`);
     }
+    tools.written.note(url, size, checksums);
     this.log.debug(`server checksums of ${url} confirmed`);
   }
 
@@ -49,6 +52,6 @@ export class XrootdChecksumStore implements ChecksumStore {
   }
 
   private tools() {
-    return this.resolver.get<XrootdMover>(SiteMover, 'xrootd-objectstore').tools;
+    return xrootdToolsOf(this.resolver);
   }
 }

@@ -8,12 +8,12 @@ import { inject } from 'tsyringe';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  CommandRunnerToken, LoggerToken, PLUGIN_API_VERSION, PluginOptions, SiteMover,
+  LoggerToken, PLUGIN_API_VERSION, PluginOptions, ResolverToken, SiteMover,
   checkLocalSource, checksumFile, commandFailure, finishDownload, localFileSize, partialPath, pilotPlugin, toPilotError, transferError, transferTimeoutMs, ErrorCodes,
-  type Checksum, type CommandRunner, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
+  type Checksum, type Logger, type PluginResolver, type RemoteObject, type TransferRequest, type TransferResult,
 } from '../../core/index.js';
 import { parseXrootdOptions, type XrootdOptions } from './xrootd-options.js';
-import { XrootdTools } from './xrootd-tools.js';
+import { xrootdToolsOf, type XrootdTools } from './xrootd-tools.js';
 import { parseRootUrl } from './xrootd-url.js';
 
 @pilotPlugin({
@@ -27,14 +27,15 @@ import { parseRootUrl } from './xrootd-url.js';
   description: 'xrootd via xrdcp/xrdfs with end-to-end adler32',
 })
 export class XrootdMover implements SiteMover {
-  readonly tools: XrootdTools;
+  /** Shared with the xrootd checksum store through the resolver. */
+  private readonly tools: XrootdTools;
 
   constructor(
     @inject(PluginOptions) private readonly options: XrootdOptions,
-    @inject(CommandRunnerToken) runner: CommandRunner,
+    @inject(ResolverToken) resolver: PluginResolver,
     @inject(LoggerToken) private readonly log: Logger,
   ) {
-    this.tools = new XrootdTools(runner, options);
+    this.tools = xrootdToolsOf(resolver, options);
   }
 
   async stageOut(req: TransferRequest): Promise<TransferResult> {
@@ -70,6 +71,8 @@ export class XrootdMover implements SiteMover {
       await this.tools.remove(loc).catch(() => undefined);
       throw transferError('size-mismatch', 'out', `${req.url} holds ${stored?.size ?? 'no'} bytes after the copy, ${local.size} were sent`, { recoverable: true });
     }
+    // xrdcp --cksum compared the server's adler32 with ours: the store has nothing left to confirm.
+    this.tools.written.note(req.url, local.size, [local.adler32]);
     this.log.debug(`stored ${req.url} (${local.size} bytes, ad:${local.adler32.value})`);
     return { url: req.url, size: local.size, checksum: local.adler32, durationMs: Date.now() - started };
   }
@@ -109,6 +112,7 @@ export class XrootdMover implements SiteMover {
   }
 
   async delete(url: string, signal?: AbortSignal): Promise<void> {
+    this.tools.written.forget(url);
     await this.tools.remove(parseRootUrl(url), signal);
   }
 }

@@ -3,10 +3,10 @@
  * fast-fail XRD_* settings, deadlines, and parsed answers.
  */
 import {
-  commandFailure, parseChecksum, transferError, xrootdClientEnv,
-  type Checksum, type ChecksumType, type CommandResult, type CommandRunner, type TransferDirection,
+  RecentWrites, commandFailure, parseChecksum, transferError, xrootdClientEnv,
+  type Checksum, type ChecksumType, type CommandResult, type CommandRunner, type PluginResolver, type TransferDirection,
 } from '../../core/index.js';
-import type { XrootdOptions } from './xrootd-options.js';
+import { parseXrootdOptions, type XrootdOptions } from './xrootd-options.js';
 import type { RootLocation } from './xrootd-url.js';
 
 export type ChecksumQuery =
@@ -17,7 +17,24 @@ export type ChecksumQuery =
 const MISSING = /no such file|\[3011\]/i;
 const UNSUPPORTED = /not supported|unable to checksum/i;
 
+/** The options section the xrootd tools are configured from (the built-in mover's). */
+export const XROOTD_OPTIONS_SECTION = 'xrootd-objectstore';
+
+/**
+ * The run's xrootd tools, shared by the mover and the checksum store. The first caller's
+ * `options` are used; without them, `pluginOptions.xrootd-objectstore` is parsed.
+ * @throws ConfigError for a bad options section.
+ */
+export function xrootdToolsOf(resolver: PluginResolver, options?: XrootdOptions): XrootdTools {
+  return resolver.shared(XrootdTools, () => new XrootdTools(
+    resolver.commands, options ?? parseXrootdOptions(resolver.services.settings.pilot.pluginOptions[XROOTD_OPTIONS_SECTION] ?? {}),
+  ));
+}
+
 export class XrootdTools {
+  /** Objects this run copied with `xrdcp --cksum`, i.e. whose server checksum was already compared with ours. */
+  readonly written = new RecentWrites();
+
   constructor(private readonly runner: CommandRunner, private readonly options: XrootdOptions) {}
 
   /** Runs xrdcp with `args`; the caller interprets the result. */

@@ -37,7 +37,7 @@ export class NormalRunJob implements RunJob {
     const settings = this.resolver.services.settings;
     const startTime = Date.now();
     const cpu0 = reapedChildrenCpuSeconds();
-    const transfers = { resolver: this.resolver, jobDir: workdir, log: this.log, signal: control.kill };
+    const transfers = { binding: ctx.binding, jobDir: workdir, log: this.log, signal: control.kill };
     const experiment = this.resolver.get<ExperimentT>(Experiment, settings.pilot.experiment);
     let transExitCode = 0;
     let failure: PilotError | undefined;
@@ -63,7 +63,7 @@ export class NormalRunJob implements RunJob {
         exeErrorDiag = report?.exitMessage ?? report?.exitAcronym;
         throw new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${transExitCode}${report?.exitAcronym ? ` (${report.exitAcronym})` : ''}`, { recoverable: false });
       }
-      await stageOutJobFiles(transfers, job.outputFiles, 'pw');
+      if (job.outputFiles.length) await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs());
     } catch (err) {
       failure = toPilotError(err, ErrorCodes.UNKNOWNEXCEPTION, `job ${job.pandaId}`);
       this.log.error(`job ${job.pandaId} failed: ${failure.codeName} ${failure.message}`);
@@ -81,7 +81,7 @@ export class NormalRunJob implements RunJob {
   async recover(ctx: RunJobContext): Promise<JobOutcome> {
     const { job, workdir } = ctx;
     const startTime = Date.now();
-    const transfers = { resolver: this.resolver, jobDir: workdir, log: this.log };
+    const transfers = { binding: ctx.binding, jobDir: workdir, log: this.log };
     const exit = await readJsonIfExists<PayloadExitRecord>(join(workdir, PAYLOAD_EXIT_RECORD));
     let failure: PilotError | undefined;
     if (!exit) {
@@ -90,7 +90,7 @@ export class NormalRunJob implements RunJob {
       failure = new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${exit.transExitCode}`, { recoverable: false });
     } else {
       try {
-        await stageOutJobFiles(transfers, job.outputFiles, 'pw');
+        if (job.outputFiles.length) await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs());
       } catch (err) {
         failure = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `recovery of job ${job.pandaId}`);
       }
@@ -100,24 +100,21 @@ export class NormalRunJob implements RunJob {
     return outcomeOf(failure, { transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}) });
   }
 
-  /** The log goes to the log storage (`pl`, else `pw`); ES-related jobs also to the object store's logs path, whose failures are ignored (pilot1). */
+  /** The log goes where the binding says (`pl`, else `pw`), and a copy to the object store when the binding has one; its failures are ignored (pilot1). */
   private async stageOutLog(ctx: RunJobContext, transfers: Parameters<typeof stageOutJobFiles>[0]): Promise<PilotError | undefined> {
     const { job, workdir } = ctx;
     if (!job.logFile) return undefined;
-    const settings = this.resolver.services.settings;
     const dataFiles = new Set([...job.inputFiles, ...job.outputFiles].map((f) => f.lfn));
     try {
       await createLogTarball(workdir, job.logFile.lfn, dataFiles, this.secrets.scrubEnv(process.env));
-      await stageOutJobFiles({ ...transfers, signal: undefined } as typeof transfers, [job.logFile], 'pl', 'pw');
+      await stageOutJobFiles({ ...transfers, signal: undefined } as typeof transfers, [job.logFile], ctx.binding.log());
     } catch (err) {
       const e = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `log ${job.logFile.lfn}`);
       this.log.error(`log stage-out failed: ${e.codeName} ${e.message}`);
       return e;
     }
-    const toObjectStore = job.eventService || job.eventServiceMerge || job.putLogToOS || settings.queue.catchall['log_to_objectstore'] !== undefined;
-    if (toObjectStore && settings.queue.objectstore?.logs) {
-      await stageOutJobFiles(transfers, [job.logFile], 'pls').catch((err: Error) => this.log.warn(`log copy to the object store ignored: ${err.message}`));
-    }
+    const copy = ctx.binding.logCopy();
+    if (copy) await stageOutJobFiles(transfers, [job.logFile], copy).catch((err: Error) => this.log.warn(`log copy to the object store ignored: ${err.message}`));
     return undefined;
   }
 

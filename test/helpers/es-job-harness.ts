@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, JOURNAL_FILE, JobControlSource, PandaApi, PandaClient, RunJob, adler32, formatAdler32, readRangeJournal,
+  ChecksumStore, JOURNAL_FILE, JobControlSource, bindJob, PandaApi, PandaClient, RunJob, adler32, formatAdler32, readRangeJournal,
   type ChecksumStore as Store, type JobControl, type JobDefinition, type JobOutcome, type JournalSnapshot, type RunJob as RunJobT,
 } from '../../core/index.js';
 import { startDispatcher, type DispatcherHandle, type DispatcherSnapshot } from '../../plugins/panda-local/index.js';
@@ -98,7 +98,7 @@ export class EsJobHarness {
    */
   async runJob(job: JobDefinition, control: JobControl = new JobControlSource(), runJobName = 'event'): Promise<JobOutcome> {
     const runJob = this.run.resolver.get<RunJobT>(RunJob, runJobName);
-    return runJob.run({ job, workdir: this.workdir, control });
+    return runJob.run({ job, workdir: this.workdir, control, binding: bindJob(this.run.resolver, job) });
   }
 
   snapshot(): DispatcherSnapshot {

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, ConfigError, PandaApi, PilotError, PluginNotFoundError, SiteMover, adler32, checksumStoreFor, formatAdler32, objectUrl,
+  ChecksumStore, ConfigError, PandaApi, PilotError, PluginNotFoundError, SiteMover, adler32, checksumStoreEntry, formatAdler32, objectUrl,
   type ChecksumStore as Store, type SiteMover as Mover,
 } from '../../../core/index.js';
 import { LocalMover } from '../../../plugins/mover-local/index.js';
@@ -256,7 +256,7 @@ test('the s3 checksum store records into and reads from user metadata', async (t
   const run = await s3Run();
   const dir = await tempDir();
   t.teardown(async () => { await run.dispose(); await dir.remove(); });
-  const store = checksumStoreFor(run.resolver, 's3')!;
+  const store = run.resolver.instantiate<Store>(checksumStoreEntry(run.registry, 's3')!);
   t.is(store, run.resolver.get<Store>(ChecksumStore, 's3'));
   const data = randomBytes(5000);
   const url = swift.s3Url(bucket(), 'foreign.1');

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import {
-  ChecksumStore, PilotError, SiteMover, adler32, checksumStoreFor, formatAdler32, type SpawnRecord, type SiteMover as Mover, type ChecksumStore as Store,
+  ChecksumStore, PilotError, SiteMover, adler32, checksumStoreEntry, formatAdler32, type SpawnRecord, type SiteMover as Mover, type ChecksumStore as Store,
 } from '../../../core/index.js';
 import { XrootdMover } from '../../../plugins/mover-xrootd-objectstore/index.js';
 import { siteMoverConformance } from '../../conformance/site-mover.conformance.js';
@@ -115,7 +115,7 @@ test('the xrootd checksum store confirms and reports the server checksum', async
   const run = await xrdRun();
   const dir = await tempDir();
   t.teardown(async () => { await run.dispose(); await dir.remove(); });
-  const store = checksumStoreFor(run.resolver, 'root')!;
+  const store = run.resolver.instantiate<Store>(checksumStoreEntry(run.registry, 'root')!);
   t.is(store, run.resolver.get<Store>(ChecksumStore, 'xrootd'));
   const data = randomBytes(3000);
   await writeFile(join(dir.path, 'src'), data);

@@ -7,7 +7,7 @@ import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { JobControlSource, esUploadRetry } from '../../../core/index.js';
+import { JobControlSource, bindJob } from '../../../core/index.js';
 import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
 import { processesWith } from '../../helpers/process-state.js';
 
@@ -168,8 +168,8 @@ test.serial('ES uploads retry with the pilot\'s transfer backoff (pilot.transfer
     queuedata: () => ({ objectstore: 'eventservice^file:///dev/null/es', stageoutretry: 3 }),
   });
   t.teardown(() => h.dispose());
-  t.deepEqual(esUploadRetry(h.run.settings), { attempts: 3, backoffBaseMs: 1, backoffMaxMs: 2 }, 'the policy the run and the recovery give the stage-out queue');
   const job = await h.getJob();
+  t.deepEqual(bindJob(h.run.resolver, job).es().primary.retry, { attempts: 3, backoffBaseMs: 1, backoffMaxMs: 2 }, 'the policy the binding gives the run\'s and the recovery\'s stage-out');
   const outcome = await h.runJob(job);
   t.like(outcome, { state: 'failed', pilotErrorCode: 1137 });
   const s = h.snapshot();

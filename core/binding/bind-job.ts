@@ -1,0 +1,156 @@
+/**
+ * `bindJob`: the job's binding, computed once from configuration + queuedata + job. Every
+ * rule about which storage a transfer of the job uses lives here (on top of the raw queuedata
+ * rules of select-movers.ts); see core/contracts/job-binding.ts for what it holds.
+ */
+import { Experiment } from '../contracts/experiment.js';
+import type { JobDefinition, FileSpec } from '../contracts/job-definition.js';
+import type { BoundDestination, BoundInput, EsDestinations, JobBinding, PlannedTransfer } from '../contracts/job-binding.js';
+import type { Activity } from '../contracts/site-mover.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { PilotError } from '../errors/pilot-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { PluginResolver } from '../plugin/plugin-resolver.js';
+import { destinationFor, moverNamesFor } from './select-movers.js';
+import { bindDestination, type BoundResult, type DestinationSpec } from './bind-destination.js';
+
+/** What the binding needs of the experiment: the name of each range's output object. */
+export type OutputNaming = Pick<Experiment, 'esOutputName'>;
+
+/** Whether a job sends a copy of its log to the object store (`pls`; pilot1 transferLogToObjectStore). */
+export function sendsLogCopy(job: JobDefinition, catchall: Readonly<Record<string, string>>): boolean {
+  return job.eventServiceMerge || job.putLogToOS || catchall['log_to_objectstore'] !== undefined;
+}
+
+/**
+ * Binds `job` (with the run's experiment unless given). Never throws for the job's storages:
+ * one that cannot be used throws its PilotError when the job asks for it.
+ * @throws PluginNotFoundError / PluginLoadError only when the experiment itself cannot be had.
+ */
+export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment?: OutputNaming): JobBinding {
+  const { queue, pilot } = resolver.services.settings;
+  const naming = experiment ?? resolver.get<OutputNaming>(Experiment, pilot.experiment);
+  const warnings: string[] = [];
+  const transfers: PlannedTransfer[] = [];
+  const cache = new Map<string, BoundResult>();
+  const bind = (spec: DestinationSpec): BoundResult => {
+    const key = `${spec.activity}|${spec.direction}|${spec.base ?? ''}|${spec.names.join(',')}|${spec.code ?? ''}`;
+    let r = spec.base ? cache.get(key) : undefined;
+    if (!r) {
+      r = bindDestination(resolver, spec);
+      if (spec.base) cache.set(key, r);
+      if (r.destination) {
+        for (const x of r.rejected) warnings.push(`activity ${spec.activity}, copytool[${x.index}] "${x.configured}" skipped: ${x.reason}`);
+      }
+    }
+    return r;
+  };
+  const plan = (direction: 'in' | 'out', label: string, r: BoundResult, name: string, optional = false): void => {
+    const d = r.destination;
+    transfers.push(Object.freeze({
+      direction, activity: r.activity, label, url: d ? d.url(name) : '', movers: Object.freeze(d ? d.candidates.map((c) => c.name) : []),
+      attempts: d?.retry.attempts ?? 0, ...(optional ? { optional } : {}), ...(r.error ? { error: r.error.message } : {}),
+    }));
+  };
+
+  const inputs: Array<{ file: FileSpec; r: BoundResult }> = [];
+  if (!job.eventService) {
+    for (const file of job.inputFiles) {
+      const spec = inputSpec(job, file, resolver);
+      const r = bind(spec);
+      inputs.push({ file, r });
+      plan('in', `stage-in ${file.lfn}`, r, file.lfn);
+    }
+  }
+
+  let outputs: BoundResult | undefined;
+  let es: { primary: BoundResult; failover?: BoundDestination; failoverWarning?: string } | undefined;
+  if (job.eventService) {
+    const primary = bind({
+      activity: 'es_events', direction: 'out', base: destinationFor(queue, 'es_events'), names: moverNamesFor(queue, 'es_events'), code: ErrorCodes.ESOBJECTSTORESETUP,
+      missing: 'queuedata gives no destination for es_events (set astorages.es_events or the objectstore "eventservice^" entry)',
+    });
+    es = { primary };
+    if (queue.astorages.es_failover?.length) {
+      const f = bind({
+        activity: 'es_failover', direction: 'out', base: destinationFor(queue, 'es_failover'), names: moverNamesFor(queue, 'es_failover'),
+        missing: 'queuedata gives no destination for es_failover (astorages.es_failover names no known storage)',
+      });
+      if (f.error) {
+        es.failoverWarning = `es_failover is configured but unusable, continuing without it: ${f.error.message}`;
+        warnings.push(es.failoverWarning);
+      } else if (f.destination!.base !== primary.destination?.base) es.failover = f.destination!;
+    }
+    for (const out of job.outputFiles) plan('out', `es outputs ${out.lfn}`, primary, naming.esOutputName(out.lfn, '<eventRangeID>'));
+    if (es.failover) {
+      const failover: BoundResult = { activity: 'es_failover', destination: es.failover, rejected: [] };
+      for (const out of job.outputFiles) plan('out', `es failover ${out.lfn}`, failover, naming.esOutputName(out.lfn, '<eventRangeID>'), true);
+    }
+  } else {
+    outputs = bind({ activity: 'pw', direction: 'out', base: destinationFor(queue, 'pw'), names: moverNamesFor(queue, 'pw'), missing: 'no storage for activity pw (astorages)' });
+    for (const out of job.outputFiles) plan('out', `stage-out ${out.lfn}`, outputs, out.lfn);
+  }
+
+  // ES jobs upload no log of their own (their merge job does); the others send it to `pl`, else `pw`.
+  let log: BoundResult | undefined;
+  let logCopy: BoundDestination | undefined;
+  if (job.logFile && !job.eventService) {
+    const activity: Activity = destinationFor(queue, 'pl') ? 'pl' : 'pw';
+    log = bind({ activity, direction: 'out', base: destinationFor(queue, activity), names: moverNamesFor(queue, activity), missing: 'no storage for activity pl or pw (astorages)' });
+    plan('out', `log ${job.logFile.lfn}`, log, job.logFile.lfn);
+    const pls = destinationFor(queue, 'pls');
+    if (pls && sendsLogCopy(job, queue.catchall)) {
+      const r = bind({ activity: 'pls', direction: 'out', base: pls, names: moverNamesFor(queue, 'pls'), missing: '' });
+      if (r.destination) {
+        logCopy = r.destination;
+        plan('out', `log copy ${job.logFile.lfn}`, r, job.logFile.lfn, true);
+      } else warnings.push(`the log copy to the object store is skipped: ${r.error!.message}`);
+    }
+  }
+
+  const need = (r: BoundResult | undefined, what: string): BoundDestination => {
+    if (r?.destination) return r.destination;
+    throw r?.error ?? new PilotError(ErrorCodes.NOSTORAGE, `job ${job.pandaId} has no ${what}`, { recoverable: false });
+  };
+  let failoverWarned = false;
+  const binding: JobBinding = {
+    pandaId: job.pandaId,
+    inputs: (): readonly BoundInput[] => inputs.map(({ file, r }) => {
+      const destination = need(r, `storage for input ${file.lfn}`);
+      return { lfn: file.lfn, url: destination.url(file.lfn), destination };
+    }),
+    outputs: () => need(outputs, 'output storage (it is an event service job)'),
+    log: () => need(log, 'log stage-out'),
+    logCopy: () => logCopy,
+    es: (logger?: Logger): EsDestinations => {
+      if (!es) throw new PilotError(ErrorCodes.ESOBJECTSTORESETUP, `job ${job.pandaId} is not an event service job`, { recoverable: false });
+      const primary = es.primary.destination;
+      if (!primary) throw new PilotError(ErrorCodes.ESOBJECTSTORESETUP, `no storage for ES outputs: ${es.primary.error!.message}`, { recoverable: false, cause: es.primary.error });
+      if (es.failoverWarning && logger && !failoverWarned) {
+        failoverWarned = true;
+        logger.warn(es.failoverWarning);
+      }
+      return Object.freeze({ primary, ...(es.failover ? { failover: es.failover } : {}) });
+    },
+    transfers: Object.freeze(transfers),
+    warnings: Object.freeze(warnings),
+  };
+  return Object.freeze(binding);
+}
+
+/** Where an input is read from. Merge jobs read from the object store (pilot1: copytoolin=objectstore). */
+function inputSpec(job: JobDefinition, file: FileSpec, resolver: PluginResolver): DestinationSpec {
+  const { queue } = resolver.services.settings;
+  if (job.eventServiceMerge) {
+    const isLog = file.lfn.includes('.log.');
+    return {
+      activity: 'es_events_read', direction: 'in', base: destinationFor(queue, isLog ? 'pls' : 'es_events_read'), names: moverNamesFor(queue, 'es_events_read'),
+      missing: `merge input ${file.lfn}: the queue has no object store ${isLog ? 'logs' : 'eventservice'} location`,
+    };
+  }
+  const ddm = file.ddmEndpoint ? queue.storages[file.ddmEndpoint]?.url : undefined;
+  return {
+    activity: 'pr', direction: 'in', base: ddm ?? destinationFor(queue, 'pr'), names: moverNamesFor(queue, 'pr'),
+    missing: `input ${file.lfn}: no storage for activity pr (astorages.pr or ddmendpoints.${file.ddmEndpoint ?? '<endpoint>'})`,
+  };
+}

@@ -1,0 +1,176 @@
+import test from 'ava';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  ChecksumStore, PilotError, bindJob, parseJobDefinition, preflight, stageInJobInputs, stageOutJobFiles,
+  type ChecksumStore as Store, type PlannedTransfer,
+} from '../../../core/index.js';
+import { makeRun } from '../../helpers/make-run.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+const fixture = async (name: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(join(root, 'test/fixtures/jobs', name), 'utf8')) as Record<string, unknown>;
+
+const NORMAL = {
+  PandaID: '77', prodSourceLabel: 'managed', jobsetID: '7', taskID: '70', transformation: 'run.sh', jobPars: '', attemptNr: '1', coreCount: '1',
+  inFiles: 'in.a,in.b', GUID: 'g1,g2', fsize: '10,20', checksum: 'ad:00000001,ad:00000002', scopeIn: 's,s', ddmEndPointIn: 'OTHER_SE,',
+  outFiles: 'out.1,log.77.tgz', scopeOut: 's', scopeLog: 's', logFile: 'log.77.tgz', logGUID: 'g3',
+};
+
+async function runWith(t: import('ava').ExecutionContext, queuedata: Record<string, unknown>, pilot: Record<string, unknown> = {}) {
+  const run = await makeRun({ extraLayers: [{ source: 'test', pilot: { experiment: 'atlas', ...pilot }, queuedata: { nickname: 'Q', ...queuedata } }] });
+  t.teardown(() => run.dispose());
+  return run;
+}
+
+const summary = (ts: readonly PlannedTransfer[]) => ts.map((x) => `${x.label} | ${x.activity} | ${x.error ? `ERROR ${x.error}` : `${x.url} | ${x.movers.join(' → ')} | ${x.attempts}${x.optional ? ' | optional' : ''}`}`);
+
+const CRIC = {
+  acopytools: { pr: ['local'], pw: ['gfal2', 'local'], pl: ['local'], es_events: ['objectstore'], es_events_read: ['objectstore'], es_failover: ['local'] },
+  astorages: { pr: ['SE'], pw: ['SE'], pl: ['LOGS_SE'], es_events: ['OS'], es_events_read: ['OS'], es_failover: ['FO'], pls: ['OS_LOGS'] },
+  ddmendpoints: {
+    SE: { endpoint: 'file:///se' }, OTHER_SE: { endpoint: 'file:///other' }, LOGS_SE: { endpoint: 'file:///logs-se' },
+    OS: { endpoint: 's3://os.example:443//es' }, OS_LOGS: { endpoint: 'file:///os-logs' }, FO: { endpoint: 'file:///failover' },
+  },
+  stageinretry: 3, stageoutretry: 2, catchall: 'log_to_objectstore',
+};
+
+test('acopytools era, normal job: per-file ddmEndpoint input, pw outputs with both movers, log to pl, log copy to pls', async (t) => {
+  const run = await runWith(t, CRIC);
+  const job = parseJobDefinition(NORMAL);
+  const b = bindJob(run.resolver, job);
+  t.deepEqual(summary(b.transfers), [
+    'stage-in in.a | pr | file:///other/in.a | local | 3',
+    'stage-in in.b | pr | file:///se/in.b | local | 3',
+    'stage-out out.1 | pw | file:///se/out.1 | gfal2 → local | 2',
+    'log log.77.tgz | pl | file:///logs-se/log.77.tgz | local | 2',
+    'log copy log.77.tgz | pls | file:///os-logs/log.77.tgz | objectstore→local | 2 | optional',
+  ]);
+  t.true(Object.isFrozen(b) && Object.isFrozen(b.transfers));
+  t.is(b.inputs()[0]!.destination.base, 'file:///other');
+  t.is(b.outputs().retry.attempts, 2);
+  t.is(b.log().activity, 'pl');
+  t.is(b.logCopy()?.activity, 'pls');
+  // The checksum store comes with the destination's scheme.
+  t.is(b.outputs().checksumStore, run.resolver.get<Store>(ChecksumStore, 'local'));
+  const err = t.throws(() => b.es(), { instanceOf: PilotError });
+  t.is(err?.code, 1241);
+});
+
+test('acopytools era, ES job: es_events through the S3 mover with its checksum store, es_failover as optional fallback, and no log transfer', async (t) => {
+  const run = await runWith(t, CRIC);
+  const job = parseJobDefinition(await fixture('atlas-es-job.json'));
+  const b = bindJob(run.resolver, job);
+  const lfn = job.outputFiles[0]!.lfn;
+  t.deepEqual(summary(b.transfers), [
+    `es outputs ${lfn} | es_events | s3://os.example:443//es/${lfn}.<eventRangeID> | objectstore→s3-objectstore | 2`,
+    `es failover ${lfn} | es_failover | file:///failover/${lfn}.<eventRangeID> | local | 2 | optional`,
+  ]);
+  t.false(b.transfers.some((x) => x.label.startsWith('log')), 'an ES job stages out no log');
+  const es = b.es();
+  t.is(es.primary.base, 's3://os.example:443//es');
+  t.is(es.primary.checksumStore, run.resolver.get<Store>(ChecksumStore, 's3'));
+  t.is(es.failover?.base, 'file:///failover');
+  t.deepEqual(b.inputs(), [], 'the payload reads ES inputs itself');
+  t.throws(() => b.outputs(), { instanceOf: PilotError });
+});
+
+test('es_failover whose copytool cannot write its storage: a warning once, the job goes on without it; one at the primary base is dropped', async (t) => {
+  const run = await runWith(t, { ...CRIC, acopytools: { ...CRIC.acopytools, es_failover: ['xrootd-objectstore'] } });
+  const job = parseJobDefinition(await fixture('atlas-es-job.json'));
+  const b = bindJob(run.resolver, job);
+  t.true(b.warnings.some((w) => /es_failover is configured but unusable/.test(w)), b.warnings.join('\n'));
+  const warned: string[] = [];
+  const log = { ...run.logger, warn: (m: string) => warned.push(m) } as typeof run.logger;
+  t.is(b.es(log).failover, undefined);
+  b.es(log);
+  t.is(warned.length, 1);
+  t.false(b.transfers.some((x) => x.activity === 'es_failover'));
+  const same = await runWith(t, { ...CRIC, astorages: { ...CRIC.astorages, es_failover: ['OS'] } });
+  t.is(bindJob(same.resolver, job).es().failover, undefined);
+});
+
+test('merge job: inputs from the object store (es_events_read), its log inputs from the logs path; ES store record used when the job gives no checksum', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const os = pathToFileURL(join(dir.path, 'os')).href;
+  const logs = pathToFileURL(join(dir.path, 'logs')).href;
+  const run = await runWith(t, {
+    ...CRIC, astorages: { ...CRIC.astorages, es_events: ['OS'], es_events_read: ['OS'], pls: ['OS_LOGS'] },
+    ddmendpoints: { ...CRIC.ddmendpoints, OS: { endpoint: os }, OS_LOGS: { endpoint: logs } },
+  });
+  const raw = await fixture('atlas-merge-job.json');
+  const job = parseJobDefinition({ ...raw, inFiles: `${String(raw['inFiles']).split(',')[0]},log.1.job.log.tgz.2`, checksum: 'NULL,NULL' });
+  const b = bindJob(run.resolver, job);
+  const [hits, log] = b.inputs();
+  t.is(hits!.destination.activity, 'es_events_read');
+  t.is(hits!.url, `${os}/${hits!.lfn}`);
+  t.is(log!.url, `${logs}/log.1.job.log.tgz.2`);
+  t.deepEqual(hits!.destination.candidates.map((c) => c.name), ['objectstore→local']);
+  t.is(hits!.destination.retry.attempts, 3);
+});
+
+test('legacy queue: copytool/copytoolin and the objectstore string; no pl storage, so the log goes to pw', async (t) => {
+  const run = await runWith(t, {
+    copytool: 'local', copytoolin: 'gfal-copy', objectstore: 'eventservice^file:///os/es|logs^file:///os/logs',
+    astorages: { pr: ['SE'], pw: ['SE'] }, ddmendpoints: { SE: { endpoint: 'file:///se' } }, stageinretry: 1, stageoutretry: 1,
+  });
+  const normal = bindJob(run.resolver, parseJobDefinition({ ...NORMAL, ddmEndPointIn: ',' }));
+  t.deepEqual(summary(normal.transfers), [
+    'stage-in in.a | pr | file:///se/in.a | gfal2 | 1',
+    'stage-in in.b | pr | file:///se/in.b | gfal2 | 1',
+    'stage-out out.1 | pw | file:///se/out.1 | local | 1',
+    'log log.77.tgz | pw | file:///se/log.77.tgz | local | 1',
+  ]);
+  const es = bindJob(run.resolver, await fixture('atlas-es-job.json').then(parseJobDefinition));
+  t.is(es.es().primary.base, 'file:///os/es');
+  t.deepEqual(es.es().primary.candidates.map((c) => c.name), ['objectstore→local']);
+  t.is(es.es().failover, undefined);
+});
+
+test('a fallback copytool that does not handle the scheme is skipped with a warning; preflight calls it a warning, not an error', async (t) => {
+  const run = await runWith(t, { ...CRIC, acopytools: { ...CRIC.acopytools, pw: ['local', 'xrootd-objectstore'] } });
+  const b = bindJob(run.resolver, parseJobDefinition(NORMAL));
+  t.deepEqual(b.outputs().candidates.map((c) => c.name), ['local']);
+  t.true(b.warnings.some((w) => /activity pw, copytool\[1\] "xrootd-objectstore" skipped: xrootd-objectstore does not handle "file:\/\/"/.test(w)), b.warnings.join('\n'));
+  const problems = preflight(run.settings, run.registry, run.resolver).filter((p) => p.where.startsWith('activity pw'));
+  t.deepEqual(problems.map((p) => p.severity), ['warning'], JSON.stringify(problems));
+});
+
+test('no copytool of the activity handles the scheme: the binding holds NOSTORAGEPROTOCOL (1313) for the job, preflight an error', async (t) => {
+  const run = await runWith(t, { ...CRIC, acopytools: { ...CRIC.acopytools, pw: ['xrootd-objectstore'] } });
+  const b = bindJob(run.resolver, parseJobDefinition(NORMAL));
+  const e = t.throws(() => b.outputs(), { instanceOf: PilotError });
+  t.is(e?.code, 1313);
+  t.regex(b.transfers.find((x) => x.label === 'stage-out out.1')!.error!, /no copytool of activity pw \(xrootd-objectstore\) handles file:\/\//);
+  t.deepEqual(preflight(run.settings, run.registry, run.resolver).filter((p) => p.where.startsWith('activity pw')).map((p) => p.severity), ['error']);
+  const none = await runWith(t, { ...CRIC, astorages: { ...CRIC.astorages, pw: [] } });
+  t.is(t.throws(() => bindJob(none.resolver, parseJobDefinition(NORMAL)).outputs(), { instanceOf: PilotError })?.code, 1133);
+});
+
+test('a site mover that keeps no checksums: the core records each stored object in the scheme\'s store, and stage-in expects that record', async (t) => {
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const se = pathToFileURL(join(dir.path, 'se')).href;
+  const site = join(dir.path, 'site.json');
+  await writeFile(site, JSON.stringify({ plugins: [join(root, 'dist/test/fixtures/plugins/plainfile-mover.js')] }));
+  const run = await makeRun({
+    configPath: site,
+    extraLayers: [{ source: 'test', pilot: { experiment: 'atlas' }, queuedata: { ...CRIC, nickname: 'Q', acopytools: { ...CRIC.acopytools, pr: ['plainfile'], pw: ['plainfile'] }, ddmendpoints: { ...CRIC.ddmendpoints, SE: { endpoint: se } } } }],
+  });
+  t.teardown(() => run.dispose());
+  const out = parseJobDefinition({ ...NORMAL, inFiles: '', GUID: '', fsize: '', checksum: '', scopeIn: '', ddmEndPointIn: '' });
+  await writeFile(join(dir.path, 'out.1'), 'twelve bytes');
+  const b = bindJob(run.resolver, out);
+  t.deepEqual(b.outputs().candidates.map((c) => c.name), ['plainfile']);
+  const [stored] = await stageOutJobFiles({ binding: b, jobDir: dir.path, log: run.logger }, out.outputFiles.slice(0, 1), b.outputs());
+  const store = run.resolver.get<Store>(ChecksumStore, 'local');
+  t.deepEqual(await store.lookup(`${se}/out.1`), { size: 12, checksums: [{ type: 'adler32', value: stored!.checksum.slice(3) }] });
+  // Read back by a job that gives no checksum: the recorded one is expected, so a changed object is refused.
+  await writeFile(join(dir.path, 'se', 'out.1'), 'twelve bytez');
+  const reader = parseJobDefinition({ ...NORMAL, inFiles: 'out.1', GUID: 'g', fsize: 'NULL', checksum: 'NULL', scopeIn: 's', ddmEndPointIn: '', outFiles: 'x', logFile: undefined });
+  const work = join(dir.path, 'work');
+  const e = await t.throwsAsync(stageInJobInputs({ binding: bindJob(run.resolver, reader), jobDir: work, log: run.logger }, reader), { instanceOf: PilotError });
+  t.is(e?.code, 1171);
+});

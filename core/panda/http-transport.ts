@@ -12,16 +12,24 @@ import https from 'node:https';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { createKeepAliveAgent } from './keep-alive-agent.js';
 import type { PandaAuth } from './panda-auth.js';
+import { replyExcerpt } from './reply-secrets.js';
 
 /** What a failed exchange means for the caller. */
 export type FailureKind = 'transient' | 'auth' | 'fatal';
 
-/** A failed exchange: `problem` is a short, secret-free description. */
+/**
+ * A failed exchange: `problem` is a short description with credential fields masked;
+ * `body` is the raw reply of an HTTP error, for the caller to register its secrets.
+ */
 export class TransportError extends Error {
-  constructor(readonly kind: FailureKind, readonly problem: string, options?: { cause?: unknown }) {
+  constructor(readonly kind: FailureKind, readonly problem: string, options?: { cause?: unknown; body?: string }) {
     super(problem, options);
     this.name = 'TransportError';
+    if (options?.body !== undefined) Object.defineProperty(this, 'body', { value: options.body, enumerable: false });
   }
+
+  /** The raw body of an HTTP error reply (not enumerable: never serialised with the error). */
+  declare readonly body?: string;
 }
 
 export interface HttpReply {
@@ -135,28 +143,31 @@ export class HttpTransport {
   }
 }
 
+/** The reply body as text; decompressed output is capped like the body itself (no zip bomb). */
 function decode(body: Buffer, encoding: string | undefined): string {
+  const cap = { maxOutputLength: MAX_REPLY };
   switch ((encoding ?? '').trim().toLowerCase()) {
     case '': case 'identity': return body.toString('utf8');
-    case 'gzip': case 'x-gzip': return gunzipSync(body).toString('utf8');
+    case 'gzip': case 'x-gzip': return gunzipSync(body, cap).toString('utf8');
     // Some servers send raw deflate under this name (curl and browsers accept both).
-    case 'deflate': return (body[0]! & 0x0f) === 0x08 ? inflateSync(body).toString('utf8') : inflateRawSync(body).toString('utf8');
-    case 'br': return brotliDecompressSync(body).toString('utf8');
+    case 'deflate': return ((body[0]! & 0x0f) === 0x08 ? inflateSync(body, cap) : inflateRawSync(body, cap)).toString('utf8');
+    case 'br': return brotliDecompressSync(body, cap).toString('utf8');
     default: throw new Error(`unknown Content-Encoding ${encoding}`);
   }
 }
 
 function httpFailure(status: number, statusText: string, body: string): TransportError {
-  const what = `HTTP ${status}${statusText ? ` ${statusText}` : ''}${bodyHint(body)}`;
-  if (status >= 500 || status === 408 || status === 429) return new TransportError('transient', what);
-  if (status === 401 || status === 403) return new TransportError('auth', `${what}: the server refused the credentials`);
-  return new TransportError('fatal', what);
+  const what = `HTTP ${status}${statusText ? ` ${replyExcerpt(statusText, undefined, 40).slice(1, -1)}` : ''}${bodyHint(body)}`;
+  if (status >= 500 || status === 408 || status === 429) return new TransportError('transient', what, { body });
+  if (status === 401 || status === 403) return new TransportError('auth', `${what}: the server refused the credentials`, { body });
+  return new TransportError('fatal', what, { body });
 }
 
+/** The page title or text, masked and bounded (the caller masks registered secrets too). */
 function bodyHint(body: string): string {
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
   const text = (title ?? body.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
-  return text ? ` ("${text.slice(0, 80)}")` : '';
+  return text ? ` (${replyExcerpt(text, undefined)})` : '';
 }
 
 function classify(err: unknown, closed: boolean): TransportError {

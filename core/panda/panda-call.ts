@@ -11,7 +11,8 @@ import type { SecretRegistry } from '../logging/secret-registry.js';
 import { backoffDelay, sleep } from '../staging/transfer-service.js';
 import { encodeForm, type FormValue } from './form-codec.js';
 import { TransportError, type HttpTransport } from './http-transport.js';
-import { SECRET_REPLY_FIELDS, describeReply, errorDialog, parseReply, type PandaReply } from './reply-parser.js';
+import { describeReply, errorDialog, parseReply, type PandaReply } from './reply-parser.js';
+import { maskKeyFields, registerBodySecrets } from './reply-secrets.js';
 
 /** The dispatcher's StatusCode values (panda-server jobdispatcher/Protocol.py, reference §1.1). */
 export const PandaStatus = {
@@ -69,8 +70,8 @@ export async function callPanda(ctx: CallContext, command: string, fields: Reado
     const started = Date.now();
     try {
       const http = await ctx.transport.post(command, body);
-      const reply = parseReply(command, http.text);
-      registerReplySecrets(reply, ctx.secrets);
+      // parseReply registers the reply's credentials before it judges the body.
+      const reply = parseReply(command, http.text, ctx.secrets);
       ctx.log.debug('%s', lazy(() => `${command}(${describeReply(fields, 200)}) -> ${describeReply(reply.fields)} in ${Date.now() - started} ms`));
       if (!isTransientStatus(reply.statusCode)) return reply;
       problem = `StatusCode ${describeStatus(reply.statusCode)}${dialogSuffix(reply, ctx.secrets)}`;
@@ -80,6 +81,8 @@ export async function callPanda(ctx: CallContext, command: string, fields: Reado
         throw err;
       }
       if (!(err instanceof TransportError)) throw err;
+      // An HTTP error page may quote the request or the reply it could not send.
+      if (err.body !== undefined) registerBodySecrets(err.body, ctx.secrets);
       if (err.kind === 'auth') {
         throw new PilotError(ErrorCodes.MISSINGCREDENTIALS, `${command}: ${ctx.secrets.mask(err.problem)}`, { recoverable: false, cause: err });
       }
@@ -117,15 +120,7 @@ export function expectSuccess(reply: PandaReply, secrets: SecretRegistry, codes:
 
 function dialogSuffix(reply: PandaReply, secrets: SecretRegistry): string {
   const d = errorDialog(reply);
-  return d ? `: ${secrets.mask(d).slice(0, 200)}` : '';
-}
-
-function registerReplySecrets(reply: PandaReply, secrets: SecretRegistry): void {
-  for (const key of SECRET_REPLY_FIELDS) {
-    const v = reply.fields[key];
-    if (typeof v === 'string') secrets.register(v.trim());
-    else if (v && typeof v === 'object') for (const inner of Object.values(v)) if (typeof inner === 'string') secrets.register(inner);
-  }
+  return d ? `: ${secrets.mask(maskKeyFields(d)).slice(0, 200)}` : '';
 }
 
 /** A value formatted only if the logger really writes the line. */

@@ -67,8 +67,10 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
     return send(res, 200, 'application/json', JSON.stringify(o.state.snapshot(o.clock())));
   }
   if (!command || (req.method !== 'POST' && req.method !== 'GET')) return send(res, 404, 'text/plain', `no such endpoint: ${req.method} ${url.pathname}`);
-  const read = await readRequestBody(req, o.bodyLimits ?? DEFAULT_BODY_LIMITS);
+  const limits = o.bodyLimits ?? DEFAULT_BODY_LIMITS;
+  const read = await readRequestBody(req, limits, (encoding, n) => o.log.debug(`${command}: inflating a ${encoding} body of ${n} bytes (at most ${limits.maxBodyBytes})`));
   if (!read.ok) {
+    o.log.warn(`${command}: refused with ${read.status}: ${read.why}`);
     res.setHeader('Connection', 'close');
     return send(res, read.status, 'text/plain', read.why);
   }

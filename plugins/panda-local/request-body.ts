@@ -20,8 +20,11 @@ export type BodyResult =
   | { readonly ok: true; readonly body: Buffer }
   | { readonly ok: false; readonly status: 400 | 413 | 415; readonly why: string };
 
-/** The request body, decompressed per Content-Encoding (identity, gzip, deflate), within `limits`. */
-export async function readRequestBody(req: http.IncomingMessage, limits: BodyLimits): Promise<BodyResult> {
+/**
+ * The request body, decompressed per Content-Encoding (identity, gzip, deflate), within
+ * `limits`. `onInflate` is told when decompression starts (the dispatcher logs it).
+ */
+export async function readRequestBody(req: http.IncomingMessage, limits: BodyLimits, onInflate?: (encoding: string, wireBytes: number) => void): Promise<BodyResult> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const inflater = makeInflater(encoding);
   if (inflater === null) return { ok: false, status: 415, why: `unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 40))}` };
@@ -37,6 +40,7 @@ export async function readRequestBody(req: http.IncomingMessage, limits: BodyLim
     return { ok: false, status: 413, why: `request body larger than ${limits.maxWireBytes} bytes` };
   }
   if (!inflater) return wire.length > limits.maxBodyBytes ? { ok: false, status: 413, why: `request body larger than ${limits.maxBodyBytes} bytes` } : { ok: true, body: wire };
+  onInflate?.(encoding, wire.length);
   return inflate(inflater, wire, limits.maxBodyBytes);
 }
 

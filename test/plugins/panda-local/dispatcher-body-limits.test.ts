@@ -6,34 +6,22 @@
  */
 import test from 'ava';
 import http from 'node:http';
-import { createGzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { SecretRegistry, createLogger } from '../../../core/index.js';
 import { startDispatcher, type DispatcherHandle } from '../../../plugins/panda-local/index.js';
+import { gzipZeros } from '../../helpers/zip-bomb.js';
 
 let d: DispatcherHandle;
 let bomb: Buffer;
 /** Called (synchronously, from the dispatcher's code) when it logs that inflation begins. */
 let onInflating: (() => void) | undefined;
 
-/** 512 MiB of zeros, gzipped as a stream (never held inflated in the test either). */
-async function makeBomb(): Promise<Buffer> {
-  const gz = createGzip({ level: 9 });
-  const out: Buffer[] = [];
-  gz.on('data', (c: Buffer) => out.push(c));
-  const done = new Promise((resolve) => gz.on('end', resolve));
-  const zeros = Buffer.alloc(1024 * 1024);
-  for (let i = 0; i < 512; i++) if (!gz.write(zeros)) await new Promise((r) => gz.once('drain', r));
-  gz.end();
-  await done;
-  return Buffer.concat(out);
-}
-
 test.before(async () => {
   const logger = createLogger({
     secrets: new SecretRegistry(), level: 'debug',
     sink: (_r, line) => { if (line.includes('inflating a gzip body')) onInflating?.(); },
   });
-  [d, bomb] = await Promise.all([startDispatcher({ logger }), makeBomb()]);
+  [d, bomb] = await Promise.all([startDispatcher({ logger }), gzipZeros(512)]);
 });
 test.after.always(async () => { await d?.stop(); });
 

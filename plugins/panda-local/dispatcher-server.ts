@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { decodeForm, encodeForm, isPlainObject, type Logger, type SecretRegistry } from '../../core/index.js';
+import { decodeForm, encodeForm, isPlainObject, type FormValue, type Logger, type SecretRegistry } from '../../core/index.js';
 import type { DispatcherState, Reply, StateOp } from './dispatcher-state.js';
 import type { FaultInjector } from './fault-injector.js';
 import { readRequestBody, type BodyLimits } from './request-body.js';
@@ -86,9 +86,16 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
   const reply = fault === 'status-10' ? { StatusCode: 10, errorDialog: 'injected fault: try again later' } : refusal ?? (await dispatch(o, command, params));
   if (!reply) return send(res, 404, 'text/plain', `unknown command ${command}`);
   if (fault === 'drop-reply') return void (req.socket as Socket).resetAndDestroy();
+  if (fault === 'http-500-echo') return send(res, 500, 'application/json', JSON.stringify(reply));
+  const out: Record<string, FormValue> = fault === 'no-status' ? withoutStatus(reply) : fault === 'status-word' ? { ...reply, StatusCode: 'zero' } : reply;
   const json = o.encoding === 'json' || (o.encoding === 'auto' && (req.headers.accept ?? '').includes('application/json'));
-  if (json) send(res, 200, 'application/json', JSON.stringify(reply));
-  else send(res, 200, 'text/plain; charset=utf-8', encodeForm(reply));
+  if (json) send(res, 200, 'application/json', JSON.stringify(out));
+  else send(res, 200, 'text/plain; charset=utf-8', encodeForm(out));
+}
+
+function withoutStatus(reply: Reply): Record<string, FormValue> {
+  const { StatusCode: _dropped, ...rest } = reply;
+  return rest;
 }
 
 async function dispatch(o: DispatcherServerOptions, command: string, params: Record<string, unknown>): Promise<Reply | undefined> {

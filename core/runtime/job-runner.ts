@@ -19,7 +19,7 @@ import { writeJobReport, type WrittenReport } from '../report/write-job-report.j
 import type { PilotRun } from './create-run.js';
 import { finalJobUpdate } from './final-update.js';
 import { JobControlSource } from './job-control-source.js';
-import { JobStateStore } from './job-state.js';
+import { JobStateStore } from '../state/job-state.js';
 import { Monitor } from './monitor.js';
 
 export interface JobRunOptions {

@@ -5,7 +5,7 @@
  * trailing NULs stripped, replies sent as exact bytes. zeromq is imported on first use, so
  * a pilot that never runs an ES job never loads the native addon.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { isUtf8 } from 'node:buffer';
 import { lstat, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';

@@ -203,6 +203,10 @@ export class EsEngine {
     if (verdict !== 'accepted') return this.dropped(verdict, m.rangeId, m.acronym);
     const cls = this.o.classify(m.acronym, m.diagnostics);
     this.o.log.warn(`range ${m.rangeId}: ${m.acronym} ${m.diagnostics.slice(0, 200)} -> ${cls.status} ${cls.code}`);
+    // A fatal range fails the job (es-job-outcome), and the server never retries it: handing
+    // out more ranges would only burn them. Fatal reports are thus bounded by the ranges
+    // already out, and only the peers holding them can send them (check above).
+    if (cls.status === 'fatal') this.stopDispatching(`fatal payload error ${m.acronym} on range ${m.rangeId}`);
     await this.decide(m.rangeId, { status: cls.status, code: cls.code, diag: `${m.acronym}: ${m.diagnostics}`.slice(0, 250) });
   }
 

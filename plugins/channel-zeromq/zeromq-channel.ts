@@ -2,7 +2,9 @@
  * PayloadChannel `zeromq`: the pilot's end of a yampl channel, byte-compatible with
  * yampl's ZeroMQ backend (reference/yampl-interop.md §8): a ROUTER with mandatory routing
  * bound before the payload starts, routing ids kept as opaque bytes, received text with
- * trailing NULs stripped, replies sent as exact bytes. zeromq is imported on first use, so
+ * trailing NULs stripped, replies sent as exact bytes. A local (ipc) channel admits only the
+ * pilot's own process tree (peer-gate.ts) and its socket file is 0600 from the moment it is
+ * reachable (bindPrivately). zeromq is imported on first use, so
  * a pilot that never runs an ES job never loads the native addon.
  */
 import { inject } from 'tsyringe';

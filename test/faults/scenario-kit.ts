@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly site: RunSiteOptions;
   /** Run the pilot under RLIMIT_FSIZE (bytes). */
   readonly fsizeLimit?: number;
+  /** Start the pilot under this umask. */
+  readonly umask?: number;
   /** Run `espilot recover` after the pilot: `crash` (default: only when it was killed), `always`. */
   readonly recover?: 'crash' | 'always';
   readonly drive?: (d: Drive) => Promise<void>;
@@ -54,7 +56,7 @@ export async function runScenario(world: FaultWorld, name: string, rnd: Seeded, 
   const commands: CommandSet[] = [];
   let crashAt: number | undefined;
   try {
-    const pilot = PilotProcess.start(site, { name: 'pilot', ...(o.fsizeLimit ? { fsizeLimit: o.fsizeLimit } : {}) });
+    const pilot = PilotProcess.start(site, { name: 'pilot', ...(o.fsizeLimit ? { fsizeLimit: o.fsizeLimit } : {}), ...(o.umask !== undefined ? { umask: o.umask } : {}) });
     pilots.push(pilot.record);
     let exited = false;
     const exit = pilot.wait().finally(() => { exited = true; });

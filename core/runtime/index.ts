@@ -11,3 +11,4 @@ export * from './recovery.js';
 export * from './render-payload-command.js';
 export * from './command-runner.js';
 export * from './job-plan.js';
+export * from './disk-monitor.js';

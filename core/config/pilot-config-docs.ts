@@ -37,4 +37,7 @@ export const PILOT_CONFIG_DOCS: FieldDocs = {
   'config.eventService.maxMessageBytes': 'Largest payload message accepted on the channel; longer ones are dropped and logged.',
   'config.transfers.backoffBaseMs': 'First backoff step between attempts of one mover (stage-in/out retries).',
   'config.transfers.backoffMaxMs': 'Longest backoff between attempts of one mover.',
+  'config.disk.checkIntervalS': 'Seconds between the disk checks of a running job (free space on the work disk, size of the job directory against queuedata `maxwdir`); pilot3 checks every 60 s.',
+  'config.disk.freeSpaceLimitMB': 'Free space (MB) the work disk must have before a job starts (more than this, and at least the job\'s `maxDiskCount`); else the job fails with NOLOCALSPACE (1098). pilot3: 2 GB.',
+  'config.disk.freeSpaceLimitRunningMB': 'Free space (MB) below which a running job is stopped and failed with NOLOCALSPACE (1098). pilot3: 1 GB.',
 };

@@ -48,6 +48,16 @@ export interface TransferSettings {
   readonly backoffMaxMs: number;
 }
 
+/** Free-space and work directory checks (pilot3 check_local_space, check_work_dir). */
+export interface DiskSettings {
+  /** Seconds between checks of a running job (pilot3 disk_space_verification_time: 60). */
+  readonly checkIntervalS: number;
+  /** Free space a job needs on the work disk before it starts (pilot3 free_space_limit: 2 GB). */
+  readonly freeSpaceLimitMB: number;
+  /** Free space below which a running job is stopped (pilot3 free_space_limit_running: 1 GB). */
+  readonly freeSpaceLimitRunningMB: number;
+}
+
 export interface PilotConfig {
   readonly experiment: string;
   /** Plugin module specifiers: absolute file paths (resolved against their config file) or package names. */
@@ -62,6 +72,7 @@ export interface PilotConfig {
   readonly logging: { readonly level: LogLevel; readonly format: LogFormat };
   readonly eventService: EventServiceSettings;
   readonly transfers: TransferSettings;
+  readonly disk: DiskSettings;
 }
 
 /** Built-in defaults: the bottom layer of every configuration. */
@@ -95,6 +106,7 @@ export const PILOT_DEFAULTS = {
     maxMessageBytes: 16 * 1024 * 1024,
   },
   transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000 },
+  disk: { checkIntervalS: 60, freeSpaceLimitMB: 2048, freeSpaceLimitRunningMB: 1024 },
 };
 
 export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[]): PilotConfig {
@@ -103,6 +115,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const es = r.object('eventService');
   const log = r.object('logging');
   const tr = r.object('transfers');
+  const disk = r.object('disk');
   const options = r.raw('pluginOptions');
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     r.fail('pluginOptions', 'an object keyed by plugin name');
@@ -149,6 +162,11 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
     transfers: {
       backoffBaseMs: tr.int('backoffBaseMs', { min: 0 }, 2000),
       backoffMaxMs: tr.int('backoffMaxMs', { min: 0 }, 60_000),
+    },
+    disk: {
+      checkIntervalS: disk.number('checkIntervalS', { min: 0.05 }, 60),
+      freeSpaceLimitMB: disk.int('freeSpaceLimitMB', { min: 0 }, 2048),
+      freeSpaceLimitRunningMB: disk.int('freeSpaceLimitRunningMB', { min: 0 }, 1024),
     },
   };
   return deepFreeze(cfg);

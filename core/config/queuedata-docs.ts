@@ -49,6 +49,6 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.glexec': '`true`: run payloads under the user\'s identity with glExec (falling back to direct launch when glExec is unusable); `test`: the same but a failing glExec fails the job; `false`: the configured launcher.',
   'queuedata.stageinretry': 'Attempts per copytool for each stage-in (recoverable errors only, with backoff).',
   'queuedata.stageoutretry': 'Attempts per copytool for each stage-out (recoverable errors only, with backoff).',
-  'queuedata.maxwdir': { text: 'Work directory size limit in MB (read and validated; espilot does not enforce it yet).', default: '—' },
+  'queuedata.maxwdir': { text: 'Work directory size limit in MB. Inputs larger in total fail the job before it starts with SIZETOOLARGE (1168); a running job whose directory grows past it plus 20% (divided by `corecount` for a single-core job, as pilot3 does) is stopped with USERDIRTOOLARGE (1104). Unset: no limit.', default: '—' },
   'queuedata.corecount': 'Cores of the queue\'s job slots; jobs without their own coreCount use it (ranges fetched per request = cores × `eventService.rangesPerCoreFactor`).',
 };

@@ -7,10 +7,13 @@ import type { EventRange } from '../contracts/event-range.js';
 import { ConfigError, describeValue, type ConfigIssue } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { isPlainObject } from '../config/field-reader.js';
+import { checkServerName, safeCount } from './server-names.js';
 
 /**
  * @param value the parsed `eventRanges` value (a list).
  * @param where the name used in messages, e.g. `getEventRanges.eventRanges`.
+ * Names are held to server-names.ts (an LFN is one file name, the ID is the server's
+ * five-number form), event numbers to safe integers.
  * @throws ConfigError CONVERSIONFAILURE (1302) naming the index and field of every bad
  *   entry, e.g. `getEventRanges.eventRanges[3].LFN: expected a non-empty string, got nothing`.
  */
@@ -28,11 +31,14 @@ export function parseEventRanges(value: unknown, where = 'eventRanges'): EventRa
       return;
     }
     const before = issues.length;
-    const id = text(entry, 'eventRangeID', at, issues);
+    const id = checkServerName('eventRangeId', text(entry, 'eventRangeID', at, issues), `${at}.eventRangeID`, issues);
     const start = eventNumber(entry, 'startEvent', at, issues);
     const last = eventNumber(entry, 'lastEvent', at, issues);
-    const lfn = text(entry, 'LFN', at, issues);
-    const guid = text(entry, 'GUID', at, issues);
+    const lfn = checkServerName('lfn', text(entry, 'LFN', at, issues), `${at}.LFN`, issues);
+    const guid = checkServerName('guid', text(entry, 'GUID', at, issues), `${at}.GUID`, issues);
+    const scope = checkServerName('scope', optionalText(entry['scope']), `${at}.scope`, issues);
+    const pfn = optionalText(entry['PFN']);
+    if (pfn !== undefined && (pfn.length > 4096 || pfn.includes('\0'))) issues.push({ path: `${at}.PFN`, expected: 'a path of at most 4096 characters without NUL', got: describeValue(pfn) });
     if (start !== undefined && last !== undefined && last < start) {
       issues.push({ path: `${at}.lastEvent`, expected: `a number ≥ startEvent (${start})`, got: describeValue(entry['lastEvent']) });
     }
@@ -41,8 +47,6 @@ export function parseEventRanges(value: unknown, where = 'eventRanges'): EventRa
     seen.add(id!);
     const wire: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(entry)) wire[k] = typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v);
-    const scope = optionalText(entry['scope']);
-    const pfn = optionalText(entry['PFN']);
     ranges.push(Object.freeze({
       id: id!, startEvent: start!, lastEvent: last!, lfn: lfn!, guid: guid!,
       ...(scope ? { scope } : {}), ...(pfn ? { pfn } : {}),
@@ -63,9 +67,9 @@ function text(entry: Record<string, unknown>, key: string, at: string, issues: C
 
 function eventNumber(entry: Record<string, unknown>, key: string, at: string, issues: ConfigIssue[]): number | undefined {
   const v = entry[key];
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (Number.isInteger(n) && n >= 0) return n;
-  issues.push({ path: `${at}.${key}`, expected: 'an integer ≥ 0', got: describeValue(v) });
+  const n = safeCount(v);
+  if (n !== undefined) return n;
+  issues.push({ path: `${at}.${key}`, expected: 'an integer from 0 to 2^53 − 1', got: describeValue(v) });
   return undefined;
 }
 

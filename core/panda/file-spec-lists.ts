@@ -2,11 +2,13 @@
  * PanDA describes a job's files as parallel comma-separated lists (`inFiles`, `GUID`,
  * `fsize`, ...; reference/pilot-anchors.md §1.3). These functions zip the columns into
  * FileSpec records, recording an issue per bad entry and per list of the wrong length.
+ * Every LFN, GUID, scope and dataset is held to server-names.ts.
  */
 import type { FileSpec, MergeInputList } from '../contracts/job-definition.js';
 import { describeValue, type ConfigIssue } from '../errors/config-error.js';
 import { parseChecksum } from '../staging/checksum.js';
 import { isNullText } from './form-codec.js';
+import { checkServerName, safeCount, type ServerNameKind } from './server-names.js';
 
 /** Collected problems; `lengths` are the NOTSAMELENGTH kind. */
 export interface ListIssues {
@@ -44,8 +46,9 @@ function parallel(raw: Readonly<Record<string, unknown>>, key: string, n: number
 function sizeAt(col: Column | undefined, i: number, key: string, out: ListIssues): number | undefined {
   const v = col?.[i];
   if (v === undefined) return undefined;
-  if (/^\d+$/.test(v)) return Number(v);
-  out.issues.push({ path: `job.${key}[${i}]`, expected: 'an integer ≥ 0', got: describeValue(v) });
+  const n = safeCount(v);
+  if (n !== undefined) return n;
+  out.issues.push({ path: `job.${key}[${i}]`, expected: 'an integer from 0 to 2^53 − 1', got: describeValue(v) });
   return undefined;
 }
 
@@ -57,6 +60,16 @@ function checksumAt(col: Column | undefined, i: number, key: string, out: ListIs
     out.issues.push({ path: `job.${key}[${i}]`, expected: 'ad:<adler32 hex> or md5:<md5 hex>', got: describeValue(v) });
     return undefined;
   }
+}
+
+/** Entry `i` of a name column, checked; `key` names the column in messages. */
+function nameAt(kind: ServerNameKind, col: Column | undefined, i: number, key: string, out: ListIssues): string | undefined {
+  return checkServerName(kind, col?.[i], `job.${key}[${i}]`, out.issues);
+}
+
+/** A single-valued name field (`logFile`, `scopeLog`, `logGUID`). */
+function nameField(kind: ServerNameKind, raw: Readonly<Record<string, unknown>>, key: string, out: ListIssues): string | undefined {
+  return isNullText(raw[key]) ? undefined : checkServerName(kind, String(raw[key]).trim(), `job.${key}`, out.issues);
 }
 
 function spec(fields: Record<string, string | number | FileSpec['checksum'] | undefined>): FileSpec {
@@ -80,8 +93,10 @@ export function inputFiles(raw: Readonly<Record<string, unknown>>, out: ListIssu
     if (lfn === undefined || seen.has(lfn)) return;
     seen.add(lfn);
     files.push(spec({
-      lfn, guid: guid?.[i], size: sizeAt(fsize, i, 'fsize', out), checksum: checksumAt(checksum, i, 'checksum', out),
-      scope: scope?.[i], dataset: dataset?.[i], storageToken: token?.[i], ddmEndpoint: ddm?.[i],
+      lfn: nameAt('lfn', lfns, i, 'inFiles', out), guid: nameAt('guid', guid, i, 'GUID', out),
+      size: sizeAt(fsize, i, 'fsize', out), checksum: checksumAt(checksum, i, 'checksum', out),
+      scope: nameAt('scope', scope, i, 'scopeIn', out), dataset: nameAt('dataset', dataset, i, 'realDatasetsIn', out),
+      storageToken: token?.[i], ddmEndpoint: ddm?.[i],
     }));
   });
   return files;
@@ -93,14 +108,17 @@ export function inputFiles(raw: Readonly<Record<string, unknown>>, out: ListIssu
  */
 export function outputFiles(raw: Readonly<Record<string, unknown>>, out: ListIssues): { outputs: FileSpec[]; log?: FileSpec } {
   const lfns = splitList(raw, 'outFiles', out) ?? [];
+  // The raw name places the log among outFiles; a bad one is reported (once) but keeps the columns aligned.
   const logLfn = isNullText(raw['logFile']) ? undefined : String(raw['logFile']).trim();
+  nameField('lfn', raw, 'logFile', out);
   const n = lfns.length;
   const logIndex = logLfn === undefined ? -1 : lfns.indexOf(logLfn);
   const col = (key: string) => parallel(raw, key, n, 'outFiles', out);
   const [dataset, token, ddm] = ['realDatasets', 'destinationDBlockToken', 'ddmEndPointOut'].map(col);
   const scopes = parallel(raw, 'scopeOut', n, 'outFiles', out, logIndex >= 0 ? [n, n - 1] : [n]);
-  const scopeLog = isNullText(raw['scopeLog']) ? undefined : String(raw['scopeLog']);
-  const logGuid = isNullText(raw['logGUID']) ? undefined : String(raw['logGUID']);
+  const scopeLog = nameField('scope', raw, 'scopeLog', out);
+  const logGuid = nameField('guid', raw, 'logGUID', out);
+  const scopeAt = (j: number): string | undefined => nameAt('scope', scopes, j, 'scopeOut', out);
   const shortScopes = scopes !== undefined && scopes.length === n - 1;
   const outputs: FileSpec[] = [];
   const seen = new Set<string>();
@@ -108,13 +126,17 @@ export function outputFiles(raw: Readonly<Record<string, unknown>>, out: ListIss
   let k = 0; // index into a scopeOut that leaves out the log
   lfns.forEach((lfn, i) => {
     if (i === logIndex) {
-      log = spec({ lfn, guid: logGuid, scope: scopeLog ?? (shortScopes ? undefined : scopes?.[i]), dataset: dataset?.[i], storageToken: token?.[i], ddmEndpoint: ddm?.[i] });
+      const datasetName = nameAt('dataset', dataset, i, 'realDatasets', out);
+      log = spec({ lfn, guid: logGuid, scope: scopeLog ?? (shortScopes ? undefined : scopeAt(i)), dataset: datasetName, storageToken: token?.[i], ddmEndpoint: ddm?.[i] });
       return;
     }
-    const scope = shortScopes ? scopes[k++] : scopes?.[i];
+    const scope = shortScopes ? scopeAt(k++) : scopeAt(i);
     if (lfn === undefined || seen.has(lfn)) return;
     seen.add(lfn);
-    outputs.push(spec({ lfn, scope, dataset: dataset?.[i], storageToken: token?.[i], ddmEndpoint: ddm?.[i] }));
+    outputs.push(spec({
+      lfn: nameAt('lfn', lfns, i, 'outFiles', out), scope, dataset: nameAt('dataset', dataset, i, 'realDatasets', out),
+      storageToken: token?.[i], ddmEndpoint: ddm?.[i],
+    }));
   });
   if (logLfn !== undefined && !log) log = spec({ lfn: logLfn, guid: logGuid, scope: scopeLog });
   return { outputs, ...(log ? { log } : {}) };
@@ -138,7 +160,11 @@ export function mergeInputLists(raw: Readonly<Record<string, unknown>>, out: Lis
       out.issues.push({ path: `job.writeToFile[${i}]`, expected: 'inputFor_<name>:<lfn>[,<lfn>...]', got: describeValue(entry) });
       return;
     }
-    lists.push(Object.freeze({ name: key.replace(/^inputFor_/, ''), inputs: Object.freeze(inputs) }));
+    const before = out.issues.length;
+    const name = key.replace(/^inputFor_/, '');
+    checkServerName('lfn', name, `job.writeToFile[${i}]`, out.issues);
+    inputs.forEach((lfn, j) => checkServerName('lfn', lfn, `job.writeToFile[${i}][${j}]`, out.issues));
+    if (out.issues.length === before) lists.push(Object.freeze({ name, inputs: Object.freeze(inputs) }));
   });
   return lists;
 }

@@ -9,19 +9,28 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { createKeepAliveAgent } from './keep-alive-agent.js';
 import type { PandaAuth } from './panda-auth.js';
+import { replyExcerpt } from './reply-secrets.js';
 
 /** What a failed exchange means for the caller. */
 export type FailureKind = 'transient' | 'auth' | 'fatal';
 
-/** A failed exchange: `problem` is a short, secret-free description. */
+/**
+ * A failed exchange: `problem` is a short description with credential fields masked;
+ * `body` is the raw reply of an HTTP error, for the caller to register its secrets.
+ */
 export class TransportError extends Error {
-  constructor(readonly kind: FailureKind, readonly problem: string, options?: { cause?: unknown }) {
+  constructor(readonly kind: FailureKind, readonly problem: string, options?: { cause?: unknown; body?: string }) {
     super(problem, options);
     this.name = 'TransportError';
+    if (options?.body !== undefined) Object.defineProperty(this, 'body', { value: options.body, enumerable: false });
   }
+
+  /** The raw body of an HTTP error reply (not enumerable: never serialised with the error). */
+  declare readonly body?: string;
 }
 
 export interface HttpReply {
@@ -99,22 +108,16 @@ export class HttpTransport {
         path: this.target.basePath + command, method: 'POST', agent: this.agent,
         headers: { ...this.baseHeaders, ...this.options.auth.headers(), 'Content-Length': payload.length },
       }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_REPLY) req.destroy(new TransportError('fatal', `a reply larger than ${MAX_REPLY} bytes`));
-          else chunks.push(c);
-        });
-        res.on('error', (err) => settle(classify(err, this.closed)));
-        res.on('end', () => {
-          try {
-            const text = decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), res.headers['content-encoding']);
-            const status = res.statusCode ?? 0;
-            settle(status >= 200 && status < 300 ? undefined : httpFailure(status, res.statusMessage ?? '', text), { status, text });
-          } catch (err) {
-            settle(new TransportError('fatal', `undecodable reply (${(err as Error).message})`, { cause: err }));
-          }
+        const status = res.statusCode ?? 0;
+        const fail = (err: TransportError): void => {
+          settle(err);
+          req.destroy();
+        };
+        readBody(res, res.headers['content-encoding'], {
+          tooLarge: (what) => fail(new TransportError('fatal', `a reply larger than ${MAX_REPLY} bytes ${what}`)),
+          undecodable: (why) => fail(new TransportError('fatal', `undecodable reply (${why})`)),
+          error: (err) => settle(classify(err, this.closed)),
+          done: (text) => settle(status >= 200 && status < 300 ? undefined : httpFailure(status, res.statusMessage ?? '', text), { status, text }),
         });
       });
       const timer = setTimeout(() => {
@@ -135,28 +138,88 @@ export class HttpTransport {
   }
 }
 
-function decode(body: Buffer, encoding: string | undefined): string {
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case '': case 'identity': return body.toString('utf8');
-    case 'gzip': case 'x-gzip': return gunzipSync(body).toString('utf8');
-    // Some servers send raw deflate under this name (curl and browsers accept both).
-    case 'deflate': return (body[0]! & 0x0f) === 0x08 ? inflateSync(body).toString('utf8') : inflateRawSync(body).toString('utf8');
-    case 'br': return brotliDecompressSync(body).toString('utf8');
-    default: throw new Error(`unknown Content-Encoding ${encoding}`);
+interface BodySink {
+  tooLarge(what: string): void;
+  undecodable(why: string): void;
+  error(err: unknown): void;
+  done(text: string): void;
+}
+
+/**
+ * Reads a reply body, decompressing per Content-Encoding as a stream (zlib's thread pool,
+ * never a sync call), with MAX_REPLY bytes both on the wire and decompressed: a small
+ * compressed reply that inflates to gigabytes is cut off at the cap.
+ */
+function readBody(res: http.IncomingMessage, encoding: string | undefined, sink: BodySink): void {
+  const kind = (encoding ?? '').trim().toLowerCase();
+  if (!['', 'identity', 'gzip', 'x-gzip', 'deflate', 'br'].includes(kind)) {
+    res.resume();
+    return sink.undecodable(`unknown Content-Encoding ${JSON.stringify(kind.slice(0, 40))}`);
   }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let stopped = false;
+  const take = (c: Buffer): void => {
+    if (stopped) return;
+    size += c.length;
+    if (size <= MAX_REPLY) return void chunks.push(c);
+    stopped = true;
+    chunks.length = 0;
+    decoder?.destroy();
+    sink.tooLarge(decoder ? 'once decompressed' : 'on the wire');
+  };
+  const finish = (): void => {
+    if (!stopped) sink.done((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
+  };
+  let decoder: Transform | undefined;
+  let wire = 0;
+  const startDecoder = (first: Buffer): Transform => {
+    // Some servers send raw deflate as `deflate` (curl and browsers accept both).
+    const d = kind === 'br' ? createBrotliDecompress() : kind === 'deflate' ? ((first[0]! & 0x0f) === 0x08 ? createInflate() : createInflateRaw()) : createGunzip();
+    d.on('data', take);
+    d.on('end', finish);
+    d.on('error', (err) => {
+      if (!stopped) {
+        stopped = true;
+        sink.undecodable(err.message.slice(0, 120));
+      }
+    });
+    return d;
+  };
+  const plain = kind === '' || kind === 'identity';
+  res.on('data', (c: Buffer) => {
+    if (stopped) return;
+    wire += c.length;
+    if (wire > MAX_REPLY) {
+      stopped = true;
+      decoder?.destroy();
+      return sink.tooLarge('on the wire');
+    }
+    if (plain) return take(c);
+    decoder ??= startDecoder(c);
+    decoder.write(c);
+  });
+  res.on('error', (err) => sink.error(err));
+  res.on('end', () => {
+    if (stopped) return;
+    if (plain) return finish();
+    if (!decoder) return finish(); // an empty compressed body
+    decoder.end();
+  });
 }
 
 function httpFailure(status: number, statusText: string, body: string): TransportError {
-  const what = `HTTP ${status}${statusText ? ` ${statusText}` : ''}${bodyHint(body)}`;
-  if (status >= 500 || status === 408 || status === 429) return new TransportError('transient', what);
-  if (status === 401 || status === 403) return new TransportError('auth', `${what}: the server refused the credentials`);
-  return new TransportError('fatal', what);
+  const what = `HTTP ${status}${statusText ? ` ${replyExcerpt(statusText, undefined, 40).slice(1, -1)}` : ''}${bodyHint(body)}`;
+  if (status >= 500 || status === 408 || status === 429) return new TransportError('transient', what, { body });
+  if (status === 401 || status === 403) return new TransportError('auth', `${what}: the server refused the credentials`, { body });
+  return new TransportError('fatal', what, { body });
 }
 
+/** The page title or text, masked and bounded (the caller masks registered secrets too). */
 function bodyHint(body: string): string {
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
   const text = (title ?? body.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
-  return text ? ` ("${text.slice(0, 80)}")` : '';
+  return text ? ` (${replyExcerpt(text, undefined)})` : '';
 }
 
 function classify(err: unknown, closed: boolean): TransportError {

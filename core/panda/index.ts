@@ -1,5 +1,7 @@
 export * from './form-codec.js';
 export * from './reply-parser.js';
+export * from './reply-secrets.js';
+export * from './server-names.js';
 export * from './panda-auth.js';
 export * from './keep-alive-agent.js';
 export * from './http-transport.js';

@@ -10,6 +10,7 @@ import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { inputFiles, mergeInputLists, outputFiles, type ListIssues } from './file-spec-lists.js';
 import { isNullText, isTrueText } from './form-codec.js';
+import { checkServerName, isServerName } from './server-names.js';
 
 /**
  * A job definition the pilot cannot run. Carries the PandaID when it could be read, so the
@@ -23,8 +24,10 @@ export class JobDefinitionError extends ConfigError {
 }
 
 function validPandaId(id: string): string | undefined {
-  return /^\d+$/.test(id.trim()) ? id.trim() : undefined;
+  return isServerName('id', id.trim()) ? id.trim() : undefined;
 }
+
+const SAFE = { min: 0, max: Number.MAX_SAFE_INTEGER } as const;
 
 /**
  * @param raw the reply's fields (strings from a form reply; strings or numbers from JSON).
@@ -40,15 +43,16 @@ export function parseJobDefinition(raw: Readonly<Record<string, unknown>>): JobD
   const r = new FieldReader('job', clean, issues);
 
   const pandaId = r.requiredString('PandaID', 'a numeric PandaID');
-  if (pandaId && !/^\d+$/.test(pandaId.trim())) r.fail('PandaID', 'a numeric PandaID');
+  if (pandaId) checkServerName('id', pandaId.trim(), 'job.PandaID', issues);
   const { outputs, log } = outputFiles(clean, lists);
   const optional = (key: string): string | undefined => r.string(key);
-  const optionalInt = (key: string): number | undefined => r.int(key, { min: 0 });
+  const optionalId = (key: string): string | undefined => checkServerName('id', r.string(key)?.trim(), `job.${key}`, issues);
+  const optionalInt = (key: string): number | undefined => r.int(key, SAFE);
 
   const job: JobDefinition = {
     pandaId: pandaId.trim(),
-    ...defined('jobsetId', optional('jobsetID')),
-    ...defined('taskId', optional('taskID')),
+    ...defined('jobsetId', optionalId('jobsetID')),
+    ...defined('taskId', optionalId('taskID')),
     ...defined('jobName', optional('jobName')),
     ...defined('jobDefinitionId', optional('jobDefinitionID')),
     prodSourceLabel: r.requiredString('prodSourceLabel', 'a prodSourceLabel such as managed or user'),
@@ -60,9 +64,9 @@ export function parseJobDefinition(raw: Readonly<Record<string, unknown>>): JobD
     ...defined('cmtConfig', optional('cmtConfig')),
     ...defined('cloud', optional('cloud')),
     ...defined('destinationSE', optional('destinationSE')),
-    attemptNr: r.int('attemptNr', { min: 0 }, 0),
+    attemptNr: r.int('attemptNr', SAFE, 0),
     // The server sends NULL or 0 for jobs without a core count (merge jobs); that means 1.
-    coreCount: Math.max(1, r.int('coreCount', { min: 0 }, 1)),
+    coreCount: Math.max(1, r.int('coreCount', SAFE, 1)),
     ...defined('maxCpuCount', optionalInt('maxCpuCount')),
     ...defined('minRamCount', optionalInt('minRamCount')),
     ...defined('maxDiskCount', optionalInt('maxDiskCount')),
@@ -102,5 +106,6 @@ function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?
 }
 
 function pandaLabel(pandaId: string): string {
-  return pandaId && /^\d+$/.test(pandaId.trim()) ? ` ${pandaId.trim()}` : '';
+  const id = validPandaId(pandaId);
+  return id ? ` ${id}` : '';
 }

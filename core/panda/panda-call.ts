@@ -9,9 +9,10 @@ import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
 import { backoffDelay, sleep } from '../staging/transfer-service.js';
-import { encodeForm, type FormValue } from './form-codec.js';
+import { encodeForm, formText, type FormValue } from './form-codec.js';
 import { TransportError, type HttpTransport } from './http-transport.js';
-import { SECRET_REPLY_FIELDS, describeReply, errorDialog, parseReply, type PandaReply } from './reply-parser.js';
+import { describeReply, errorDialog, parseReply, type PandaReply } from './reply-parser.js';
+import { maskKeyFields, registerBodySecrets } from './reply-secrets.js';
 
 /** The dispatcher's StatusCode values (panda-server jobdispatcher/Protocol.py, reference §1.1). */
 export const PandaStatus = {
@@ -62,15 +63,15 @@ export interface CallContext {
  *   recoverable for a malformed reply; MISSINGCREDENTIALS (1364) when HTTP/TLS refuses us.
  */
 export async function callPanda(ctx: CallContext, command: string, fields: Readonly<Record<string, FormValue>>): Promise<PandaReply> {
-  const body = encodeForm(fields);
+  const body = encodeForm(maskedFields(fields, ctx.secrets));
   const attempts = 1 + ctx.server.retries;
   let problem = '';
   for (let n = 0; n < attempts; n++) {
     const started = Date.now();
     try {
       const http = await ctx.transport.post(command, body);
-      const reply = parseReply(command, http.text);
-      registerReplySecrets(reply, ctx.secrets);
+      // parseReply registers the reply's credentials before it judges the body.
+      const reply = parseReply(command, http.text, ctx.secrets);
       ctx.log.debug('%s', lazy(() => `${command}(${describeReply(fields, 200)}) -> ${describeReply(reply.fields)} in ${Date.now() - started} ms`));
       if (!isTransientStatus(reply.statusCode)) return reply;
       problem = `StatusCode ${describeStatus(reply.statusCode)}${dialogSuffix(reply, ctx.secrets)}`;
@@ -80,11 +81,13 @@ export async function callPanda(ctx: CallContext, command: string, fields: Reado
         throw err;
       }
       if (!(err instanceof TransportError)) throw err;
+      // An HTTP error page may quote the request or the reply it could not send.
+      if (err.body !== undefined) registerBodySecrets(err.body, ctx.secrets);
       if (err.kind === 'auth') {
-        throw new PilotError(ErrorCodes.MISSINGCREDENTIALS, `${command}: ${ctx.secrets.mask(err.problem)}`, { recoverable: false, cause: err });
+        throw new PilotError(ErrorCodes.MISSINGCREDENTIALS, `${command}: ${ctx.secrets.mask(err.problem)}`, { recoverable: false, ...safeCause(err) });
       }
       if (err.kind === 'fatal') {
-        throw new PilotError(ErrorCodes.COMMUNICATIONFAILURE, `${command}: ${ctx.secrets.mask(err.problem)}`, { recoverable: false, cause: err });
+        throw new PilotError(ErrorCodes.COMMUNICATIONFAILURE, `${command}: ${ctx.secrets.mask(err.problem)}`, { recoverable: false, ...safeCause(err) });
       }
       problem = ctx.secrets.mask(err.problem);
     }
@@ -117,15 +120,26 @@ export function expectSuccess(reply: PandaReply, secrets: SecretRegistry, codes:
 
 function dialogSuffix(reply: PandaReply, secrets: SecretRegistry): string {
   const d = errorDialog(reply);
-  return d ? `: ${secrets.mask(d).slice(0, 200)}` : '';
+  return d ? `: ${secrets.mask(maskKeyFields(d)).slice(0, 200)}` : '';
 }
 
-function registerReplySecrets(reply: PandaReply, secrets: SecretRegistry): void {
-  for (const key of SECRET_REPLY_FIELDS) {
-    const v = reply.fields[key];
-    if (typeof v === 'string') secrets.register(v.trim());
-    else if (v && typeof v === 'object') for (const inner of Object.values(v)) if (typeof inner === 'string') secrets.register(inner);
-  }
+/**
+ * The transport error as a cause only when it does not quote a reply: an HTTP error's text
+ * is masked in the message above, and the cause would carry it unmasked to any inspection.
+ */
+function safeCause(err: TransportError): { cause?: unknown } {
+  return err.body === undefined ? { cause: err } : {};
+}
+
+/**
+ * The request's fields with every registered secret masked: the pilot never sends a
+ * credential to the dispatcher (it authenticates by header or TLS), so a diagnostic that
+ * picked one up on its way (an error text, a payload message) does not carry it out.
+ */
+function maskedFields(fields: Readonly<Record<string, FormValue>>, secrets: SecretRegistry): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = secrets.mask(formText(value));
+  return out;
 }
 
 /** A value formatted only if the logger really writes the line. */

@@ -7,7 +7,9 @@ import { ConfigError, describeValue } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import { isPlainObject } from '../config/field-reader.js';
+import type { SecretRegistry } from '../logging/secret-registry.js';
 import { decodeForm } from './form-codec.js';
+import { SECRET_REPLY_FIELDS, maskKeyFields, registerBodySecrets, registerParsedSecrets, replyExcerpt } from './reply-secrets.js';
 
 /** A parsed reply: its StatusCode and every field as sent. */
 export interface PandaReply {
@@ -17,32 +19,31 @@ export interface PandaReply {
   readonly encoding: 'json' | 'form';
 }
 
-/** Reply fields that carry credentials; never shown, whatever the log level. */
-export const SECRET_REPLY_FIELDS: ReadonlySet<string> = new Set([
-  'userProxy', 'privateKey', 'publicKey', 'pandaProxySecretKey', 'secrets', 'pilotSecrets', 'token', 'access_token',
-]);
-
 /** A reply that cannot be what the server meant: retrying the same call will not fix it. */
 export function malformedReply(command: string, problem: string): PilotError {
   return new PilotError(ErrorCodes.COMMUNICATIONFAILURE, `${command}: malformed reply from the PanDA server: ${problem}`, { recoverable: false });
 }
 
 /**
+ * Every credential the body may carry is registered with `secrets` first, whatever the
+ * body's shape; messages show only a bounded, masked excerpt of it (reply-secrets.ts).
  * @throws PilotError COMMUNICATIONFAILURE (not recoverable) for an empty body, an HTML page,
  *   invalid JSON, or a reply without an integer StatusCode.
  */
-export function parseReply(command: string, text: string): PandaReply {
+export function parseReply(command: string, text: string, secrets?: SecretRegistry): PandaReply {
+  if (secrets) registerBodySecrets(text, secrets);
   const body = text.trim();
   if (!body) throw malformedReply(command, 'an empty body');
-  if (body.startsWith('<')) throw malformedReply(command, `an HTML page instead of a reply (${htmlSummary(body)})`);
+  if (body.startsWith('<')) throw malformedReply(command, `an HTML page instead of a reply (${htmlSummary(body, secrets)})`);
   let fields: Record<string, unknown>;
   let encoding: PandaReply['encoding'];
   if (body.startsWith('{')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
-    } catch (err) {
-      throw malformedReply(command, `invalid JSON (${(err as Error).message})`);
+    } catch {
+      // The engine's message quotes the body; the excerpt is masked instead.
+      throw malformedReply(command, `invalid JSON (${replyExcerpt(body, secrets)})`);
     }
     if (!isPlainObject(parsed)) throw malformedReply(command, `expected a JSON object, got ${describeValue(parsed)}`);
     fields = parsed;
@@ -51,12 +52,15 @@ export function parseReply(command: string, text: string): PandaReply {
     fields = decodeForm(body);
     encoding = 'form';
   }
+  if (secrets) registerParsedSecrets(fields, secrets);
   const raw = fields['StatusCode'];
   if (raw === undefined || raw === null || raw === '') {
-    throw malformedReply(command, `no StatusCode (got ${JSON.stringify(body.length > 80 ? `${body.slice(0, 77)}...` : body)})`);
+    throw malformedReply(command, `no StatusCode (got ${replyExcerpt(body, secrets)})`);
   }
-  const statusCode = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(statusCode)) throw malformedReply(command, `StatusCode is not an integer: ${describeValue(raw)}`);
+  const statusCode = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(statusCode)) {
+    throw malformedReply(command, `StatusCode is not an integer: ${typeof raw === 'string' ? replyExcerpt(raw, secrets, 40) : describeValue(raw)}`);
+  }
   return { command, statusCode, fields, encoding };
 }
 
@@ -76,7 +80,8 @@ export function structuredField(command: string, fields: Readonly<Record<string,
         return JSON.parse(value.replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null').replace(/'/g, '"'));
       } catch { /* reported below */ }
     }
-    throw new ConfigError([{ path: `${command}.${key}`, expected, got: describeValue(value) }], ErrorCodes.CONVERSIONFAILURE, `${command}: bad reply`);
+    const got = SECRET_REPLY_FIELDS.has(key) ? 'a value (not shown: a credential field)' : replyExcerpt(value, undefined, 60);
+    throw new ConfigError([{ path: `${command}.${key}`, expected, got }], ErrorCodes.CONVERSIONFAILURE, `${command}: bad reply`);
   }
 }
 
@@ -96,7 +101,7 @@ export function describeReply(fields: Readonly<Record<string, unknown>>, max = 3
     let text: string;
     if (SECRET_REPLY_FIELDS.has(key) && value !== undefined && value !== null && value !== '') text = '********';
     else if (Array.isArray(value)) text = `[${value.length} items]`;
-    else if (typeof value === 'object' && value !== null) text = JSON.stringify(value);
+    else if (typeof value === 'object' && value !== null) text = maskKeyFields(JSON.stringify(value));
     else text = String(value);
     parts.push(`${key}=${text.length > 80 ? `${text.slice(0, 77)}...` : text}`);
   }
@@ -104,9 +109,9 @@ export function describeReply(fields: Readonly<Record<string, unknown>>, max = 3
   return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }
 
-function htmlSummary(html: string): string {
+function htmlSummary(html: string, secrets: SecretRegistry | undefined): string {
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1]?.trim();
-  if (title) return `title "${title.slice(0, 80)}"`;
+  if (title) return `title ${replyExcerpt(title, secrets)}`;
   const text = html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return text ? `"${text.slice(0, 80)}"` : 'no text';
+  return text ? replyExcerpt(text, secrets) : 'no text';
 }

@@ -10,10 +10,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { decodeForm, encodeForm, isPlainObject, type Logger, type SecretRegistry } from '../../core/index.js';
+import { decodeForm, encodeForm, isPlainObject, type FormValue, type Logger, type SecretRegistry } from '../../core/index.js';
 import type { DispatcherState, Reply, StateOp } from './dispatcher-state.js';
 import type { FaultInjector } from './fault-injector.js';
+import { readRequestBody, type BodyLimits } from './request-body.js';
 import type { StateStore } from './state-store.js';
 
 export type ReplyEncoding = 'auto' | 'form' | 'json';
@@ -34,9 +34,12 @@ export interface DispatcherServerOptions {
   readonly secrets?: SecretRegistry;
   readonly log: Logger;
   readonly clock: () => number;
+  /** Request body bounds, on the wire and decompressed; default DEFAULT_BODY_LIMITS. */
+  readonly bodyLimits?: BodyLimits;
 }
 
-const MAX_BODY = 64 * 1024 * 1024;
+/** 64 MiB each way: a bulk updateEventRanges of the server's 100000-range maximum fits. */
+export const DEFAULT_BODY_LIMITS: BodyLimits = Object.freeze({ maxWireBytes: 64 * 1024 * 1024, maxBodyBytes: 64 * 1024 * 1024 });
 const STATE_OPS = new Set<StateOp['cmd']>(['getJob', 'getEventRanges', 'updateEventRanges', 'updateEventRange', 'updateJob']);
 
 /** Builds the server (not yet listening). */
@@ -64,9 +67,14 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
     return send(res, 200, 'application/json', JSON.stringify(o.state.snapshot(o.clock())));
   }
   if (!command || (req.method !== 'POST' && req.method !== 'GET')) return send(res, 404, 'text/plain', `no such endpoint: ${req.method} ${url.pathname}`);
-  const body = await readBody(req);
-  if (body === undefined) return send(res, 413, 'text/plain', 'request body too large');
-  const params = parseParams(req, body, url.searchParams);
+  const limits = o.bodyLimits ?? DEFAULT_BODY_LIMITS;
+  const read = await readRequestBody(req, limits, (encoding, n) => o.log.debug(`${command}: inflating a ${encoding} body of ${n} bytes (at most ${limits.maxBodyBytes})`));
+  if (!read.ok) {
+    o.log.warn(`${command}: refused with ${read.status}: ${read.why}`);
+    res.setHeader('Connection', 'close');
+    return send(res, read.status, 'text/plain', read.why);
+  }
+  const params = parseParams(req, read.body, url.searchParams);
   if (!params) return send(res, 400, 'text/plain', 'unreadable request body');
   const refusal = authRefusal(o, req);
   const taken = refusal ? undefined : o.faults?.takeFault(command, o.clock());
@@ -78,9 +86,16 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
   const reply = fault === 'status-10' ? { StatusCode: 10, errorDialog: 'injected fault: try again later' } : refusal ?? (await dispatch(o, command, params));
   if (!reply) return send(res, 404, 'text/plain', `unknown command ${command}`);
   if (fault === 'drop-reply') return void (req.socket as Socket).resetAndDestroy();
+  if (fault === 'http-500-echo') return send(res, 500, 'application/json', JSON.stringify(reply));
+  const out: Record<string, FormValue> = fault === 'no-status' ? withoutStatus(reply) : fault === 'status-word' ? { ...reply, StatusCode: 'zero' } : reply;
   const json = o.encoding === 'json' || (o.encoding === 'auto' && (req.headers.accept ?? '').includes('application/json'));
-  if (json) send(res, 200, 'application/json', JSON.stringify(reply));
-  else send(res, 200, 'text/plain; charset=utf-8', encodeForm(reply));
+  if (json) send(res, 200, 'application/json', JSON.stringify(out));
+  else send(res, 200, 'text/plain; charset=utf-8', encodeForm(out));
+}
+
+function withoutStatus(reply: Reply): Record<string, FormValue> {
+  const { StatusCode: _dropped, ...rest } = reply;
+  return rest;
 }
 
 async function dispatch(o: DispatcherServerOptions, command: string, params: Record<string, unknown>): Promise<Reply | undefined> {
@@ -123,24 +138,10 @@ async function keyPair(o: DispatcherServerOptions, params: Record<string, unknow
   return { StatusCode: 0, publicKey: keys[0]!, privateKey: keys[1]! };
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseParams(req: http.IncomingMessage, raw: Buffer, query: URLSearchParams): Record<string, unknown> | undefined {
+/** The body is already decompressed (request-body.ts). */
+function parseParams(req: http.IncomingMessage, body: Buffer, query: URLSearchParams): Record<string, unknown> | undefined {
   const params: Record<string, unknown> = Object.fromEntries(query);
-  let body = raw;
   try {
-    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(raw);
     const text = body.toString('utf8');
     if ((req.headers['content-type'] ?? '').includes('application/json')) {
       const doc: unknown = text.trim() ? JSON.parse(text) : {};

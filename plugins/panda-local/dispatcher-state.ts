@@ -105,7 +105,7 @@ export class DispatcherState {
     const log = (statusCode: number, outcome: JobUpdateEntry['outcome'], command?: string, reason?: string): void => {
       const code = Number(params['pilotErrorCode']);
       this.jobUpdates.push({
-        seq: this.nextSeq(), time: iso(now), pandaId, state, ...(Number.isInteger(code) ? { pilotErrorCode: code } : {}),
+        seq: this.nextSeq(), time: iso(now), pandaId, state, ...(Number.isSafeInteger(code) ? { pilotErrorCode: code } : {}),
         statusCode, outcome, ...(command ? { command } : {}), ...(reason ? { reason } : {}),
       });
     };
@@ -128,10 +128,11 @@ export class DispatcherState {
     job.reportedState = state;
     job.endedAt = iso(now);
     const code = Number(params['pilotErrorCode']);
-    if (Number.isInteger(code) && code !== 0) job.pilotErrorCode = code;
-    if (typeof params['pilotErrorDiag'] === 'string' && params['pilotErrorDiag']) job.pilotErrorDiag = params['pilotErrorDiag'];
+    if (Number.isSafeInteger(code) && code !== 0) job.pilotErrorCode = code;
+    // panda-server keeps 500 characters of a diagnostic.
+    if (typeof params['pilotErrorDiag'] === 'string' && params['pilotErrorDiag']) job.pilotErrorDiag = params['pilotErrorDiag'].slice(0, 500);
     const nEvents = Number(params['nEvents']);
-    if (Number.isInteger(nEvents)) job.nEvents = nEvents;
+    if (Number.isSafeInteger(nEvents) && nEvents >= 0) job.nEvents = nEvents;
     if (job.kind === 'es') this.closeEsJob(job, now);
     else this.closeOtherJob(job, state, now);
     log(0, 'applied');

@@ -14,8 +14,18 @@
  * - `drop-reply`: the call is applied and journalled, then the connection is reset;
  * - `slow`: the call waits `delayMs` (default 30 s), then is applied and answered as usual;
  *   a client that gave up meanwhile retries a call the server applied.
+ *
+ * Malformed replies (the call is applied as usual, its reply then broken; with getKeyPair
+ * they carry the keys, the shapes that once leaked them):
+ * - `no-status`: every field of the reply but its StatusCode;
+ * - `status-word`: the StatusCode replaced by a word;
+ * - `http-500-echo`: status 500 with the reply as a JSON body.
  */
-export type FaultKind = 'http-503' | 'status-10' | 'reset' | 'stall' | 'drop-reply' | 'slow';
+export type FaultKind = 'http-503' | 'status-10' | 'reset' | 'stall' | 'drop-reply' | 'slow' | MalformedReplyKind;
+
+/** The faults that break a reply the dispatcher did compute. */
+export type MalformedReplyKind = 'no-status' | 'status-word' | 'http-500-echo';
+export const MALFORMED_REPLY_KINDS: readonly MalformedReplyKind[] = ['no-status', 'status-word', 'http-500-echo'];
 
 export interface Fault {
   /** A dispatcher command (`getEventRanges`, `updateEventRanges`, ...) or `*` for any. */

@@ -35,5 +35,6 @@ export * from './dispatcher-state.js';
 export * from './range-commands.js';
 export * from './state-store.js';
 export * from './dispatcher-server.js';
+export * from './request-body.js';
 export * from './fault-injector.js';
 export * from './start-dispatcher.js';

@@ -20,7 +20,7 @@ export interface RangeId {
 /** Splits `<taskID>-<PandaID>-<fileID>-<processID>-<attemptNr>`; undefined when wrongly formatted. */
 export function parseRangeId(id: string): RangeId | undefined {
   const parts = id.split('-');
-  if (parts.length !== 5 || !parts.every((p) => /^\d+$/.test(p))) return undefined;
+  if (parts.length !== 5 || !parts.every((p) => /^\d{1,15}$/.test(p))) return undefined;
   const [taskId, pandaId, fileId, processId, attemptNr] = parts as [string, string, string, string, string];
   return { taskId: Number(taskId), pandaId, fileId: Number(fileId), processId: Number(processId), attemptNr: Number(attemptNr) };
 }

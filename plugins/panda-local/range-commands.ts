@@ -14,6 +14,8 @@ import { parseRangeId } from './range-book.js';
 const STATUSES = new Set(['running', 'transferring', 'finished', 'failed', 'fatal']);
 const DEFAULT_N_RANGES = 10;
 const MAX_N_RANGES = 10_000;
+/** panda-server's limit on one updateEventRanges call. */
+const MAX_UPDATES = 100_000;
 
 type Params = Readonly<Record<string, unknown>>;
 type Commands = Record<string, string | null>;
@@ -52,6 +54,7 @@ export function updateEventRanges(s: DispatcherState, params: Params, now: numbe
     }
   }
   if (!Array.isArray(list)) return { StatusCode: 30, errorDialog: 'eventRanges is not a JSON list' };
+  if (list.length > MAX_UPDATES) return { StatusCode: 30, errorDialog: `more than ${MAX_UPDATES} event ranges in one update` };
   const requestPandaId = text(params['pandaID']) || undefined;
   const commands: Commands = {};
   const returns = list.map((entry) => judge(s, entry, 'updateEventRanges', requestPandaId, now, commands).result);
@@ -120,6 +123,6 @@ function text(v: unknown): string {
 
 function scalar(v: unknown): number | string | undefined {
   if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() && v !== 'None' && v !== 'NULL') return /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof v === 'string' && v.trim() && v !== 'None' && v !== 'NULL') return /^-?\d{1,15}$/.test(v.trim()) ? Number(v) : v.slice(0, 100);
   return undefined;
 }

@@ -8,6 +8,7 @@ import { ConfigError, silentLogger, type Logger, type SecretRegistry, type Serve
 import type { DispatcherSnapshot } from './dispatcher-records.js';
 import { createDispatcherServer, type ReplyEncoding } from './dispatcher-server.js';
 import { FaultInjector, type Fault, type FaultRecord } from './fault-injector.js';
+import type { BodyLimits } from './request-body.js';
 import { StateStore } from './state-store.js';
 import { demoTaskPath, loadTaskFile, packageRoot, parseTask, type TaskSpec } from './task-spec.js';
 
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
   readonly logger?: Logger;
   /** Time source for records (ms); default Date.now. */
   readonly clock?: () => number;
+  /** Request body bounds, on the wire and after decompression; default 64 MiB each. */
+  readonly bodyLimits?: BodyLimits;
   /** Replaces `${ESPILOT_ROOT}` in task commands; default the package root. */
   readonly packageRoot?: string;
 }
@@ -80,6 +83,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     state, encoding: options.encoding ?? 'auto', log, clock, faults,
     ...(store ? { store } : {}), ...(token ? { token } : {}), ...(options.keysDir ? { keysDir: options.keysDir } : {}),
     ...(options.tls ? { tls: options.tls } : {}), ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

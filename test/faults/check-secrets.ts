@@ -12,15 +12,32 @@ import type { CheckContext } from './check-context.js';
 
 const NAMES = ['the S3 secret key', 'the bearer token', 'the X.509 proxy key'];
 
+/** A named secret to look for, and a place (file, argv, request) it must not be in. */
+export interface Canary { readonly name: string; readonly value: string }
+export interface Place { readonly where: string; readonly data: Buffer | string }
+
+/** `I6: <canary name> appears in <where>` for every canary found in a place; never the value. */
+export function canaryHits(canaries: readonly Canary[], places: readonly Place[]): string[] {
+  const out: string[] = [];
+  for (const p of places) {
+    const data = typeof p.data === 'string' ? Buffer.from(p.data) : p.data;
+    for (const k of canaries) if (data.includes(Buffer.from(k.value))) out.push(`I6: ${k.name} appears in ${p.where}`);
+  }
+  return out;
+}
+
+/** Every regular file below the folders, as places (unreadable files count as empty). */
+export async function filePlaces(dirs: readonly string[]): Promise<Place[]> {
+  const out: Place[] = [];
+  for (const dir of dirs) for (const file of await filesUnder(dir)) out.push({ where: file, data: await readFile(file).catch(() => Buffer.alloc(0)) });
+  return out;
+}
+
 export async function checkSecrets(c: CheckContext): Promise<string[]> {
   const out: string[] = [];
-  const canaries = c.h.canaries.map((v, i) => ({ name: NAMES[i] ?? `canary ${i}`, bytes: Buffer.from(v) }));
-  const find = (where: string, data: Buffer) => {
-    for (const k of canaries) if (data.includes(k.bytes)) out.push(`I6: ${k.name} appears in ${where}`);
-  };
-  for (const dir of c.h.scanDirs) {
-    for (const file of await filesUnder(dir)) find(file, await readFile(file).catch(() => Buffer.alloc(0)));
-  }
+  const canaries = c.h.canaries.map((v, i) => ({ name: NAMES[i] ?? `canary ${i}`, value: v }));
+  const find = (where: string, data: Buffer) => out.push(...canaryHits(canaries, [{ where, data }]));
+  out.push(...canaryHits(canaries, await filePlaces(c.h.scanDirs)));
   for (const p of c.h.children) {
     find(`the argv of pid ${p.pid} (${p.argv.slice(0, 2).join(' ')})`, Buffer.from(p.argv.join('\0')));
     find(`the environment of pid ${p.pid} (${p.argv.slice(0, 2).join(' ')})`, Buffer.from(p.environ.join('\0')));

@@ -104,7 +104,7 @@ export function faultTask(t: TaskShape, traceDir: string): Record<string, unknow
   const files = t.files ?? 1;
   return {
     taskId: t.taskId, eventService: true, coreCount: WORKERS, consumers: t.consumers ?? 1, eventsPerRange: 1, maxAttempts: 3, scope: 'mc_faults',
-    inputFiles: Array.from({ length: files }, (_, i) => ({ lfn: `EVNT.${t.taskId}._${i + 1}.pool.root.1`, guid: `GUID-${t.taskId}-${i + 1}`, events: t.events })),
+    inputFiles: Array.from({ length: files }, (_, i) => ({ lfn: `EVNT.${t.taskId}._${i + 1}.pool.root.1`, guid: `0A1B2C3D-0000-4000-8000-${String(t.taskId).padStart(6, '0')}${String(i + 1).padStart(6, '0')}`, events: t.events })),
     output: { lfn: 'HITS.{taskId}._{serial}.pool.root.1' },
     payload: {
       transformation: 'node',

@@ -23,7 +23,7 @@ export function esTask(over: { taskId?: number; files?: number; events?: number;
   const taskId = over.taskId ?? 501;
   return {
     taskId, eventService: true, coreCount: over.coreCount ?? 2, eventsPerRange: 1, maxAttempts: over.maxAttempts ?? 3, scope: 'mc_test',
-    inputFiles: Array.from({ length: over.files ?? 2 }, (_, i) => ({ lfn: `EVNT.${taskId}._${i + 1}.pool.root.1`, guid: `GUID-${taskId}-${i + 1}`, events: over.events ?? 3 })),
+    inputFiles: Array.from({ length: over.files ?? 2 }, (_, i) => ({ lfn: `EVNT.${taskId}._${i + 1}.pool.root.1`, guid: `0A1B2C3D-0000-4000-8000-${String(taskId).padStart(6, '0')}${String(i + 1).padStart(6, '0')}`, events: over.events ?? 3 })),
     output: { lfn: 'HITS.{taskId}._{serial}.pool.root.1' },
     payload: { transformation: 'node', jobPars: over.jobPars ?? `${SIMULATOR} --channel=$PILOT_EVENTRANGECHANNEL --outputFile={outputLFN} --outputBytes=200 ${over.simulatorArgs ?? '--workers=2'}` },
     merge: { transformation: 'node', jobPars: '${ESPILOT_ROOT}/dist/plugins/payload-simulator/merge-simulator.js --inputFile=@inputFor_{outputLFN} --outputFile={outputLFN}' },

@@ -19,7 +19,7 @@ test('ranges become frozen objects that keep every wire key as sent', (t) => {
 });
 
 test('bad entries are rejected naming the index and the field', (t) => {
-  const bad = [good, { ...good, eventRangeID: 'x-2', LFN: '' }, { ...good, eventRangeID: 'x-3', startEvent: 5, lastEvent: 4 }, { eventRangeID: 'x-4' }, 'text', { ...good }];
+  const bad = [good, { ...good, eventRangeID: '1-2-3-4-2', LFN: '' }, { ...good, eventRangeID: '1-2-3-4-3', startEvent: 5, lastEvent: 4 }, { eventRangeID: '1-2-3-4-4' }, 'text', { ...good }];
   const err = t.throws(() => parseEventRanges(bad, 'getEventRanges.eventRanges'), { instanceOf: ConfigError });
   t.is(err.code, ErrorCodes.CONVERSIONFAILURE);
   const paths = err.issues.map((i) => i.path);
@@ -34,4 +34,25 @@ test('bad entries are rejected naming the index and the field', (t) => {
   t.regex(err.message, /eventRanges\[1\]\.LFN: expected a non-empty string, got ""/);
   t.regex(err.message, /eventRanges\[5\]\.eventRangeID: expected an ID not repeated/);
   t.throws(() => parseEventRanges({ a: 1 }), { message: /eventRanges: expected a list of event ranges, got an object/ });
+});
+
+test('hostile names and numbers from the server are refused, naming the field; the found value escaped and cut', (t) => {
+  const cases: [Record<string, unknown>, string, RegExp][] = [
+    [{ startEvent: 1e300 }, 'startEvent', /expected an integer from 0 to 2\^53 − 1, got number 1e\+300/],
+    [{ lastEvent: '1e300' }, 'lastEvent', /got "1e300"/],
+    [{ eventRangeID: '1-2-3-4/../5' }, 'eventRangeID', /expected an event range ID <jediTaskID>-<PandaID>-<fileID>-<job_processID>-<attemptNr>/],
+    [{ eventRangeID: '../../x' }, 'eventRangeID', /got "\.\.\/\.\.\/x"/],
+    [{ LFN: '../../../../tmp/x' }, 'LFN', /expected a file name .*got "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x"/],
+    [{ LFN: `EVNT\u0000${'x'.repeat(300)}` }, 'LFN', /got "EVNT\\u0000x+\.\.\."/],
+    [{ GUID: 'G' }, 'GUID', /expected a GUID/],
+    [{ scope: '..' }, 'scope', /expected a Rucio scope/],
+    [{ PFN: 'a\u0000b' }, 'PFN', /without NUL/],
+  ];
+  for (const [change, field, message] of cases) {
+    const err = t.throws(() => parseEventRanges([{ ...good, ...change }], 'getEventRanges.eventRanges'), { instanceOf: ConfigError });
+    t.is(err.code, ErrorCodes.CONVERSIONFAILURE);
+    t.deepEqual(err.issues.map((i) => i.path), [`getEventRanges.eventRanges[0].${field}`], field);
+    t.regex(err.message, message);
+    t.true(err.message.length < 400, 'the message stays bounded');
+  }
 });

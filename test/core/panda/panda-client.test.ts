@@ -10,7 +10,7 @@ import { startDispatcher, type DispatcherHandle, type ReplyEncoding } from '../.
 
 const task = {
   taskId: 501, eventService: true, coreCount: 2, eventsPerRange: 2, maxAttempts: 3, scope: 'test',
-  inputFiles: [{ lfn: 'EVNT.501._01', guid: 'GUID-1', events: 6, size: 1234, checksum: 'ad:01020304' }],
+  inputFiles: [{ lfn: 'EVNT.501._01', guid: '0A1B2C3D-0000-4000-8000-000000000501', events: 6, size: 1234, checksum: 'ad:01020304' }],
   payload: { transformation: 'node', jobPars: 'sim.js --outputFile={outputLFN} --cores={coreCount}' },
   merge: { transformation: 'node', jobPars: 'merge.js --inputFile=@inputFor_{outputLFN}' },
 };
@@ -34,14 +34,14 @@ for (const [encoding, expected] of [['form', 'form'], ['json', 'json'], ['auto',
     t.true(job.eventService);
     t.is(job.coreCount, 2);
     t.is(job.jobParameters, 'sim.js --outputFile=HITS.501._000001.pool.root.1 --cores=2');
-    t.deepEqual(job.inputFiles, [{ lfn: 'EVNT.501._01', guid: 'GUID-1', size: 1234, checksum: { type: 'adler32', value: '01020304' }, scope: 'test' }]);
+    t.deepEqual(job.inputFiles, [{ lfn: 'EVNT.501._01', guid: '0A1B2C3D-0000-4000-8000-000000000501', size: 1234, checksum: { type: 'adler32', value: '01020304' }, scope: 'test' }]);
     t.deepEqual(job.outputFiles.map((f) => f.lfn), ['HITS.501._000001.pool.root.1']);
     t.is(job.logFile?.lfn, `log.501._${job.pandaId}.job.log.tgz`);
 
     const ranges = await client.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, taskId: job.taskId!, nRanges: 2 });
     t.deepEqual(ranges.map((r) => [r.id, r.startEvent, r.lastEvent, r.lfn, r.guid]), [
-      [`501-${job.pandaId}-1-1-3`, 1, 2, 'EVNT.501._01', 'GUID-1'],
-      [`501-${job.pandaId}-1-2-3`, 3, 4, 'EVNT.501._01', 'GUID-1'],
+      [`501-${job.pandaId}-1-1-3`, 1, 2, 'EVNT.501._01', '0A1B2C3D-0000-4000-8000-000000000501'],
+      [`501-${job.pandaId}-1-2-3`, 3, 4, 'EVNT.501._01', '0A1B2C3D-0000-4000-8000-000000000501'],
     ]);
     t.deepEqual(Object.keys(ranges[0]!.wire), ['eventRangeID', 'startEvent', 'lastEvent', 'LFN', 'GUID', 'scope']);
 

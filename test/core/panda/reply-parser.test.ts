@@ -54,3 +54,35 @@ test('reply summaries for logs never show credentials', (t) => {
   t.false(/PUB-KEY-VALUE|PRIV-KEY-VALUE|PROXY/.test(line), line);
   t.regex(line, /publicKey=\*{8} privateKey=\*{8} userProxy=\*{8} eventRanges=\[2 items\]/);
 });
+
+test('reply excerpts: key fields masked in every encoding, registered secrets masked, bounded and escaped', async (t) => {
+  const { SecretRegistry, maskKeyFields, registerBodySecrets, replyExcerpt } = await import('../../../core/index.js');
+  t.is(maskKeyFields('{"privateKey": "abc\\"def", "x": 1}'), '{"privateKey": ********, "x": 1}');
+  t.is(maskKeyFields("{'publicKey': 'p1', 'userProxy': 'p2'}"), "{'publicKey': ********, 'userProxy': ********}");
+  t.is(maskKeyFields('publicKey=a%2Bb&StatusCode=0'), 'publicKey=********&StatusCode=0');
+  t.is(maskKeyFields('token: abcdef ok'), 'token: ******** ok');
+  t.is(maskKeyFields('{"privateKey": "cut sho'), '{"privateKey": ********', 'a value cut by a truncated body');
+  t.is(maskKeyFields('x -----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY----- y'), 'x ******** y');
+  const secrets = new SecretRegistry();
+  registerBodySecrets('publicKey=PUB%2BKEY%2Fvalue&privateKey=-----BEGIN+RSA+PRIVATE+KEY-----%0AMIIEowIBAAKCAQEA7bq9x%0A-----END+RSA+PRIVATE+KEY-----', secrets);
+  t.true(secrets.contains('PUB+KEY/value'), 'the form-decoded value is registered');
+  t.true(secrets.contains('MIIEowIBAAKCAQEA7bq9x'), 'a PEM line is registered');
+  registerBodySecrets('{"a": {"secrets": "{\\"S\\": \\"nested-secret-value\\"}"}, "userProxy": "NULL"}', secrets);
+  t.true(secrets.contains('nested-secret-value'), 'JSON text inside a secret field, at depth');
+  t.false(secrets.contains('NULL'), 'placeholders are not secrets');
+  const excerpt = replyExcerpt(`x PUB+KEY/value \u0000 ${'y'.repeat(200)}`, secrets);
+  t.is(excerpt, JSON.stringify(`x ******** \u0000 ${'y'.repeat(64)}...`), 'cut to 80 characters');
+  t.true(excerpt.includes('\\u0000'), 'control characters escaped');
+});
+
+test('parseReply registers credentials from a reply of any shape before judging it', async (t) => {
+  const { SecretRegistry } = await import('../../../core/index.js');
+  const secrets = new SecretRegistry();
+  const err = t.throws(() => parseReply('getKeyPair', '{"publicKey": "pub-0123456789", "privateKey": "priv-0123456789"}', secrets), { instanceOf: PilotError });
+  t.true(secrets.contains('priv-0123456789') && secrets.contains('pub-0123456789'));
+  t.false(err.message.includes('0123456789'), err.message);
+  t.true(err.message.endsWith('no StatusCode (got "{\\"publicKey\\": ********, \\"privateKey\\": ********}")'), err.message);
+  const invalid = t.throws(() => parseReply('getJob', '{"userProxy": "proxy-0123456789",,}', secrets), { instanceOf: PilotError });
+  t.false(invalid.message.includes('proxy-0123456789'), invalid.message);
+  t.regex(invalid.message, /invalid JSON/);
+});

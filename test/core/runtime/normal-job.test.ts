@@ -99,7 +99,7 @@ test('a bad job definition is reported failed with a clear diagnostic; the pilot
   const server = await startMisbehavingServer();
   const bad = new URLSearchParams({
     StatusCode: '0', PandaID: '424242', prodSourceLabel: 'managed', transformation: '/bin/true', jobPars: '', attemptNr: '1',
-    inFiles: 'a,b', GUID: 'g1,g2', fsize: '12,not-a-size', checksum: 'ad:00000001,ad:00000001', scopeIn: 's,s', outFiles: 'log.tgz', logFile: 'log.tgz', logGUID: 'g3',
+    inFiles: 'a,b', GUID: '0A1B2C3D-0000-4000-8000-000000000001,0A1B2C3D-0000-4000-8000-000000000002', fsize: '12,not-a-size', checksum: 'ad:00000001,ad:00000001', scopeIn: 's,s', outFiles: 'log.tgz', logFile: 'log.tgz', logGUID: '0A1B2C3D-0000-4000-8000-000000000003',
   }).toString();
   server.script(
     reply((req) => (req.path.endsWith('/getJob') ? bad : 'StatusCode=0&command=NULL')),

@@ -34,7 +34,7 @@ test('an ATLAS ES job asking for the Token Extractor starts it with its input li
   t.like(outcome, { state: 'failed', pilotErrorCode: ErrorCodes.TEFATAL });
   t.regex(outcome.pilotErrorDiag, /token-extractor ended: Token Extractor .* exit code 3/);
   const list = await readFile(join(h.workdir, 'te-list-seen.txt'), 'utf8');
-  t.regex(list, /^GUID-801-1,PFN:\S+EVNT\.801\._1\.pool\.root\.1$/m, 'input list lines are <GUID>,PFN:<file>');
+  t.regex(list, /^0A1B2C3D-0000-4000-8000-000801000001,PFN:\S+EVNT\.801\._1\.pool\.root\.1$/m, 'input list lines are <GUID>,PFN:<file>');
   const s = h.snapshot();
   const reports = finalReports(s);
   for (const id of dispatchedIds(s, job.pandaId)) t.true((reports.get(id)?.length ?? 0) <= 1, `${id} reported at most once`);

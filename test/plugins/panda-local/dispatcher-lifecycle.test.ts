@@ -11,7 +11,7 @@ const settings: ServerSettings = { ...PILOT_DEFAULTS.server, auth: 'none', retri
 
 const smallTask = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   taskId: 77, eventService: true, coreCount: 2, eventsPerRange: 1, maxAttempts: 3, scope: 'mc_t',
-  inputFiles: [{ lfn: 'EVNT.77._1', guid: 'G-1', events: 3 }, { lfn: 'EVNT.77._2', guid: 'G-2', events: 3, fileId: 20 }],
+  inputFiles: [{ lfn: 'EVNT.77._1', guid: '0A1B2C3D-0000-4000-8000-000000000001', events: 3 }, { lfn: 'EVNT.77._2', guid: '0A1B2C3D-0000-4000-8000-000000000002', events: 3, fileId: 20 }],
   output: { lfn: 'HITS.{taskId}._{serial}.root' },
   payload: { transformation: 'node', jobPars: 'sim.js --outputFile={outputLFN}' },
   merge: { transformation: 'node', jobPars: 'merge.js --inputFile=@inputFor_{outputLFN} --outputFile={outputLFN}' },
@@ -91,7 +91,7 @@ test('an ES task: duplicates, unknown IDs, release with one attempt less, a new 
 });
 
 test('fatal uses up the retries: the task fails with no merge job', async (t) => {
-  const { d, c } = await open(t, smallTask({ inputFiles: [{ lfn: 'E', guid: 'G', events: 2 }] }));
+  const { d, c } = await open(t, smallTask({ inputFiles: [{ lfn: 'E', guid: '0A1B2C3D-0000-4000-8000-000000000003', events: 2 }] }));
   const j = (await c.getJob({ siteName: 'S' }))!;
   const [a, b] = await c.getEventRanges({ pandaId: j.pandaId, nRanges: 5 });
   t.deepEqual((await c.updateEventRanges([{ eventRangeId: a!.id, eventStatus: 'fatal', errorCode: 1228 }, { eventRangeId: b!.id, eventStatus: 'finished' }])).results, [true, true]);

@@ -11,7 +11,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 const settings: ServerSettings = { ...PILOT_DEFAULTS.server, auth: 'none', retries: 0, requestTimeoutMs: 5000 };
 const task = {
-  taskId: 88, coreCount: 2, maxAttempts: 2, inputFiles: [{ lfn: 'EVNT.88', guid: 'G', events: 6 }],
+  taskId: 88, coreCount: 2, maxAttempts: 2, inputFiles: [{ lfn: 'EVNT.88', guid: '0A1B2C3D-0000-4000-8000-000000000088', events: 6 }],
   payload: { transformation: 'node', jobPars: 'sim.js' }, merge: { transformation: 'node', jobPars: 'merge.js' },
 };
 const stable = (s: DispatcherSnapshot) => ({ ...s, time: undefined });

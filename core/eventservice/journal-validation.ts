@@ -3,9 +3,9 @@
  * checks every line with these before it applies it, so a forged, torn or foreign journal
  * cannot make a recovering pilot report a range it never stored.
  *
- * Shapes are the writers' (RangeJournal.create, RangeTracker): ids follow PanDA's range-id rule,
- * times, sizes and codes are safe integers, checksums are `ad:<8 hex>` or `md5:<32 hex>` as
- * formatChecksum writes them. Transitions are the tracker's, plus the one a recovery adds:
+ * Shapes are the writers' (RangeJournal.create, RangeTracker): ids follow the event-range
+ * parser's rule (core/panda/server-names.ts), times, sizes and codes are safe integers,
+ * checksums are `ad:<8 hex>` or `md5:<32 hex>` as formatChecksum writes them. Transitions are the tracker's, plus the one a recovery adds:
  *
  *   job header, once, first
  *   fetched  new ids only (the tracker drops repeats; the parser refuses repeats in one reply)
@@ -22,6 +22,7 @@
  * may hold millions.
  */
 import { describeValue } from '../errors/config-error.js';
+import { isServerName } from '../panda/server-names.js';
 import { FINAL_RANGE_STATUSES, type EventRange } from '../contracts/event-range.js';
 import { JOURNAL_VERSION, type JournalJobHeader, type JournalRecord, type RangeOutcome, type RangeState, type StoredObject } from './journal-records.js';
 
@@ -33,18 +34,9 @@ export class JournalFieldError extends Error {
   }
 }
 
-/**
- * PanDA's event range id, `<jediTaskID>-<PandaID>-<fileID>-<job_processID>-<attemptNr>`
- * (panda-server makeEventRangeID). The same rule as the event-range parser's.
- */
-const RANGE_ID = /^\d{1,20}-\d{1,20}-\d{1,20}-\d{1,20}-\d{1,20}$/;
 /** A ZeroMQ routing id (1–255 bytes) as lowercase hex. */
 const PEER = /^(?:[0-9a-f]{2}){1,255}$/;
 const CHECKSUM = /^(?:ad:[0-9a-f]{8}|md5:[0-9a-f]{32})$/;
-
-export function isRangeId(v: unknown): v is string {
-  return typeof v === 'string' && RANGE_ID.test(v);
-}
 
 /**
  * Checks that a parsed line is a journal record of a known type with well-formed fields.
@@ -277,7 +269,8 @@ function idList(v: unknown, field: string): void {
 }
 
 function rangeId(v: unknown, field: string): void {
-  if (!isRangeId(v)) bad(field, 'an event range id <jediTaskID>-<PandaID>-<fileID>-<job_processID>-<attemptNr>', v);
+  // The event-range parser's rule: the journal holds only ranges that passed it.
+  if (typeof v !== 'string' || !isServerName('eventRangeId', v)) bad(field, 'an event range id <jediTaskID>-<PandaID>-<fileID>-<job_processID>-<attemptNr>', v);
 }
 
 function text(v: unknown, field: string): void {

@@ -71,6 +71,7 @@ export async function servePilotLoop(run: PilotRun, opts: LoopOptions): Promise<
     }),
     classify: () => ({ code: 1220, status: 'failed' }),
     maxConsecutiveStageOutFailures: 3,
+    maxRangesPerPeer: 64,
   });
   const name = newChannelName();
   try {

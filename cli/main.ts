@@ -74,4 +74,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Nothing the pilot or its payload creates is group- or world-writable, whatever umask it was
+// started with (its own folders are made 0700 and its state files 0600 explicitly).
+process.umask(process.umask(0o022) | 0o022);
+
 process.exitCode = await main(process.argv);

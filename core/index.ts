@@ -12,6 +12,7 @@ export * from './config/index.js';
 export * from './plugin/index.js';
 export * from './binding/index.js';
 export * from './select/index.js';
+export * from './state/index.js';
 export * from './runtime/index.js';
 export * from './util/index.js';
 export * from './panda/index.js';

@@ -1,14 +1,8 @@
 import { describeValue, type ConfigIssue } from '../errors/config-error.js';
+import type { ObjectstorePaths } from '../contracts/queue-data.js';
 
-/** Destinations from schedconfig's legacy `objectstore` field, by file type. */
-export interface ObjectstorePaths {
-  /** Base URL for ES outputs (`eventservice` entry). */
-  readonly eventservice?: string;
-  /** Base URL for log files (`logs` entry). */
-  readonly logs?: string;
-  /** Every entry by file type, including the two above. */
-  readonly byType: Readonly<Record<string, string>>;
-}
+export type { ObjectstorePaths } from '../contracts/queue-data.js';
+
 
 const EXPECTED = '"<url>|eventservice^<path>|logs^<path>" or "eventservice^<url>|logs^<url>"';
 

@@ -6,52 +6,11 @@ import { ACTIVITIES, type Activity } from '../contracts/site-mover.js';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { FieldReader, deepFreeze } from './field-reader.js';
-import { parseObjectstoreString, type ObjectstorePaths } from './objectstore-string.js';
+import { parseObjectstoreString } from './objectstore-string.js';
+import type { CopytoolRef, GlexecMode, QueueData, StorageEndpoint } from '../contracts/queue-data.js';
 
-/**
- * A legacy copytool field. Its pilot1 form `name^setup` is accepted, but the setup part is
- * dropped: espilot's movers find their tools themselves (plugin options), nothing runs a setup.
- */
-export interface CopytoolRef {
-  readonly name: string;
-}
+export type { CopytoolRef, GlexecMode, QueueData, StorageEndpoint } from '../contracts/queue-data.js';
 
-/** A storage endpoint (CRIC DDM endpoint) that activities can point at through `astorages`. */
-export interface StorageEndpoint {
-  readonly name: string;
-  /** Base URL objects are written under: `<url>/<name>`. */
-  readonly url: string;
-  /** PanDA getKeyPair names for S3 credentials (CRIC `access_key` / `secret_key` settings). */
-  readonly accessKeyName?: string;
-  readonly secretKeyName?: string;
-  readonly secure?: boolean;
-}
-
-export type GlexecMode = 'true' | 'false' | 'test';
-
-export interface QueueData {
-  readonly name: string;
-  readonly site: string;
-  readonly copytool?: CopytoolRef;
-  readonly copytoolIn?: CopytoolRef;
-  /** CRIC-era activity → ordered copytool names. Empty when the queue uses the legacy fields. */
-  readonly acopytools: Readonly<Partial<Record<Activity, readonly string[]>>>;
-  /** Activity → ordered storage endpoint names. */
-  readonly astorages: Readonly<Partial<Record<Activity, readonly string[]>>>;
-  readonly storages: Readonly<Record<string, StorageEndpoint>>;
-  readonly objectstore?: ObjectstorePaths;
-  /** getKeyPair names for the legacy objectstore string's S3 stores. */
-  readonly objectstoreKeys?: { readonly accessKeyName: string; readonly secretKeyName: string; readonly secure: boolean };
-  readonly glexec: GlexecMode;
-  readonly stageInRetry: number;
-  readonly stageOutRetry: number;
-  /** `catchall` tokens: `key=value` → value, bare `flag` → ''. */
-  readonly catchall: Readonly<Record<string, string>>;
-  readonly maxWorkdirMB?: number;
-  readonly coreCount: number;
-  /** Run ES jobs in HPC mode (catchall `HPC_<name>` or `hpc`). */
-  readonly hpc?: string;
-}
 
 const COPYTOOL_NAME = /^[A-Za-z][A-Za-z0-9_.+-]*$/;
 

@@ -1,4 +1,4 @@
-import type { Checksum } from '../staging/checksum.js';
+import type { Checksum } from './checksum.js';
 import { contractToken } from './token.js';
 
 export interface RecordedChecksums {

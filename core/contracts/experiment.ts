@@ -1,5 +1,5 @@
 import type { JobDefinition } from './job-definition.js';
-import type { QueueData } from '../config/queuedata.js';
+import type { QueueData } from './queue-data.js';
 import type { EventRange } from './event-range.js';
 import type { PayloadLauncher } from './payload-launcher.js';
 import { contractToken } from './token.js';

@@ -1,4 +1,4 @@
-import type { Checksum } from '../staging/checksum.js';
+import type { Checksum } from './checksum.js';
 
 /** One file of a job as PanDA describes it (one column of the parallel per-file lists). */
 export interface FileSpec {

@@ -1,4 +1,4 @@
-import type { Checksum } from '../staging/checksum.js';
+import type { Checksum } from './checksum.js';
 import { contractToken } from './token.js';
 
 /** Transfer activities of CRIC's acopytools/astorages (pilot3 names). */

@@ -37,6 +37,12 @@ export interface EsEngineOptions {
   /** `Experiment.classifyPayloadError`. */
   readonly classify: (acronym: string, diagnostics: string) => PayloadErrorClass;
   readonly maxConsecutiveStageOutFailures: number;
+  /**
+   * How many ranges one peer may hold without an answer. A real payload holds one per worker
+   * (AthenaMP asks only for a free worker); a peer asking beyond this gets `No more events`
+   * (the job goes on with the others), so a runaway client cannot drain the task.
+   */
+  readonly maxRangesPerPeer: number;
   readonly log: Logger;
   /** Called once, when the first `No more events` goes out. */
   readonly onNoMoreEvents?: () => void;
@@ -48,13 +54,15 @@ export interface EngineCounters {
   ready: number;
   rangesSent: number;
   noMoreEvents: number;
+  /** `Ready for events` from a peer already holding `maxRangesPerPeer` ranges, answered `No more events`. */
+  overLimit: number;
   invalid: number;
   dropped: Partial<Record<Exclude<ReportVerdict, 'accepted'> | 'no-id', number>>;
 }
 
 export class EsEngine {
   readonly stager: OutputStager;
-  readonly counters: EngineCounters = { ready: 0, rangesSent: 0, noMoreEvents: 0, invalid: 0, dropped: {} };
+  readonly counters: EngineCounters = { ready: 0, rangesSent: 0, noMoreEvents: 0, overLimit: 0, invalid: 0, dropped: {} };
   /** When the payload last said anything (ms since epoch); the stuck-payload watchdog reads it. */
   lastMessageAt = Date.now();
   failure: PilotError | undefined;
@@ -143,6 +151,8 @@ export class EsEngine {
   }
 
   private onReady(peer: PeerId): void {
+    const held = this.o.tracker.heldBy(peer);
+    if (held >= this.o.maxRangesPerPeer) return this.overLimit(peer, held);
     const range = this.o.source.take();
     if (range) return this.dispatch(peer, range);
     this.track(this.o.source.next().then((r) => (r ? this.dispatch(peer, r) : this.sendStop(peer))));
@@ -168,6 +178,13 @@ export class EsEngine {
     const e = toPilotError(err, ErrorCodes.ESATHENAMPDIED);
     this.o.log.warn(`range ${range.id} could not be delivered: ${e.message}`);
     await this.decide(range.id, { status: 'failed', code: ErrorCodes.ESATHENAMPDIED, diag: `not delivered to the payload: ${e.message}` });
+  }
+
+  /** Not the payload's end: only this peer is told to stop, the others are served on. */
+  private overLimit(peer: PeerId, held: number): void {
+    const n = ++this.counters.overLimit;
+    if (n <= 20 || n % 1000 === 0) this.o.log.warn(`a payload peer holding ${held} range(s) (limit ${this.o.maxRangesPerPeer}) asked for more; told "${NO_MORE_EVENTS}" (${n} so far)`);
+    this.o.channel.send(peer, NO_MORE_EVENTS).catch((err: unknown) => this.o.log.debug(`"${NO_MORE_EVENTS}" not delivered: ${(err as Error).message}`));
   }
 
   private async sendStop(peer: PeerId): Promise<void> {
@@ -203,6 +220,10 @@ export class EsEngine {
     if (verdict !== 'accepted') return this.dropped(verdict, m.rangeId, m.acronym);
     const cls = this.o.classify(m.acronym, m.diagnostics);
     this.o.log.warn(`range ${m.rangeId}: ${m.acronym} ${m.diagnostics.slice(0, 200)} -> ${cls.status} ${cls.code}`);
+    // A fatal range fails the job (es-job-outcome), and the server never retries it: handing
+    // out more ranges would only burn them. Fatal reports are thus bounded by the ranges
+    // already out, and only the peers holding them can send them (check above).
+    if (cls.status === 'fatal') this.stopDispatching(`fatal payload error ${m.acronym} on range ${m.rangeId}`);
     await this.decide(m.rangeId, { status: cls.status, code: cls.code, diag: `${m.acronym}: ${m.diagnostics}`.slice(0, 250) });
   }
 

@@ -138,6 +138,7 @@ export class EsJobRun {
       }),
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,
+      maxRangesPerPeer: nRanges, // a payload with N cores holds N at a time; the batch fetched for it is N × rangesPerCoreFactor
       log: this.log,
       onNoMoreEvents: () => this.supervisor?.startGrace(es.payloadGraceS * 1000, '"No more events"'),
       onFatal: (err) => this.supervisor?.terminate('bookkeeping', err.message),
@@ -174,9 +175,11 @@ export class EsJobRun {
     control.softkill.removeEventListener('abort', onSoftkill);
     control.kill.removeEventListener('abort', onKill);
     this.log.info(`payload ${exit ? `ended with ${describeExit(exit)}` : 'did not end after SIGKILL; continuing without it'}`);
+    // Read before settling: a `Ready for events` the dead payload left queued is answered
+    // `No more events` while settling, which must not make an early death look like an end.
+    const premature = !sup.cause && engine.counters.noMoreEvents === 0;
     source.stop('the payload has ended');
     await engine.settle(this.d.options.settleMs, Math.max(5000, this.d.options.settleMs * 10));
-    const premature = !sup.cause && engine.counters.noMoreEvents === 0;
     const lost = await engine.failInFlight(ErrorCodes.ESATHENAMPDIED, sup.cause ? `payload stopped: ${sup.reason}` : `payload ended (${describeExit(exit)}) without reporting the range`);
     if (lost) this.log.warn(`${lost} range(s) in flight when the payload ended are reported failed`);
     await Promise.all((this.p.helpers ?? []).map((h) => h.stop()));

@@ -2,7 +2,7 @@
  * The payload outlives a SIGKILLed pilot (it runs in its own process groups) and nobody
  * serves it any more. The runner records every group it started; a recovery stops them.
  */
-import { readFile, readlink, realpath, writeFile } from 'node:fs/promises';
+import { readFile, readdir, readlink, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import type { PayloadGroup } from './es-payload-seams.js';
@@ -15,7 +15,12 @@ export async function recordPayloadGroups(workdir: string, groups: readonly Payl
   await writeFile(join(workdir, PAYLOAD_PID_FILE), groups.map((g) => `${g.pid} ${g.cwd}\n`).join('')).catch(() => undefined);
 }
 
-/** SIGKILLs every recorded group still working in its recorded directory. @returns how many. */
+/**
+ * SIGKILLs every recorded group that still has a member working in the recorded directory.
+ * The group leader may be gone while its workers run on (AthenaMP's forked workers outlive
+ * a dead mother process), so the group's members are looked at, not only its leader.
+ * @returns how many groups were stopped.
+ */
 export async function stopLeftoverPayload(workdir: string, log: Logger): Promise<number> {
   const text = await readFile(join(workdir, PAYLOAD_PID_FILE), 'utf8').catch(() => '');
   let stopped = 0;
@@ -23,10 +28,9 @@ export async function stopLeftoverPayload(workdir: string, log: Logger): Promise
     const m = /^(\d+)(?: (.+))?$/.exec(line.trim());
     const pid = Number(m?.[1]);
     if (!m || !Number.isInteger(pid) || pid <= 1) continue;
-    // The pid may have been reused since: only a process working in the recorded directory is ours.
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
     const want = m[2] ?? workdir;
-    if (!cwd || cwd !== (await realpath(want).catch(() => want))) continue;
+    // The pid may have been reused since: only a group with a member in the recorded directory is ours.
+    if (!(await groupWorksIn(pid, await realpath(want).catch(() => want)))) continue;
     try {
       process.kill(-pid, 'SIGKILL');
       stopped++;
@@ -36,4 +40,19 @@ export async function stopLeftoverPayload(workdir: string, log: Logger): Promise
     }
   }
   return stopped;
+}
+
+async function groupWorksIn(pgid: number, dir: string): Promise<boolean> {
+  const inDir = (cwd: string | undefined) => cwd !== undefined && (cwd === dir || cwd.startsWith(`${dir}/`));
+  if (inDir(await readlink(`/proc/${pgid}/cwd`).catch(() => undefined))) return true;
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
+    if (!stat) continue;
+    // Fields after the command (which may hold spaces): state ppid pgrp ...
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) !== pgid || state === 'Z' || state === 'X') continue;
+    if (inDir(await readlink(`/proc/${name}/cwd`).catch(() => undefined))) return true;
+  }
+  return false;
 }

@@ -53,6 +53,8 @@ export interface TrackerSummary {
 export class RangeTracker {
   private readonly states = new Map<string, RangeState>();
   private readonly knownPeers = new Set<string>();
+  /** Per peer, the ranges it holds: sent, no report and no outcome yet. */
+  private readonly held = new Map<string, Set<string>>();
 
   constructor(private readonly journal: RangeJournal, private readonly log: Logger) {}
 
@@ -83,8 +85,16 @@ export class RangeTracker {
     const s = this.states.get(id);
     if (s?.phase !== 'fetched') throw new Error(`range ${id} cannot be sent from phase ${s?.phase ?? 'unknown'}`);
     const key = peerKey(peer);
-    this.knownPeers.add(key);
     this.recordLazily({ t: 'sent', ts: Date.now(), id, peer: key });
+    this.knownPeers.add(key);
+    let ids = this.held.get(key);
+    if (!ids) this.held.set(key, (ids = new Set()));
+    ids.add(id);
+  }
+
+  /** How many ranges `peer` holds without an answer. */
+  heldBy(peer: PeerId): number {
+    return this.held.get(peerKey(peer))?.size ?? 0;
   }
 
   /** Checks who may report on a range without changing anything. */
@@ -104,7 +114,9 @@ export class RangeTracker {
   async acceptOutput(id: string, peer: PeerId | undefined, paths: readonly string[], cpu?: number, wall?: number): Promise<ReportVerdict> {
     const verdict = this.check(id, peer);
     if (verdict !== 'accepted') return verdict;
-    await this.record({ t: 'output', ts: Date.now(), id, paths, ...(cpu !== undefined ? { cpu } : {}), ...(wall !== undefined ? { wall } : {}) });
+    const record = this.record({ t: 'output', ts: Date.now(), id, paths, ...(cpu !== undefined ? { cpu } : {}), ...(wall !== undefined ? { wall } : {}) });
+    this.release(id);
+    await record;
     return 'accepted';
   }
 
@@ -135,7 +147,9 @@ export class RangeTracker {
       return false;
     }
     if (outcome.status === 'finished' && s.phase !== 'stored') throw new Error(`range ${id} cannot be finished before its outputs are stored (phase ${s.phase})`);
-    await this.record({ t: 'final', ts: Date.now(), id, outcome });
+    const record = this.record({ t: 'final', ts: Date.now(), id, outcome });
+    this.release(id);
+    await record;
     return true;
   }
 
@@ -181,6 +195,12 @@ export class RangeTracker {
       if (s.outputs) lostOutputs++;
     }
     return { fetched: this.states.size, sent, finished, failed, fatal, nEvents, nEventsFailed, lostOutputs, unreported, pendingOutputs, inFlight, undispatched, ...(fatalCode !== undefined ? { fatalCode } : {}), cpuSeconds };
+  }
+
+  /** The range is no longer in its peer's hands (reported on or decided). */
+  private release(id: string): void {
+    const peer = this.states.get(id)?.peer;
+    if (peer !== undefined) this.held.get(peer)?.delete(id);
   }
 
   private select(pred: (s: RangeState) => boolean): string[] {

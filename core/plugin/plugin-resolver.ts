@@ -1,7 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { PluginLoadError } from '../errors/plugin-errors.js';
 import { CommandRunnerToken, LoggerToken, PluginOptions, ResolverToken, SecretsToken, SettingsToken } from '../contracts/services.js';
-import { CommandRunner } from '../runtime/command-runner.js';
+import { CommandRunner } from '../util/command-runner.js';
 import type { PilotSettings } from '../config/config-layers.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';

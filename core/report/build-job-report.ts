@@ -3,7 +3,7 @@
  * readReportSources, so the same files always give the same report (but `generatedAt`).
  */
 import { errorCodeName } from '../errors/error-codes.js';
-import type { JobStateRecord } from '../runtime/job-state.js';
+import type { JobStateRecord } from '../state/job-state.js';
 import type { StagedInFile, StoredFile } from '../staging/job-transfers.js';
 import type { JournalTimeline, RangeTiming } from './journal-timeline.js';
 import { JOB_REPORT_VERSION, type JobKind, type ReportPhase, type JobReport, type RangeSummary, type ReportError, type TransferEntry } from './job-report.js';

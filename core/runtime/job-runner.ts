@@ -19,7 +19,8 @@ import { writeJobReport, type WrittenReport } from '../report/write-job-report.j
 import type { PilotRun } from './create-run.js';
 import { finalJobUpdate } from './final-update.js';
 import { JobControlSource } from './job-control-source.js';
-import { JobStateStore } from './job-state.js';
+import { JobStateStore } from '../state/job-state.js';
+import { PRIVATE_DIR_MODE } from '../state/state-file.js';
 import { Monitor } from './monitor.js';
 
 export interface JobRunOptions {
@@ -52,7 +53,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   const experiment = resolver.get<ExperimentT>(Experiment, settings.pilot.experiment);
   const runJobName = experiment.runJobFor(job, settings.queue);
   const jobDir = jobDirFor(o.pilotDir, job.pandaId);
-  await mkdir(jobDir, { recursive: true });
+  await mkdir(jobDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const state = new JobStateStore(jobDir, job.pandaId);
   const binding = bindJob(resolver, job, experiment);
   for (const w of binding.warnings) log.warn(w);

@@ -10,6 +10,7 @@ import { assertPreflight } from '../select/preflight.js';
 import type { PilotRun } from './create-run.js';
 import { JobControlSource, installSignalHandlers } from './job-control-source.js';
 import { runJob, type JobRunResult } from './job-runner.js';
+import { PRIVATE_DIR_MODE } from '../state/state-file.js';
 
 export interface PilotLoopOptions {
   readonly run: PilotRun;
@@ -46,8 +47,8 @@ export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult
   assertPreflight(run.settings, run.registry, run.resolver);
   run.resolver.provide(PandaApi, o.api);
   const pilotDir = resolve(run.settings.pilot.workdir, `pilot-${process.pid}-${Date.now()}`);
-  await mkdir(pilotDir, { recursive: true });
-  await writeFile(join(pilotDir, 'pilot.pid'), `${process.pid}\n`);
+  await mkdir(pilotDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await writeFile(join(pilotDir, 'pilot.pid'), `${process.pid}\n`, { mode: 0o600 });
   const started = Date.now();
   const maxJobs = o.maxJobs ?? 1;
   const jobs: JobRunResult[] = [];

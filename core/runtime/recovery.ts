@@ -15,7 +15,7 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import { toPilotError } from '../errors/pilot-error.js';
 import type { PilotRun } from './create-run.js';
 import { JobControlSource } from './job-control-source.js';
-import { JobStateStore, findJobStates } from './job-state.js';
+import { JobStateStore, findJobStates } from '../state/job-state.js';
 import { sendFinalUpdate, writeReportQuietly } from './job-runner.js';
 
 export interface RecoveredJob {

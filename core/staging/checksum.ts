@@ -4,13 +4,9 @@ import { adler32, formatAdler32 } from './adler32.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 
-export type ChecksumType = 'adler32' | 'md5';
+import type { Checksum, ChecksumType } from '../contracts/checksum.js';
 
-/** A checksum value with its algorithm; `value` is lowercase hex. */
-export interface Checksum {
-  readonly type: ChecksumType;
-  readonly value: string;
-}
+export type { Checksum, ChecksumType } from '../contracts/checksum.js';
 
 /**
  * Parses PanDA's checksum notation: `ad:<hex>`, `md5:<hex>` (also pilot3's `md:`), or a bare

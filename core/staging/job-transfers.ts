@@ -10,7 +10,7 @@ import type { Activity } from '../contracts/site-mover.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
-import { readJsonIfExists, writeJsonAtomic } from '../runtime/state-file.js';
+import { readJsonIfExists, writeJsonAtomic } from '../state/state-file.js';
 import { stageInFrom, stageOutTo } from './bound-transfers.js';
 import { formatChecksum } from './checksum.js';
 import type { TransferOutcome } from './transfer-service.js';

@@ -2,18 +2,21 @@
  * PayloadChannel `zeromq`: the pilot's end of a yampl channel, byte-compatible with
  * yampl's ZeroMQ backend (reference/yampl-interop.md §8): a ROUTER with mandatory routing
  * bound before the payload starts, routing ids kept as opaque bytes, received text with
- * trailing NULs stripped, replies sent as exact bytes. zeromq is imported on first use, so
+ * trailing NULs stripped, replies sent as exact bytes. A local (ipc) channel admits only the
+ * pilot's own process tree (peer-gate.ts) and its socket file is 0600 from the moment it is
+ * reachable (bindPrivately). zeromq is imported on first use, so
  * a pilot that never runs an ES job never loads the native addon.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { isUtf8 } from 'node:buffer';
-import { lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Router } from 'zeromq';
 import {
   ErrorCodes, FieldReader, ConfigError, LoggerToken, PLUGIN_API_VERSION, PayloadChannel, PilotError, PluginOptions, SettingsToken,
   checkChannelName, pilotPlugin, type ChannelAddress, type ConfigIssue, type Logger, type PayloadMessage, type PeerId, type PilotSettings,
 } from '../../core/index.js';
+import { PeerGate, ZAP_DOMAIN } from './peer-gate.js';
 
 export interface ZeroMqChannelOptions {
   /** How long unsent messages may delay close(). */
@@ -46,6 +49,7 @@ function parseOptions(raw: unknown): ZeroMqChannelOptions {
 })
 export class ZeroMqChannel implements PayloadChannel {
   private socket: Router | undefined;
+  private gate: PeerGate | undefined;
   private socketPath: string | undefined;
   private endpoint: string | undefined;
   private closing: Promise<void> | undefined;
@@ -71,24 +75,34 @@ export class ZeroMqChannel implements PayloadChannel {
     } catch (err) {
       throw new PilotError(ErrorCodes.ESMESSAGESERVER, `cannot load zeromq: ${(err as Error).message}`, { recoverable: false, cause: err });
     }
+    const local = address.kind === 'local';
+    // A context of its own: its ZAP handler (the gate) answers for this channel only.
+    const context = new zmq.Context();
+    const gate = local ? await PeerGate.open(zmq, context, this.log) : undefined;
     // The hard ceiling in libzmq protects memory from absurd frames; the configured limit is
     // enforced below, where the drop can be logged.
     const socket = new zmq.Router({
+      context,
       mandatory: true,
       linger: this.options.lingerMs,
       sendTimeout: this.options.sendTimeoutMs,
       maxMessageSize: Math.max(this.maxBytes * 4, 64 * 1024 * 1024),
+      // Enforced: without an answering gate, every connection is refused.
+      ...(gate ? { zapDomain: ZAP_DOMAIN, zapEnforceDomain: true } : {}),
     });
     try {
-      await socket.bind(endpoint);
+      if (local) await bindPrivately(socket, localSocketPath(address.name));
+      else await socket.bind(endpoint);
     } catch (err) {
       socket.close();
+      gate?.close();
       throw new PilotError(ErrorCodes.ESMESSAGESERVER, `cannot bind the payload channel at ${endpoint}: ${(err as Error).message}`, { recoverable: false, cause: err });
     }
+    this.gate = gate;
     this.socket = socket;
     this.closing = undefined;
     this.socketPath = address.kind === 'local' ? localSocketPath(address.name) : undefined;
-    this.endpoint = socket.lastEndpoint ?? endpoint;
+    this.endpoint = local ? endpoint : socket.lastEndpoint ?? endpoint;
     this.log.info(`payload channel bound at ${this.endpoint}`);
     return this.endpoint;
   }
@@ -151,6 +165,8 @@ export class ZeroMqChannel implements PayloadChannel {
     if (!socket) return;
     await this.sendChain;
     socket.close();
+    this.gate?.close();
+    this.gate = undefined;
     this.socket = undefined;
     if (this.socketPath) await removeSocketFile(this.socketPath);
     const dropped = [...this.drops].map(([k, v]) => `${v} ${k}`).join(', ');
@@ -183,6 +199,29 @@ export class ZeroMqChannel implements PayloadChannel {
 
 function hex(peer: PeerId): string {
   return Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('hex');
+}
+
+/**
+ * Binds the ipc socket where no other user can reach it, then publishes it at `path`. libzmq
+ * creates the socket file with the process umask (0777 under umask 000, and anyone with write
+ * permission may connect), and yampl fixes the path, so the file is made in a fresh 0700
+ * directory in /tmp, set to 0600 there, checked, and renamed to `path` (same filesystem, so
+ * atomic): at no moment is it reachable with a wider mode. Setting the process umask around
+ * the bind instead would change it for every file the process creates meanwhile, and is
+ * refused in worker threads.
+ */
+async function bindPrivately(socket: Router, path: string): Promise<void> {
+  const dir = await mkdtemp(join(sep, 'tmp', 'espilot-channel-'));
+  const staged = join(dir, 's');
+  try {
+    await socket.bind(`ipc://${staged}`);
+    await chmod(staged, 0o600);
+    const st = await lstat(staged);
+    if (!st.isSocket() || (st.mode & 0o177) !== 0) throw new Error(`the staged socket ${staged} has mode ${(st.mode & 0o777).toString(8)}, not 600`);
+    await rename(staged, path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** libzmq removes the file lazily; remove it now so nothing connects to a dead name. */

@@ -4,7 +4,7 @@
  * the core count (unset for Merge_tf), the core-count check, the AthenaMP channel-injection
  * forms, merge input list files, AthenaMP worker clean-up and the Token Extractor helper.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PilotError, PluginOptions, pilotPlugin, type JobDefinition,
   type Logger, type PayloadContext, type PayloadHelper, type PayloadHelperContext,

@@ -7,7 +7,7 @@
  * reads injection tokens from the class itself, not its parent):
  * `constructor(@inject(LoggerToken) log: Logger) { super(log); }`.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {

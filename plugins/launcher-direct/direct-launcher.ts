@@ -2,7 +2,7 @@
  * PayloadLauncher `direct`: the payload runs as the pilot's own user, in its own process
  * group, with exactly the environment the RunJob built (nothing inherited from the pilot).
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import {
   LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, SecretsToken, pilotPlugin, type LaunchRequest, type Logger,
   type PayloadProcess, type SecretRegistry,

@@ -17,7 +17,7 @@
  * A failed step fails the launch with GLEXEC (1226) in `test` mode; in `true` mode the payload
  * runs through the `direct` launcher instead, with a warning.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import {

@@ -4,7 +4,7 @@
  * and by the stored size; checksums are recorded in and read from the checksum store of the
  * URL's scheme (the local catalog for file://, the server's own for root://) when one is loaded.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';

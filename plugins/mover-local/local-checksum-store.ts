@@ -1,4 +1,4 @@
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { ChecksumStore, PLUGIN_API_VERSION, checksumsEqual, pilotPlugin, LoggerToken, type Checksum, type Logger, type RecordedChecksums } from '../../core/index.js';
 import { LocalChecksumCatalog, localPathOf } from './local-checksum-catalog.js';
 

@@ -3,7 +3,7 @@
  * name in the destination folder, fsyncs, verifies, and renames, so the final name only
  * ever holds a complete, verified file.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { constants } from 'node:fs';
 import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -4,7 +4,7 @@
  * works through the run's S3 storage service, never through a mover, so it serves whichever
  * mover a site uses for s3://.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import {
   ChecksumStore, Deadline, LoggerToken, PLUGIN_API_VERSION, ResolverToken, checksumsEqual, pilotPlugin, transferError,
   type Checksum, type Logger, type PluginResolver, type RecordedChecksums,

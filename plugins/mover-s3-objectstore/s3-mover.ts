@@ -4,7 +4,7 @@
  * is verified: on upload by the store (signed SHA-256 / Content-MD5) or a HEAD, on download
  * by recomputing.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {

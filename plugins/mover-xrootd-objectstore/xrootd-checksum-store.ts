@@ -3,7 +3,7 @@
  * (`xrootd.chksum`), so recording means confirming the server holds the same values. It
  * works through the run's shared xrootd tools, never through a mover.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import {
   ChecksumStore, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PilotError, ResolverToken, checksumsEqual, mismatchKind, pilotPlugin, transferError,
   type Checksum, type Logger, type PluginResolver, type RecordedChecksums,

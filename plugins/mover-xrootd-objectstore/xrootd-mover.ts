@@ -4,7 +4,7 @@
  * checksum of what it stored against ours on stage-out, our copy against the expected value
  * on stage-in. A bad upload is removed (`--rm-bad-cksum`), a failed one never persists (`--posc`).
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {

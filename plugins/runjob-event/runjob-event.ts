@@ -21,7 +21,7 @@
  * All of it but the channel and the launch (local-payload-seams.ts) is the core's ES runner
  * (core/eventservice/es-job-run.ts); `recover` is the core's `recoverEsJob`.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import {
   EsJobRun, LoggerToken, PLUGIN_API_VERSION, PandaApi, PluginOptions, ResolverToken, RunJob, SecretsToken, SettingsToken, parseEsRunnerOptions,
   pilotPlugin, recoverEsJob, type EsJobDeps, type EsRunnerOptions, type JobOutcome, type Logger, type PilotSettings, type PluginResolver,

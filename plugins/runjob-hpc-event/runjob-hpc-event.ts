@@ -5,7 +5,7 @@
  * experiment for ES jobs on queues with an HPC flag (catchall `HPC_<name>` / `hpc`).
  * Options: `pluginOptions.hpc-event` (hpc-event-options.ts), the ES runner's included.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import {
   EsJobRun, LoggerToken, PLUGIN_API_VERSION, PandaApi, PluginOptions, ResolverToken, RunJob, SecretsToken, SettingsToken, pilotPlugin,
   recoverEsJob, type EsJobDeps, type JobOutcome, type Logger, type PilotSettings, type PluginResolver, type RunJobContext, type SecretRegistry,

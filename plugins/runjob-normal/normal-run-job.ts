@@ -3,7 +3,7 @@
  * (eventServiceMerge) run here too: their inputs come from the object store, verified
  * against the recorded checksums, and their output goes to the normal storage element.
  */
-import { inject } from 'tsyringe';
+import { inject } from '../../core/index.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {

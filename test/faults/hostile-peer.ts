@@ -23,14 +23,16 @@ export async function findChannelSocket(pilotPid: number, timeoutMs = 20_000): P
 }
 
 export interface Abuse {
-  /** Messages sent. */
+  /** Messages the DEALER took (queued or delivered). */
   readonly sent: number;
-  /** The range the peer was given when it asked for one (a confused client holding a range). */
+  /** Messages it tried to send. */
+  readonly attempted: number;
+  /** The range the peer was given when it asked for one (a confused client holding a range); none when refused. */
   readonly ownRange?: string;
 }
 
 /**
- * Sends the abuse; `targets` gives real ranges of the job (asked for when the forgeries are
+ * Sends the abuse (queued by the DEALER even when the channel refuses the connection); `targets` gives real ranges of the job (asked for when the forgeries are
  * about to go out, so they can be ranges a worker holds right then), `realFile` is a file
  * inside the job's work directory. With `askForRange` the peer first asks `Ready for events`
  * like a payload worker and gets a range (so it is a peer the pilot knows); it then forges
@@ -38,21 +40,32 @@ export interface Abuse {
  */
 export async function abuseChannel(socketPath: string, targets: () => Promise<readonly string[]> | readonly string[], realFile: string, o: { askForRange?: boolean } = {}): Promise<Abuse> {
   const zmq = await import('zeromq');
-  const sock = new zmq.Dealer({ linger: 1000, sendTimeout: 2000, receiveTimeout: 5000 });
+  const sock = new zmq.Dealer({ linger: 1000, sendTimeout: 500, receiveTimeout: 5000 });
   sock.connect(`ipc://${socketPath}`);
   let ownRange: string | undefined;
   let sent = 0;
-  try {
-    if (o.askForRange) {
-      await sock.send('Ready for events');
-      sent++;
-      const [reply] = await sock.receive();
-      ownRange = /"eventRangeID":"([^"]+)"/.exec(reply?.toString() ?? '')?.[1];
-    }
-    for (const m of [Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x81]), 'x'.repeat(10 * 1024 * 1024), ',,,', 'No more events']) {
+  let attempted = 0;
+  // A refused connection has nowhere to queue: the send times out, the abuse goes on.
+  const send = async (m: string | Buffer) => {
+    attempted++;
+    try {
       await sock.send(m);
       sent++;
+    } catch {
+      // not delivered
     }
+  };
+  try {
+    if (o.askForRange) {
+      await send('Ready for events');
+      try {
+        const [reply] = await sock.receive();
+        ownRange = /"eventRangeID":"([^"]+)"/.exec(reply?.toString() ?? '')?.[1];
+      } catch {
+        // no answer: the channel refused this process
+      }
+    }
+    for (const m of [Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x81]), 'x'.repeat(10 * 1024 * 1024), ',,,', 'No more events']) await send(m);
     const rangeIds = await targets();
     const messages: string[] = [
       ...rangeIds.filter((id) => id !== ownRange).flatMap((id) => [
@@ -61,15 +74,12 @@ export async function abuseChannel(socketPath: string, targets: () => Promise<re
         `ERR_ATHENAMP_PARSE [{"eventRangeID": "${id}", "startEvent": 1, "lastEvent": 1}]: Wrong format`,
       ]),
     ];
-    for (const m of messages) {
-      await sock.send(m);
-      sent++;
-    }
+    for (const m of messages) await send(m);
     await new Promise((r) => setTimeout(r, 200));
   } finally {
     sock.close();
   }
-  return { sent, ...(ownRange ? { ownRange } : {}) };
+  return { sent, attempted, ...(ownRange ? { ownRange } : {}) };
 }
 
 /**
@@ -85,4 +95,45 @@ export async function connectAsNobody(socketPath: string): Promise<string> {
   child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
   await once(child, 'exit');
   return out.trim() || 'no answer';
+}
+
+/**
+ * The routing-id pre-claim attack on a ZeroMQ ROUTER: libzmq gives a peer without a routing
+ * id `0x00` + a 32-bit counter that starts at the first value of an unseeded `rand()`
+ * (0x6b8b4567), and asserts (SIGABRT) when the id it generates is already taken by a peer
+ * that chose it. `claims` DEALERs take the next ids, then one plain peer connects and asks
+ * for a range. @returns how many replies the attackers got (0 when the channel refused them).
+ */
+export async function preclaimRoutingIds(endpoint: string, claims = 64, waitMs = 1500): Promise<number> {
+  const zmq = await import('zeromq');
+  const socks = Array.from({ length: claims }, (_, k) => {
+    const id = Buffer.alloc(5);
+    id.writeUInt32BE((0x6b8b4567 + k) >>> 0, 1);
+    const s = new zmq.Dealer({ linger: 0, sendTimeout: 0 });
+    // The typed `routingId` is a string (UTF-8 on the wire); the raw option takes the exact bytes.
+    (s as unknown as { setStringOption(o: number, v: Buffer): void }).setStringOption(5, id);
+    return s;
+  });
+  const plain = new zmq.Dealer({ linger: 0, sendTimeout: 0 });
+  let replies = 0;
+  try {
+    for (const s of socks) s.connect(endpoint);
+    await Promise.all(socks.map((s) => s.send('Ready for events').catch(() => undefined)));
+    await new Promise((r) => setTimeout(r, 300));
+    plain.connect(endpoint);
+    await plain.send('Ready for events').catch(() => undefined);
+    const deadline = Date.now() + waitMs;
+    await Promise.all([...socks, plain].map(async (s) => {
+      s.receiveTimeout = Math.max(1, deadline - Date.now());
+      try {
+        await s.receive();
+        replies++;
+      } catch {
+        // no answer: refused or crashed
+      }
+    }));
+  } finally {
+    for (const s of [...socks, plain]) s.close();
+  }
+  return replies;
 }

@@ -50,7 +50,7 @@ export class PilotProcess {
    * `espilot run` (one job unless `maxJobs`) or `espilot recover` against the site.
    * `fsizeLimit` runs it under `prlimit --fsize` (RLIMIT_FSIZE: writes beyond it fail with EFBIG).
    */
-  static start(site: RunSite, o: { name: string; role?: PilotRecord['role']; maxJobs?: number; fsizeLimit?: number }): PilotProcess {
+  static start(site: RunSite, o: { name: string; role?: PilotRecord['role']; maxJobs?: number; fsizeLimit?: number; umask?: number }): PilotProcess {
     const role = o.role ?? 'run';
     const main = join(packageRoot(), 'dist', 'cli', 'main.js');
     const common = ['--queue', site.queuePath, '--config', site.sitePath, '--log-level', 'debug'];
@@ -60,7 +60,9 @@ export class PilotProcess {
     const out = join(site.logDir, `${o.name}.out`);
     const err = join(site.logDir, `${o.name}.err`);
     const fds = [openSync(out, 'a', 0o600), openSync(err, 'a', 0o600)] as const;
-    const [cmd, argv] = o.fsizeLimit ? ['prlimit', [`--fsize=${o.fsizeLimit}`, process.execPath, ...args]] : [process.execPath, args];
+    let [cmd, argv] = o.fsizeLimit ? ['prlimit', [`--fsize=${o.fsizeLimit}`, process.execPath, ...args]] : [process.execPath, args];
+    // `umask` starts it from a shell that set that umask first (as a careless site would).
+    if (o.umask !== undefined) [cmd, argv] = ['/bin/sh', ['-c', `umask ${o.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, cmd, ...argv]];
     // No secret in the environment: the pilot reads its token from a file and gets the S3 keys from getKeyPair.
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: site.dir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     const child = spawn(cmd, argv as string[], { cwd: site.dir, env, stdio: ['ignore', fds[0], fds[1]] });

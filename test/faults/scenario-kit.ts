@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly site: RunSiteOptions;
   /** Run the pilot under RLIMIT_FSIZE (bytes). */
   readonly fsizeLimit?: number;
+  /** Start the pilot under this umask. */
+  readonly umask?: number;
   /** Run `espilot recover` after the pilot: `crash` (default: only when it was killed), `always`. */
   readonly recover?: 'crash' | 'always';
   readonly drive?: (d: Drive) => Promise<void>;
@@ -54,7 +56,7 @@ export async function runScenario(world: FaultWorld, name: string, rnd: Seeded, 
   const commands: CommandSet[] = [];
   let crashAt: number | undefined;
   try {
-    const pilot = PilotProcess.start(site, { name: 'pilot', ...(o.fsizeLimit ? { fsizeLimit: o.fsizeLimit } : {}) });
+    const pilot = PilotProcess.start(site, { name: 'pilot', ...(o.fsizeLimit ? { fsizeLimit: o.fsizeLimit } : {}), ...(o.umask !== undefined ? { umask: o.umask } : {}) });
     pilots.push(pilot.record);
     let exited = false;
     const exit = pilot.wait().finally(() => { exited = true; });
@@ -79,7 +81,9 @@ export async function runScenario(world: FaultWorld, name: string, rnd: Seeded, 
     await o.drive?.(drive);
     await exit;
     await o.afterPilot?.(site);
-    if (crashAt !== undefined || o.recover === 'always') pilots.push(await runRecovery(site));
+    // A job the pilot left holding (uploads or reports outlasted finalFlushS, as on a loaded
+    // node) is finished by the next pilot's recovery, as on a real site.
+    if (crashAt !== undefined || o.recover === 'always' || leftHolding(site)) pilots.push(await runRecovery(site));
     const partial = await collectHistory(site, { pilots, children: watch.stop(), commands, ...(crashAt !== undefined ? { crashAt } : {}) });
     const instant = crashAt ?? o.crashInstant?.(partial);
     const history = instant !== undefined ? { ...partial, crashAt: instant } : partial;
@@ -89,4 +93,11 @@ export async function runScenario(world: FaultWorld, name: string, rnd: Seeded, 
     watch.stop();
     await site.close();
   }
+}
+
+/** Whether a job's last applied update left it unfinished: `holding`, or `transferring` (an ES job's holding). */
+function leftHolding(site: RunSite): boolean {
+  const last = new Map<string, string>();
+  for (const u of site.dispatcher.snapshot().jobUpdates) if (u.outcome === 'applied' && u.state) last.set(u.pandaId, u.state);
+  return [...last.values()].some((state) => state === 'holding' || state === 'transferring');
 }

@@ -57,16 +57,21 @@ test.serial('ERR_* messages: ERR_ATHENAMP_PROCESS ranges fail with 1220, the oth
   t.deepEqual(await h.storedNames(), finished.map((u) => `${job.outputFiles[0]!.lfn}.${u.eventRangeId}`).sort());
 });
 
-test.serial('a fatal payload error (ERR_TE_FATAL URL Error) makes its ranges fatal (1230) and fails the job', async (t) => {
-  const h = await EsJobHarness.start({ task: esTask({ taskId: 703, files: 1, events: 3, simulatorArgs: '--workers=1 --errorRate=1 --errorAcronym=ERR_TE_FATAL --errorDiag="URL Error: cannot reach the server"' }) });
+test.serial('a fatal payload error (ERR_TE_FATAL URL Error) makes its range fatal (1230), stops the dispatch and fails the job', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 703, files: 1, events: 20, simulatorArgs: '--workers=1 --errorRate=1 --errorAcronym=ERR_TE_FATAL --errorDiag="URL Error: cannot reach the server"' }) });
   t.teardown(() => h.dispose());
   const job = await h.getJob();
   const outcome = await h.runJob(job);
-  t.like(outcome, { state: 'failed', pilotErrorCode: 1230, nEvents: 0, nEventsFailed: 3 });
   const s = h.snapshot();
-  t.is(s.rangeUpdates.length, 3);
+  // A fatal range is never retried and fails the job: the first one stops the dispatch, so
+  // the payload burns only what it holds (a Ready sent right behind the report may still get
+  // one range), not the whole task.
+  t.true(s.rangeUpdates.length >= 1 && s.rangeUpdates.length <= 2, `${s.rangeUpdates.length} range(s) reported`);
   t.true(s.rangeUpdates.every((u) => u.eventStatus === 'fatal' && Number(u.errorCode) === 1230));
-  t.true(s.ranges.every((r) => r.attemptNr === 1), 'fatal uses up the attempts');
+  t.like(outcome, { state: 'failed', pilotErrorCode: 1230, nEvents: 0, nEventsFailed: s.rangeUpdates.length });
+  const fatal = new Set(s.rangeUpdates.map((u) => u.eventRangeId));
+  t.true(s.ranges.filter((r) => r.eventRangeId && fatal.has(r.eventRangeId)).every((r) => r.attemptNr === 1), 'fatal uses up the attempts');
+  t.true(s.ranges.filter((r) => !r.eventRangeId || !fatal.has(r.eventRangeId)).every((r) => r.attemptNr > 1), 'the other ranges keep theirs');
 });
 
 test.serial('softkill (SIGTERM to the pilot): dispatching stops, ranges in flight finish and are reported, the rest stay with the server', async (t) => {
@@ -211,6 +216,22 @@ test.serial('the stop reply is byte-exact: a raw DEALER payload checks the bytes
   const s = h.snapshot();
   t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed' && Number(u.errorCode) === 1220));
   t.is(s.rangeUpdates.length, 2);
+});
+
+test.serial('a peer asking for ranges without reporting gets "No more events" beyond cores × rangesPerCoreFactor; answering frees its slots', async (t) => {
+  const h = await EsJobHarness.start({
+    task: esTask({ taskId: 716, files: 1, events: 10, coreCount: 1, jobPars: `${ROOT}/dist/test/fixtures/payloads/greedy-peer.js` }),
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  await h.runJob(job);
+  const greedy = JSON.parse(await readFile(join(h.workdir, 'greedy.json'), 'utf8')) as { first: string[]; last: string };
+  // 1 core × rangesPerCoreFactor 2: two ranges, then the peer is told to stop.
+  t.deepEqual(greedy.first, ['range', 'range', 'stop', 'stop', 'stop']);
+  t.is(greedy.last, 'range');
+  const s = h.snapshot();
+  t.is(s.rangeUpdates.length, 3);
+  t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed'));
 });
 
 test.serial('no storage for ES outputs: the job fails with 1241 before any payload starts', async (t) => {

@@ -6,6 +6,12 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/**
+ * The mode of every directory the pilot makes for itself (work root, pilot and job folders):
+ * `mkdir`'s mode is only ever narrowed by the umask, so they are private whatever it is.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   await writeChunksAtomic(path, [data], mode);
 }

@@ -1,0 +1,2 @@
+export * from './state-file.js';
+export * from './job-state.js';

@@ -1,2 +1,3 @@
 export * from './shell-quote.js';
 export * from './exit-code.js';
+export * from './contained-path.js';

@@ -66,3 +66,14 @@ test('input LFN ../../../planted/evil.sh: nothing is written outside the job dir
   t.false(existsSync(join(site.workdir, 'planted')), 'nothing written outside the job dir');
   t.false(existsSync(join(jobDir, 'RAN')), 'the payload never ran');
 });
+
+test('log LFN ../../../outside/log.tgz: no tarball outside the job dir, nothing outside the SE or the log store; the job fails with 1303', async (t) => {
+  const { site, parsed, runJob } = await setup(t, `-c 'echo made > HITS.7301._000001.pool.root.1'`);
+  const job = { ...parsed, logFile: { ...parsed.logFile!, lfn: '../../../outside/log.tgz' } };
+  const outcome = await runJob(job);
+  t.is(outcome.state, 'failed');
+  t.is(outcome.pilotErrorCode, 1303, outcome.pilotErrorDiag);
+  t.false(existsSync(join(site.workdir, 'outside')), 'no tarball outside the job dir');
+  t.false(existsSync(join(site.root, 'x', 'outside')), 'nothing outside the SE');
+  t.false(existsSync(join(site.osDir, 'outside')), 'nothing outside the log store');
+});

@@ -5,12 +5,15 @@
 import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCodes, PilotError } from '../../core/index.js';
+import { ErrorCodes, PilotError, containedPath } from '../../core/index.js';
 
-/** Names never packed: data files, the tarball itself, partial files. */
+/**
+ * Names never packed: data files, the tarball itself, partial files.
+ * @throws PilotError FILEHANDLINGFAILURE (1303) when the log LFN is not a plain file name.
+ */
 export async function createLogTarball(jobDir: string, tarName: string, exclude: ReadonlySet<string>, env: Record<string, string>): Promise<string> {
   const names = (await readdir(jobDir)).filter((n) => n !== tarName && !exclude.has(n) && !n.includes('.espilot-part-') && !n.startsWith('.'));
-  const target = join(jobDir, tarName);
+  const target = containedPath(jobDir, tarName, 'log LFN');
   const gzip = /\.(tgz|gz)$/.test(tarName);
   await new Promise<void>((resolve, reject) => {
     const child = spawn('tar', [gzip ? '-czf' : '-cf', target, '-C', jobDir, '--', ...names], { env, stdio: ['ignore', 'ignore', 'pipe'] });

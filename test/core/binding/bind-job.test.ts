@@ -174,3 +174,19 @@ test('a site mover that keeps no checksums: the core records each stored object 
   const e = await t.throwsAsync(stageInJobInputs({ binding: bindJob(run.resolver, reader), jobDir: work, log: run.logger }, reader), { instanceOf: PilotError });
   t.is(e?.code, 1171);
 });
+
+test('names that would leave their storage: the plan shows the refusal, es() and the accessors\' urls throw 1303, bindJob itself never throws', async (t) => {
+  const run = await runWith(t, CRIC);
+  const es = parseJobDefinition(await fixture('atlas-es-job.json'));
+  const hostileEs = { ...es, outputFiles: [{ ...es.outputFiles[0]!, lfn: '../../../../tmp/x' }] };
+  const b = bindJob(run.resolver, hostileEs);
+  t.regex(b.transfers[0]!.error ?? '', /es_events object name "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\.<eventRangeID>" is refused/);
+  t.is(t.throws(() => b.es(), { instanceOf: PilotError })?.code, 1303);
+
+  const normal = parseJobDefinition(NORMAL);
+  const hostile = { ...normal, inputFiles: [{ ...normal.inputFiles[0]!, lfn: '../../../planted/evil.sh' }, normal.inputFiles[1]!] };
+  const n = bindJob(run.resolver, hostile);
+  t.regex(n.transfers[0]!.error ?? '', /refused/);
+  t.is(t.throws(() => n.inputs(), { instanceOf: PilotError })?.code, 1303);
+  t.is(t.throws(() => n.outputs().url('../../../outside/secret.txt'), { instanceOf: PilotError })?.code, 1303);
+});

@@ -4,7 +4,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ErrorCodes, PilotError, containedPath } from '../../core/index.js';
 
 /**

@@ -14,8 +14,8 @@ const fixture = async (name: string): Promise<Record<string, unknown>> => JSON.p
 
 const NORMAL = {
   PandaID: '77', prodSourceLabel: 'managed', jobsetID: '7', taskID: '70', transformation: 'run.sh', jobPars: '', attemptNr: '1', coreCount: '1',
-  inFiles: 'in.a,in.b', GUID: 'g1,g2', fsize: '10,20', checksum: 'ad:00000001,ad:00000002', scopeIn: 's,s', ddmEndPointIn: 'OTHER_SE,',
-  outFiles: 'out.1,log.77.tgz', scopeOut: 's', scopeLog: 's', logFile: 'log.77.tgz', logGUID: 'g3',
+  inFiles: 'in.a,in.b', GUID: '0A1B2C3D-0000-4000-8000-000000000001,0A1B2C3D-0000-4000-8000-000000000002', fsize: '10,20', checksum: 'ad:00000001,ad:00000002', scopeIn: 's,s', ddmEndPointIn: 'OTHER_SE,',
+  outFiles: 'out.1,log.77.tgz', scopeOut: 's', scopeLog: 's', logFile: 'log.77.tgz', logGUID: '0A1B2C3D-0000-4000-8000-000000000003',
 };
 
 async function runWith(t: import('ava').ExecutionContext, queuedata: Record<string, unknown>, pilot: Record<string, unknown> = {}) {
@@ -169,7 +169,7 @@ test('a site mover that keeps no checksums: the core records each stored object 
   t.deepEqual(await store.lookup(`${se}/out.1`), { size: 12, checksums: [{ type: 'adler32', value: stored!.checksum.slice(3) }] });
   // Read back by a job that gives no checksum: the recorded one is expected, so a changed object is refused.
   await writeFile(join(dir.path, 'se', 'out.1'), 'twelve bytez');
-  const reader = parseJobDefinition({ ...NORMAL, inFiles: 'out.1', GUID: 'g', fsize: 'NULL', checksum: 'NULL', scopeIn: 's', ddmEndPointIn: '', outFiles: 'x', logFile: undefined });
+  const reader = parseJobDefinition({ ...NORMAL, inFiles: 'out.1', GUID: '0A1B2C3D-0000-4000-8000-000000000004', fsize: 'NULL', checksum: 'NULL', scopeIn: 's', ddmEndPointIn: '', outFiles: 'x', logFile: undefined });
   const work = join(dir.path, 'work');
   const e = await t.throwsAsync(stageInJobInputs({ binding: bindJob(run.resolver, reader), jobDir: work, log: run.logger }, reader), { instanceOf: PilotError });
   t.is(e?.code, 1171);

@@ -115,7 +115,13 @@ async function oneRep(swift: SwiftServer, ranges: number, outputBytes: number, w
     });
     const snapshot = dispatcher.snapshot();
     const window = acknowledgedWindow(snapshot);
-    if (window.finished !== ranges) throw new Error(`B5: ${window.finished} of ${ranges} ranges finished (pilot exit ${pilot.exitCode}); log tail:\n${pilot.logTail}`);
+    if (window.finished !== ranges) {
+      // Say what became of the rest: how the server saw every range and the job's final update.
+      const statuses = new Map<string, number>();
+      for (const u of snapshot.rangeUpdates) if (u.outcome === 'applied') statuses.set(`${u.eventStatus}${u.errorCode ? ` ${u.errorCode}` : ''}`, (statuses.get(`${u.eventStatus}${u.errorCode ? ` ${u.errorCode}` : ''}`) ?? 0) + 1);
+      const finals = snapshot.jobUpdates.filter((u) => u.outcome === 'applied' && u.state !== 'running').map((u) => `${u.pandaId} ${u.state} ${u.pilotErrorCode ?? 0}`);
+      throw new Error(`B5: ${window.finished} of ${ranges} ranges finished (pilot exit ${pilot.exitCode}); range updates ${JSON.stringify(Object.fromEntries(statuses))}, ${snapshot.dispatches.reduce((n, d) => n + d.eventRangeIds.length, 0)} dispatched, job updates ${finals.join('; ') || 'none'}; log tail:\n${pilot.logTail}`);
+    }
     await checkStoredOutputs(raw.client, bucket, snapshot, outputBytes);
     const rangesPerS = window.finished / window.seconds;
     return {

@@ -17,7 +17,7 @@ test.serial('ENOSPC on append: NOLOCALSPACE (recoverable) naming the journal, la
   const path = join(disk.path, JOURNAL_FILE);
   const journal = await RangeJournal.create(path, { pandaId: '77', outputLfns: ['HITS.1'], workdir: disk.path, createdAt: 1 });
   t.teardown(() => journal.close());
-  await journal.append({ t: 'fetched', ts: 1, ranges: [range('r1')] });
+  await journal.append({ t: 'fetched', ts: 1, ranges: [range('1-77-1-1-1')] });
   await disk.fill(0);
   const big = Array.from({ length: 200 }, (_, i) => range(`r-${i}-${'x'.repeat(64)}`));
   const err = await t.throwsAsync(journal.append({ t: 'fetched', ts: 2, ranges: big } as never));
@@ -28,5 +28,5 @@ test.serial('ENOSPC on append: NOLOCALSPACE (recoverable) naming the journal, la
   // Space again does not revive it: a journal that lost a record must not go on.
   await t.throwsAsync(journal.append({ t: 'closed', ts: 3 }), { message: /ENOSPC/ });
   const snap = await readRangeJournal(path);
-  t.deepEqual([...snap.ranges.keys()], ['r1']);
+  t.deepEqual([...snap.ranges.keys()], ['1-77-1-1-1']);
 });

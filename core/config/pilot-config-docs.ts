@@ -37,4 +37,8 @@ export const PILOT_CONFIG_DOCS: FieldDocs = {
   'config.eventService.maxMessageBytes': 'Largest payload message accepted on the channel; longer ones are dropped and logged.',
   'config.transfers.backoffBaseMs': 'First backoff step between attempts of one mover (stage-in/out retries).',
   'config.transfers.backoffMaxMs': 'Longest backoff between attempts of one mover.',
+  'config.monitors.resourceIntervalS': 'Seconds between samples of the payload\'s process tree (RSS, PSS, VMEM, swap, CPU, I/O; `memory_monitor_output.txt` in the job directory); each sample checks the memory limit (pilot3 samples every 60 s).',
+  'config.monitors.loopingCheckS': 'Seconds between looping-job checks (pilot3 `looping_verification_time`, 900).',
+  'config.monitors.loopingLimitS': 'A payload that touched no file in its work directory (ES: reported no output) for this long is killed as looping, LOOPINGJOB 1150 (pilot3 `looping_limit_default`, 7200; a longer job `maxCpuCount` wins).',
+  'config.monitors.debugHeartbeatS': 'Seconds between heartbeats while the server\'s `debug` command is on; each carries the tail of the payload\'s log as `stdout` (pilot3 `debug_heartbeat`, 60).',
 };

@@ -22,6 +22,8 @@ import { JobControlSource } from './job-control-source.js';
 import { JobStateStore } from '../state/job-state.js';
 import { PRIVATE_DIR_MODE } from '../state/state-file.js';
 import { Monitor } from './monitor.js';
+import { JobMonitors, withResourceUsage } from './monitors/job-monitors.js';
+import { reapedChildrenCpuSeconds } from './child-cpu.js';
 
 export interface JobRunOptions {
   readonly run: PilotRun;
@@ -60,27 +62,32 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   await state.create(job, runJobName, pluginsChosen(settings, binding, job, runJobName), describeBinding(binding));
   const control = o.control ?? new JobControlSource();
   let progress = { nEvents: 0 } as { nEvents: number; cpuConsumptionTime?: number };
+  const monitors = new JobMonitors({ job, queue: settings.queue, settings: settings.pilot.monitors, workdir: jobDir, control, log, killGraceMs: settings.pilot.eventService.killGraceS * 1000 });
   const monitor = new Monitor({
     api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, coreCount: job.coreCount,
-    siteName: settings.queue.site, progress: () => progress,
+    siteName: settings.queue.site, progress: () => ({ ...progress, cpuConsumptionTime: Math.max(progress.cpuConsumptionTime ?? 0, monitors.cpuSeconds) }),
+    debugIntervalMs: settings.pilot.monitors.debugHeartbeatS * 1000, resources: () => monitors.usage(),
+    debugTail: () => { const t = monitors.logTail(); return t === undefined ? undefined : run.secrets.mask(t); },
   });
   log.info(`job ${job.pandaId} (${job.eventService ? 'event service' : job.eventServiceMerge ? 'event service merge' : 'normal'}) → RunJob ${runJobName}, workdir ${jobDir}`);
   await monitor.beat();
   monitor.start();
   let outcome: JobOutcome;
   const started = Date.now();
+  const cpu0 = reapedChildrenCpuSeconds();
   try {
     await state.update({ phase: 'running' });
     const impl = resolver.get<RunJobT>(RunJob, runJobName);
-    outcome = await impl.run({ job, workdir: jobDir, control, binding, onProgress: (p) => { progress = { ...p }; } });
+    outcome = await impl.run({ job, workdir: jobDir, control, binding, payloadWatch: monitors, onProgress: (p) => { progress = { ...p }; } });
   } catch (err) {
     // A RunJob reports job failures in its outcome; an exception here is a pilot defect.
     const e = toPilotError(err, ErrorCodes.INTERNALPILOTPROBLEM, `RunJob ${runJobName}`);
     log.error(`RunJob ${runJobName} threw: ${e.stack ?? e.message}`);
     outcome = { state: 'failed', pilotErrorCode: e.code, pilotErrorDiag: e.diagnostic, transExitCode: 0, nEvents: progress.nEvents, cpuConsumptionTime: 0, startTime: started, endTime: Date.now() };
   } finally {
-    await monitor.stop();
+    await Promise.all([monitors.stop(), monitor.stop()]);
   }
+  outcome = withResourceUsage(outcome, monitors, reapedChildrenCpuSeconds() - cpu0);
   await state.update({ phase: outcome.state, outcome, finalUpdate: 'pending' });
   const finalUpdateSent = await sendFinalUpdate(api, state, settings.queue.site, log);
   log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PILOT_DEFAULTS, PandaClient, SecretRegistry, encodeForm, type EventRangeUpdate } from '../core/index.js';
-import { packageRoot } from '../plugins/panda-local/index.js';
+import { packageRoot, stableGuid } from '../plugins/panda-local/index.js';
 import { stats, type BenchRow } from './bench-stats.js';
 
 export interface B2Options {
@@ -108,7 +108,7 @@ function benchTask(ranges: number): Record<string, unknown> {
   const files = Math.ceil(ranges / EVENTS_PER_FILE) + 1;
   return {
     taskId: TASK_ID, eventService: true, coreCount: N_RANGES, consumers: 3, eventsPerRange: 1, maxAttempts: 3, firstPandaId: 1000,
-    inputFiles: Array.from({ length: files }, (_v, i) => ({ lfn: `EVNT.bench._${String(i + 1).padStart(6, '0')}.pool.root.1`, guid: `GUID-${i + 1}`, events: EVENTS_PER_FILE })),
+    inputFiles: Array.from({ length: files }, (_v, i) => ({ lfn: `EVNT.bench._${String(i + 1).padStart(6, '0')}.pool.root.1`, guid: stableGuid(`bench-b2-${i + 1}`), events: EVENTS_PER_FILE })),
     payload: { transformation: 'true', jobPars: '' }, merge: { transformation: 'true', jobPars: '' },
   };
 }

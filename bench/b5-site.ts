@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { siteQueuedata } from '../core/index.js';
+import { stableGuid } from '../plugins/panda-local/index.js';
 import type { SwiftServer } from '../test/helpers/swift-server.js';
 
 export const B5_TASK_ID = 5;
@@ -19,7 +20,7 @@ export function b5Task(ranges: number, workers: number, outputBytes: number): Re
   return {
     taskId: B5_TASK_ID, eventService: true, coreCount: workers, eventsPerRange: 1, maxAttempts: 3, scope: 'mc_bench', firstPandaId: 5000,
     inputFiles: Array.from({ length: files }, (_, i) => ({
-      lfn: `EVNT.${B5_TASK_ID}._${String(i + 1).padStart(6, '0')}.pool.root.1`, guid: `GUID-${B5_TASK_ID}-${i + 1}`,
+      lfn: `EVNT.${B5_TASK_ID}._${String(i + 1).padStart(6, '0')}.pool.root.1`, guid: stableGuid(`bench-b5-${i + 1}`),
       events: Math.min(EVENTS_PER_FILE, ranges - i * EVENTS_PER_FILE),
     })),
     output: { lfn: 'HITS.{taskId}._{serial}.pool.root.1' },

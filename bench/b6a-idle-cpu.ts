@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { JobControlSource, PandaApi, PandaClient, RunJob, bindJob, createRun, type RunJob as RunJobT } from '../core/index.js';
-import { packageRoot } from '../plugins/panda-local/index.js';
+import { packageRoot, stableGuid } from '../plugins/panda-local/index.js';
 import { stats, type BenchRow } from './bench-stats.js';
 import { benchMain, rounded } from './bench-support.js';
 
@@ -53,7 +53,7 @@ export async function run(options: B6aOptions = {}): Promise<B6aResult> {
   const taskFile = join(dir, 'task.json');
   await writeFile(taskFile, JSON.stringify({
     taskId: 6, eventService: true, coreCount: workers, eventsPerRange: 1, maxAttempts: 3, scope: 'mc_bench',
-    inputFiles: [{ lfn: 'EVNT.6._000001.pool.root.1', guid: 'GUID-6-1', events }],
+    inputFiles: [{ lfn: 'EVNT.6._000001.pool.root.1', guid: stableGuid('bench-b6a-1'), events }],
     output: { lfn: 'HITS.6._{serial}.pool.root.1' },
     payload: { transformation: 'node', jobPars: `\${ESPILOT_ROOT}/dist/plugins/payload-simulator/athenamp-simulator.js --channel=$PILOT_EVENTRANGECHANNEL --workers=${workers} --outputFile={outputLFN} --timePerEventMs=${perEvent} --outputBytes=4096` },
     merge: { transformation: 'true', jobPars: '' },

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  Experiment, PayloadLauncher, PilotError, SiteMover, builtinPluginModules, contractName, objectUrl, packageRoot, schemeOf, siteLayer,
+  Experiment, PayloadLauncher, PilotError, SiteMover, builtinPluginModules, contractName, containedUrl, packageRoot, schemeOf, siteLayer,
   type Experiment as Exp, type PayloadLauncher as Launcher, type PilotRun, type PluginEntry, type SiteMover as Mover,
 } from '../../core/index.js';
 import { experimentChecks, runChecks, siteMoverChecks, type CheckOutcome } from '../../core/conformance/index.js';
@@ -103,7 +103,7 @@ function bind(run: PilotRun, entry: PluginEntry, url: string | undefined, scratc
   const tamper = schemeOf(base) === 'file' ? (u: string, bytes: Buffer) => writeFile(fileURLToPath(u), bytes) : undefined;
   return (onOutcome) => runChecks(siteMoverChecks, async () => ({
     mover: run.resolver.instantiate<Mover>(entry),
-    baseUrl: objectUrl(base, `espilot-conformance-${randomBytes(4).toString('hex')}`),
+    baseUrl: containedUrl(base, `espilot-conformance-${randomBytes(4).toString('hex')}`),
     ...(tamper ? { tamper } : {}),
     teardown: async () => {},
   }), onOutcome);

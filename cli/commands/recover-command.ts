@@ -15,6 +15,8 @@ export function registerRecoverCommand(program: Command): void {
         if (results.length === 0) process.stdout.write(`no job state found under ${flags.workdir}\n`);
         for (const r of results) {
           process.stdout.write(`job ${r.pandaId}: ${r.action}${r.outcome ? ` → ${r.outcome.state}${r.outcome.pilotErrorCode ? ` (${r.outcome.pilotErrorCode})` : ''}` : ''}${r.finalUpdateSent === false ? ', final update still pending' : ''}\n`);
+          // Why a job is left for the next recovery (a full disk names the file it could not write).
+          if (r.reason) process.stderr.write(`espilot: job ${r.pandaId} in ${r.jobDir} left for the next recovery: ${r.reason}\n`);
         }
         process.exitCode = results.every((r) => r.action !== 'deferred' && r.finalUpdateSent !== false) ? 0 : 1;
       } finally {

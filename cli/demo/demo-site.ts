@@ -57,6 +57,8 @@ export async function prepareDemoSite(workdir: string, o: { objectstore?: string
         server: { url: serverUrl, retries: 3, backoffBaseMs: 50, backoffMaxMs: 1000, requestTimeoutMs: 10_000, connectTimeoutMs: 5000 },
         transfers: { backoffBaseMs: 50, backoffMaxMs: 1000 },
         eventService: { reportIntervalMs: 100 },
+        // The demo's jobs need a few MB: a laptop with less than pilot3's 2 GB free still runs it.
+        disk: { freeSpaceLimitMB: 64, freeSpaceLimitRunningMB: 32 },
         heartbeatS: 60,
       },
       queuedata,

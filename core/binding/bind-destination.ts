@@ -11,7 +11,8 @@ import { PilotError, toPilotError } from '../errors/pilot-error.js';
 import type { PluginEntry } from '../plugin/plugin-descriptor.js';
 import type { PluginRegistry } from '../plugin/plugin-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
-import { destinationFor, moverNamesFor, objectUrl, schemeOf } from './select-movers.js';
+import { containedUrl } from '../util/contained-path.js';
+import { destinationFor, moverNamesFor, schemeOf } from './select-movers.js';
 
 export interface MoverChoice {
   /** Position in the configured list (`copytool[<index>]`). */
@@ -129,7 +130,7 @@ export function bindDestination(resolver: PluginResolver, spec: DestinationSpec)
     activity: spec.activity, base, scheme, candidates: Object.freeze(candidates),
     retry: Object.freeze({ attempts, backoffBaseMs: pilot.transfers.backoffBaseMs, backoffMaxMs: pilot.transfers.backoffMaxMs }),
     ...(checksumStore ? { checksumStore } : {}),
-    url: (name: string) => objectUrl(base, name),
+    url: (name: string) => containedUrl(base, name, `${spec.activity} object name`),
   });
   return { activity: spec.activity, destination, rejected: all };
 }

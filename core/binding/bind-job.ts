@@ -45,12 +45,22 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     }
     return r;
   };
-  const plan = (direction: 'in' | 'out', label: string, r: BoundResult, name: string, optional = false): void => {
+  /** @returns the name's refusal (containedUrl), when the destination is usable but the name is not. */
+  const plan = (direction: 'in' | 'out', label: string, r: BoundResult, name: string, optional = false): PilotError | undefined => {
     const d = r.destination;
+    let url = '';
+    let nameError: PilotError | undefined;
+    try {
+      url = d ? d.url(name) : '';
+    } catch (err) {
+      nameError = err as PilotError;
+    }
+    const error = r.error ?? nameError;
     transfers.push(Object.freeze({
-      direction, activity: r.activity, label, url: d ? d.url(name) : '', movers: Object.freeze(d ? d.candidates.map((c) => c.name) : []),
-      attempts: d?.retry.attempts ?? 0, ...(optional ? { optional } : {}), ...(r.error ? { error: r.error.message } : {}),
+      direction, activity: r.activity, label, url, movers: Object.freeze(d ? d.candidates.map((c) => c.name) : []),
+      attempts: d?.retry.attempts ?? 0, ...(optional ? { optional } : {}), ...(error ? { error: error.message } : {}),
     }));
+    return nameError;
   };
 
   const inputs: Array<{ file: FileSpec; r: BoundResult }> = [];
@@ -64,7 +74,7 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
   }
 
   let outputs: BoundResult | undefined;
-  let es: { primary: BoundResult; failover?: BoundDestination; failoverWarning?: string } | undefined;
+  let es: { primary: BoundResult; failover?: BoundDestination; failoverWarning?: string; nameError?: PilotError } | undefined;
   if (job.eventService) {
     const primary = bind({
       activity: 'es_events', direction: 'out', base: destinationFor(queue, 'es_events'), names: moverNamesFor(queue, 'es_events'), code: ErrorCodes.ESOBJECTSTORESETUP,
@@ -81,7 +91,7 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
         warnings.push(es.failoverWarning);
       } else if (f.destination!.base !== primary.destination?.base) es.failover = f.destination!;
     }
-    for (const out of job.outputFiles) plan('out', `es outputs ${out.lfn}`, primary, naming.esOutputName(out.lfn, '<eventRangeID>'));
+    for (const out of job.outputFiles) es.nameError ??= plan('out', `es outputs ${out.lfn}`, primary, naming.esOutputName(out.lfn, '<eventRangeID>'));
     if (es.failover) {
       const failover: BoundResult = { activity: 'es_failover', destination: es.failover, rejected: [] };
       for (const out of job.outputFiles) plan('out', `es failover ${out.lfn}`, failover, naming.esOutputName(out.lfn, '<eventRangeID>'), true);
@@ -126,6 +136,8 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
       if (!es) throw new PilotError(ErrorCodes.ESOBJECTSTORESETUP, `job ${job.pandaId} is not an event service job`, { recoverable: false });
       const primary = es.primary.destination;
       if (!primary) throw new PilotError(ErrorCodes.ESOBJECTSTORESETUP, `no storage for ES outputs: ${es.primary.error!.message}`, { recoverable: false, cause: es.primary.error });
+      // An output LFN whose object name would leave the store fails the job before it starts.
+      if (es.nameError) throw es.nameError;
       if (es.failoverWarning && logger && !failoverWarned) {
         failoverWarned = true;
         logger.warn(es.failoverWarning);

@@ -41,11 +41,6 @@ export function destinationFor(queue: QueueData, activity: Activity): string | u
   return undefined;
 }
 
-/** `<base>/<name>`, keeping the base's own slashes (xrootd's `//path` convention). */
-export function objectUrl(base: string, name: string): string {
-  return base.endsWith('/') ? `${base}${name}` : `${base}/${name}`;
-}
-
 /** The URL scheme without the colon: `s3`, `root`, `file`. */
 export function schemeOf(url: string): string {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(url);

@@ -41,4 +41,7 @@ export const PILOT_CONFIG_DOCS: FieldDocs = {
   'config.monitors.loopingCheckS': 'Seconds between looping-job checks (pilot3 `looping_verification_time`, 900).',
   'config.monitors.loopingLimitS': 'A payload that touched no file in its work directory (ES: reported no output) for this long is killed as looping, LOOPINGJOB 1150 (pilot3 `looping_limit_default`, 7200; a longer job `maxCpuCount` wins).',
   'config.monitors.debugHeartbeatS': 'Seconds between heartbeats while the server\'s `debug` command is on; each carries the tail of the payload\'s log as `stdout` (pilot3 `debug_heartbeat`, 60).',
+  'config.disk.checkIntervalS': 'Seconds between the disk checks of a running job (free space on the work disk, size of the job directory against queuedata `maxwdir`); pilot3 checks every 60 s.',
+  'config.disk.freeSpaceLimitMB': 'Free space (MB) the work disk must have before a job starts (more than this, and at least the job\'s `maxDiskCount`); else the job fails with NOLOCALSPACE (1098). pilot3: 2 GB.',
+  'config.disk.freeSpaceLimitRunningMB': 'Free space (MB) below which a running job is stopped and failed with NOLOCALSPACE (1098). pilot3: 1 GB.',
 };

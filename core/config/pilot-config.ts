@@ -60,6 +60,16 @@ export interface MonitorSettings {
   readonly debugHeartbeatS: number;
 }
 
+/** Free-space and work directory checks (pilot3 check_local_space, check_work_dir). */
+export interface DiskSettings {
+  /** Seconds between checks of a running job (pilot3 disk_space_verification_time: 60). */
+  readonly checkIntervalS: number;
+  /** Free space a job needs on the work disk before it starts (pilot3 free_space_limit: 2 GB). */
+  readonly freeSpaceLimitMB: number;
+  /** Free space below which a running job is stopped (pilot3 free_space_limit_running: 1 GB). */
+  readonly freeSpaceLimitRunningMB: number;
+}
+
 export interface PilotConfig {
   readonly experiment: string;
   /** Plugin module specifiers: absolute file paths (resolved against their config file) or package names. */
@@ -75,6 +85,7 @@ export interface PilotConfig {
   readonly eventService: EventServiceSettings;
   readonly transfers: TransferSettings;
   readonly monitors: MonitorSettings;
+  readonly disk: DiskSettings;
 }
 
 /** Built-in defaults: the bottom layer of every configuration. */
@@ -109,6 +120,7 @@ export const PILOT_DEFAULTS = {
   },
   transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000 },
   monitors: { resourceIntervalS: 60, loopingCheckS: 900, loopingLimitS: 7200, debugHeartbeatS: 60 },
+  disk: { checkIntervalS: 60, freeSpaceLimitMB: 2048, freeSpaceLimitRunningMB: 1024 },
 };
 
 export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[]): PilotConfig {
@@ -118,6 +130,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const log = r.object('logging');
   const tr = r.object('transfers');
   const mon = r.object('monitors');
+  const disk = r.object('disk');
   const options = r.raw('pluginOptions');
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     r.fail('pluginOptions', 'an object keyed by plugin name');
@@ -170,6 +183,11 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
       loopingCheckS: mon.number('loopingCheckS', { min: 0.05 }, 900),
       loopingLimitS: mon.number('loopingLimitS', { min: 0.1 }, 7200),
       debugHeartbeatS: mon.number('debugHeartbeatS', { min: 0.05 }, 60),
+    },
+    disk: {
+      checkIntervalS: disk.number('checkIntervalS', { min: 0.05 }, 60),
+      freeSpaceLimitMB: disk.int('freeSpaceLimitMB', { min: 0 }, 2048),
+      freeSpaceLimitRunningMB: disk.int('freeSpaceLimitRunningMB', { min: 0 }, 1024),
     },
   };
   return deepFreeze(cfg);

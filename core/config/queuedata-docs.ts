@@ -51,7 +51,7 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.glexec': '`true`: run payloads under the user\'s identity with glExec (falling back to direct launch when glExec is unusable); `test`: the same but a failing glExec fails the job; `false`: the configured launcher.',
   'queuedata.stageinretry': 'Attempts per copytool for each stage-in (recoverable errors only, with backoff).',
   'queuedata.stageoutretry': 'Attempts per copytool for each stage-out (recoverable errors only, with backoff).',
-  'queuedata.maxwdir': { text: 'Work directory size limit in MB (read and validated; espilot does not enforce it yet).', default: '—' },
+  'queuedata.maxwdir': { text: 'Work directory size limit in MB. Inputs larger in total fail the job before it starts with SIZETOOLARGE (1168); a running job whose directory grows past it plus 20% (divided by `corecount` for a single-core job, as pilot3 does) is stopped with USERDIRTOOLARGE (1104). Unset: no limit.', default: '—' },
   'queuedata.maxrss': { text: 'Memory (MB) of the queue\'s job slot, all `corecount` cores. The payload is killed, PAYLOADEXCEEDMAXMEM 1235, when its process tree\'s PSS exceeds 2 × maxrss / corecount × the job\'s cores (pilot3\'s rule and RSS grace); without it the job\'s `minRamCount` sets the limit. 0: not set.', default: '—' },
   'queuedata.maxvmem': { text: 'Virtual memory (MB) of the queue\'s job slot: the payload\'s VMEM is limited like its PSS by `maxrss`. 0: not set.', default: '—' },
   'queuedata.corecount': 'Cores of the queue\'s job slots; jobs without their own coreCount use it (ranges fetched per request = cores × `eventService.rangesPerCoreFactor`).',

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // Through the package entry, as a plugin would: the suite checks only the public surface.
-import { ErrorCodes, adler32, formatAdler32, objectUrl, type SiteMover } from '../index.js';
+import { ErrorCodes, adler32, formatAdler32, containedUrl, type SiteMover } from '../index.js';
 import { pilotErrorOf, type ConformanceCheck, type ConformanceFixture } from './conformance-check.js';
 
 export interface MoverFixture extends ConformanceFixture {
@@ -31,7 +31,7 @@ export const siteMoverChecks: readonly ConformanceCheck<MoverFixture>[] = Object
       const data = randomBytes(300_001);
       const src = join(local, 'src');
       await writeFile(src, data);
-      const url = objectUrl(f.baseUrl, name('obj.pool.root.1'));
+      const url = containedUrl(f.baseUrl, name('obj.pool.root.1'));
       const put = await f.mover.stageOut({ localPath: src, url });
       assert.equal(put.size, data.length, 'stage-out result size');
       assert.equal(put.checksum.type, 'adler32', 'stage-out result checksum type');
@@ -50,17 +50,17 @@ export const siteMoverChecks: readonly ConformanceCheck<MoverFixture>[] = Object
     async run(f, local) {
       const src = join(local, 'src');
       await writeFile(src, 'hello test\n');
-      const url = objectUrl(f.baseUrl, name('v'));
+      const url = containedUrl(f.baseUrl, name('v'));
       const ok = await f.mover.stageOut({ localPath: src, url, checksum: { type: 'adler32', value: '198d03ff' }, size: 11 });
       assert.equal(ok.checksum.value, '198d03ff');
-      const bad = await pilotErrorOf(f.mover.stageOut({ localPath: src, url: objectUrl(f.baseUrl, name('w')), checksum: { type: 'adler32', value: '198d03fe' } }), 'stage-out with a wrong expected adler32');
+      const bad = await pilotErrorOf(f.mover.stageOut({ localPath: src, url: containedUrl(f.baseUrl, name('w')), checksum: { type: 'adler32', value: '198d03fe' } }), 'stage-out with a wrong expected adler32');
       assert.equal(bad.code, ErrorCodes.PUTADMISMATCH, 'wrong expected checksum is PUTADMISMATCH (1172)');
     },
   }),
   check({
     name: 'missing source on stage-out: 1164, not recoverable',
     async run(f, local) {
-      const e = await pilotErrorOf(f.mover.stageOut({ localPath: join(local, 'nope'), url: objectUrl(f.baseUrl, name('x')) }), 'stage-out of a missing file');
+      const e = await pilotErrorOf(f.mover.stageOut({ localPath: join(local, 'nope'), url: containedUrl(f.baseUrl, name('x')) }), 'stage-out of a missing file');
       assert.equal(e.code, ErrorCodes.MISSINGLOCALFILE, 'missing source is MISSINGLOCALFILE (1164)');
       assert.equal(e.recoverable, false, 'a missing source is not recoverable');
     },
@@ -69,10 +69,10 @@ export const siteMoverChecks: readonly ConformanceCheck<MoverFixture>[] = Object
     name: 'missing object on stage-in: 1103/1331, no local file left',
     async run(f, local) {
       const dst = join(local, 'dst');
-      const e = await pilotErrorOf(f.mover.stageIn({ localPath: dst, url: objectUrl(f.baseUrl, name('absent')) }), 'stage-in of a missing object');
+      const e = await pilotErrorOf(f.mover.stageIn({ localPath: dst, url: containedUrl(f.baseUrl, name('absent')) }), 'stage-in of a missing object');
       assert.ok(e.code === ErrorCodes.NOSUCHFILE || e.code === ErrorCodes.MISSINGINPUTFILE, `missing object is 1103 or 1331, got ${e.code}`);
       assert.equal(existsSync(dst), false, 'no local file after a failed stage-in');
-      assert.equal(await f.mover.stat(objectUrl(f.baseUrl, name('absent'))), undefined, 'stat of a missing object is undefined');
+      assert.equal(await f.mover.stat(containedUrl(f.baseUrl, name('absent'))), undefined, 'stat of a missing object is undefined');
     },
   }),
   check({
@@ -82,7 +82,7 @@ export const siteMoverChecks: readonly ConformanceCheck<MoverFixture>[] = Object
       const b = join(local, 'b');
       await writeFile(a, 'first version');
       await writeFile(b, 'second, longer version');
-      const url = objectUrl(f.baseUrl, name('exists'));
+      const url = containedUrl(f.baseUrl, name('exists'));
       await f.mover.stageOut({ localPath: a, url });
       const e = await pilotErrorOf(f.mover.stageOut({ localPath: b, url, overwrite: false }), 'stage-out over an existing object with overwrite: false');
       assert.equal(e.code, ErrorCodes.FILEEXIST, 'existing destination is FILEEXIST (1221)');
@@ -98,7 +98,7 @@ export const siteMoverChecks: readonly ConformanceCheck<MoverFixture>[] = Object
     async run(f, local) {
       const src = join(local, 'empty');
       await writeFile(src, '');
-      const url = objectUrl(f.baseUrl, name('empty'));
+      const url = containedUrl(f.baseUrl, name('empty'));
       const put = await f.mover.stageOut({ localPath: src, url });
       assert.equal(put.size, 0);
       assert.equal(put.checksum.value, '00000001');
@@ -114,7 +114,7 @@ export const siteMoverChecks: readonly ConformanceCheck<MoverFixture>[] = Object
       const data = randomBytes(4096);
       const src = join(local, 'src');
       await writeFile(src, data);
-      const url = objectUrl(f.baseUrl, name('tamper'));
+      const url = containedUrl(f.baseUrl, name('tamper'));
       await f.mover.stageOut({ localPath: src, url });
       const evil = Buffer.from(data);
       evil[100] = evil[100]! ^ 0xff;
@@ -132,7 +132,7 @@ export const siteMoverChecks: readonly ConformanceCheck<MoverFixture>[] = Object
     async run(f, local) {
       const src = join(local, 'src');
       await writeFile(src, 'bye');
-      const url = objectUrl(f.baseUrl, name('del'));
+      const url = containedUrl(f.baseUrl, name('del'));
       await f.mover.stageOut({ localPath: src, url });
       await f.mover.delete(url);
       assert.equal(await f.mover.stat(url), undefined, 'stat after delete is undefined');

@@ -34,7 +34,10 @@ export interface BoundDestination {
   readonly retry: RetryPolicy;
   /** Where checksums of objects under this base are kept; undefined when no loaded store handles the scheme. */
   readonly checksumStore?: ChecksumStore;
-  /** `<base>/<name>`, keeping the base's own slashes. */
+  /**
+   * `<base>/<name>`, keeping the base's own slashes, proven to stay under the base (containedUrl).
+   * @throws PilotError FILEHANDLINGFAILURE (1303) for a name that would not.
+   */
   url(name: string): string;
 }
 
@@ -89,7 +92,8 @@ export interface JobBinding {
   /**
    * ES outputs (`es_events`) and the optional `es_failover`. Logs once, on `log`, that a
    * configured failover is unusable.
-   * @throws PilotError ESOBJECTSTORESETUP (1241) when `es_events` has no usable storage.
+   * @throws PilotError ESOBJECTSTORESETUP (1241) when `es_events` has no usable storage;
+   *   FILEHANDLINGFAILURE (1303) when an output LFN's object name would not stay under it.
    */
   es(log?: Logger): EsDestinations;
   /** Every transfer the job makes, in the order it makes them. */

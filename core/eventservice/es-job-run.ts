@@ -192,9 +192,13 @@ export class EsJobRun {
     const report = await this.p.experiment!.parseJobReport(this.ctx.workdir).catch(() => undefined);
     const code = sup.cause === 'kill' ? abortCode(control.kill.reason, ErrorCodes.PANDAKILL) : sup.cause === 'helper' ? this.helperFailure?.code : undefined;
     const termination = sup.cause ? { cause: sup.cause, reason: sup.reason ?? '', ...(code !== undefined ? { code } : {}) } : undefined;
+    // The journal may have failed in a write nobody waited for (a lazily journaled `sent`), or
+    // after the engine's last wait: a job whose records are broken ends with that error
+    // (NOLOCALSPACE on a full disk) whatever else happened.
+    const bookkeepingError = engine.failure ?? this.p.journal!.failure;
     const outcome = esJobOutcome({
       summary, startTime: this.startTime, premature,
-      ...(engine.failure ? { bookkeepingError: engine.failure } : {}),
+      ...(bookkeepingError ? { bookkeepingError } : {}),
       ...(source.lastError ? { fetchError: source.lastError } : {}),
       ...(exit ? { exit } : {}), ...(termination ? { termination } : {}), ...(report ? { report } : {}),
     });

@@ -2,6 +2,8 @@ export * from './payload-message.js';
 export * from './journal-records.js';
 export * from './range-journal.js';
 export * from './journal-reader.js';
+export * from './journal-validation.js';
+export * from './stored-object-check.js';
 export * from './range-tracker.js';
 export * from './event-range-source.js';
 export * from './range-reporter.js';

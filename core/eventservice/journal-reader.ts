@@ -19,12 +19,17 @@
  * RangeTracker), so after a crash a range may show as `fetched` instead of `sent` (left to
  * the server either way) or as `final` instead of `reported` (its identical report is sent
  * again, a no-op for the server). An `output` record means the payload's file was reported;
- * check that it still exists and is intact before uploading it. A torn last line is ignored.
+ * check that it still exists and is intact before uploading it. A torn last line is ignored;
+ * every other line is checked (journal-validation.ts). A `stored` record says what the dead
+ * pilot stored; check the objects are still there before reporting them (stored-object-check.ts).
  */
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import { applyJournalRecord, type JournalJobHeader, type JournalRecord, type RangeState } from './journal-records.js';
+import { JournalFieldError, checkRecordShape, checkTransition, headerMismatch, type ExpectedJob } from './journal-validation.js';
 
 export interface JournalSnapshot {
   readonly path: string;
@@ -35,6 +40,9 @@ export interface JournalSnapshot {
   readonly closed: boolean;
   /** The last line was cut short (the pilot died while writing it); it was ignored. */
   readonly tornTail: boolean;
+  /** The number of that line. */
+  readonly tornLine?: number;
+  /** Complete records read (the torn line not counted). */
   readonly records: number;
 }
 
@@ -52,10 +60,17 @@ export interface PendingWork {
 }
 
 /**
+ * Reads and checks a journal: every complete line must be a well-formed record that may
+ * follow the ones before it (journal-validation.ts); with `expected`, the header must name
+ * that job, its outputs and its work directory. The one tolerated defect is a torn last line
+ * (no newline: the pilot died while appending it). An append resolves only once its line,
+ * newline included, is on disk, so nothing was acted on for that line; it is ignored and
+ * reported as `tornLine`.
  * @throws PilotError FILEHANDLINGFAILURE (1303) when the file cannot be read, has no header,
- *   or has a corrupt line other than the last.
+ *   or any complete line is not JSON, not a well-formed record or not a legal transition; the
+ *   message names the line and the field.
  */
-export async function readRangeJournal(path: string): Promise<JournalSnapshot> {
+export async function readRangeJournal(path: string, expected?: ExpectedJob): Promise<JournalSnapshot> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -65,27 +80,26 @@ export async function readRangeJournal(path: string): Promise<JournalSnapshot> {
   const lines = text.split('\n');
   // A complete journal ends with a newline, so the final element is empty.
   const last = lines.pop() ?? '';
-  let tornTail = last.length > 0;
+  const tornLine = last.length > 0 ? lines.length + 1 : undefined;
   const states = new Map<string, RangeState>();
-  let job: JournalJobHeader | undefined;
+  const at = { header: undefined as JournalJobHeader | undefined, states };
   let closed = false;
-  let records = 0;
-  lines.forEach((line, i) => {
-    const rec = parseLine(line);
-    if (!rec) {
-      if (i === lines.length - 1 && !tornTail) {
-        tornTail = true;
-        return;
-      }
-      throw corrupt(path, `line ${i + 1} is not a journal record`);
+  for (let i = 0; i < lines.length; i++) {
+    const rec = parseLine(path, lines[i]!, i + 1);
+    try {
+      checkTransition(at, rec);
+    } catch (err) {
+      throw badLine(path, i + 1, err);
     }
-    records++;
-    if (rec.t === 'job') job = rec.job;
-    else if (rec.t === 'closed') closed = true;
+    if (rec.t === 'job') {
+      at.header = rec.job;
+      const differs = expected && headerMismatch(rec.job, expected, sameDir);
+      if (differs) throw corrupt(path, `line ${i + 1} is the header of another job: ${differs}`);
+    } else if (rec.t === 'closed') closed = true;
     else applyJournalRecord(states, rec);
-  });
-  if (!job) throw corrupt(path, 'has no job header');
-  return Object.freeze({ path, job, ranges: states, closed, tornTail, records });
+  }
+  if (!at.header) throw corrupt(path, 'has no job header');
+  return Object.freeze({ path, job: at.header, ranges: states, closed, tornTail: tornLine !== undefined, ...(tornLine !== undefined ? { tornLine } : {}), records: lines.length });
 }
 
 /** Sorts the ranges of a snapshot by what a restarted pilot still has to do. */
@@ -101,13 +115,32 @@ export function pendingWork(snapshot: JournalSnapshot): PendingWork {
   return out;
 }
 
-function parseLine(line: string): JournalRecord | undefined {
-  if (!line) return undefined;
+function parseLine(path: string, line: string, n: number): JournalRecord {
+  if (!line) throw corrupt(path, `line ${n} is empty`);
+  let value: unknown;
   try {
-    const rec = JSON.parse(line) as JournalRecord;
-    return rec && typeof rec === 'object' && typeof rec.t === 'string' ? rec : undefined;
+    value = JSON.parse(line);
+  } catch (err) {
+    throw corrupt(path, `line ${n} is not JSON (${(err as Error).message}); only a torn last line is tolerated`);
+  }
+  try {
+    return checkRecordShape(value);
+  } catch (err) {
+    throw badLine(path, n, err);
+  }
+}
+
+function badLine(path: string, n: number, err: unknown): Error {
+  return err instanceof JournalFieldError ? corrupt(path, `line ${n}: ${err.message}`) : (err as Error);
+}
+
+/** Same directory: equal once resolved, or the same real directory. */
+function sameDir(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
   } catch {
-    return undefined;
+    return false;
   }
 }
 

@@ -67,7 +67,8 @@ export interface RangeState {
 
 /**
  * Applies one record to the states (mutating the map). Records for unknown ranges are
- * ignored: the writer never produces them, and a reader must not invent ranges.
+ * ignored: the writer never produces them, and a reader must not invent ranges. It trusts
+ * its input: the reader checks every record's shape and transition first (journal-validation.ts).
  */
 export function applyJournalRecord(states: Map<string, RangeState>, rec: JournalRecord): void {
   switch (rec.t) {

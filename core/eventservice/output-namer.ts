@@ -1,14 +1,18 @@
 /**
- * Turns the file paths of an output report into uploads: checks each file is a real file
- * inside the job's work directory (a payload, or anyone else on the channel, must not make
- * the pilot upload `/etc/passwd`), and names its object `<outputLFN>.<eventRangeID>` (the
- * name the merge job looks up) through the experiment.
+ * Turns the file paths of an output report into uploads: checks each file is a regular file
+ * with one link inside the job's work directory (a payload, or anyone else on the channel,
+ * must not make the pilot upload `/etc/passwd`, by name, symbolic or hard link), and names
+ * its object `<outputLFN>.<eventRangeID>` (the name the merge job looks up) through the
+ * experiment. The check here fails a bad report at once; the upload checks the file again
+ * on the descriptor it reads (output-source.ts), so a file swapped in between is refused too.
  */
 import { lstatSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
+import { checkOutputFile } from '../staging/output-source.js';
+import { nameProblem } from '../util/contained-path.js';
 import type { OutputFile } from './stage-out-queue.js';
 
 export interface OutputNamerOptions {
@@ -23,31 +27,33 @@ export interface OutputNamerOptions {
 }
 
 export class OutputNamer {
-  private readonly dirs = new Map<string, Promise<string>>();
+  private root: Promise<string> | undefined;
 
   constructor(private readonly opts: OutputNamerOptions) {}
 
   /**
    * @throws PilotError MISSINGOUTPUTFILE (1165) when a file is missing, not a regular file,
-   *   outside the work directory, or cannot be matched to an output LFN.
+   *   has another hard link, is outside the work directory, or cannot be matched to an
+   *   output LFN; FILEHANDLINGFAILURE (1303) when its object name is not a contained name.
    */
   async filesFor(rangeId: string, paths: readonly string[]): Promise<OutputFile[]> {
     const lfns = this.lfnsFor(rangeId, paths);
-    const root = await this.realDir(this.opts.workdir);
+    const root = await this.realRoot();
+    const within = this.opts.allowOutsideWorkdir ? undefined : root;
     const files: OutputFile[] = [];
     for (let i = 0; i < paths.length; i++) {
       const given = paths[i]!;
       const abs = isAbsolute(given) ? given : resolve(this.opts.workdir, given);
       let real: string;
       try {
-        real = await this.realFile(abs);
+        real = checkOutputFile(await this.linkTarget(abs), within);
       } catch (err) {
         throw bad(`output ${given} of range ${rangeId} is unusable: ${(err as Error).message}`);
       }
-      if (!this.opts.allowOutsideWorkdir && !inside(root, real)) {
-        throw bad(`output ${given} of range ${rangeId} is outside the job's work directory ${root}`);
-      }
-      files.push({ localPath: real, objectName: this.opts.objectName(lfns[i]!, rangeId) });
+      const objectName = this.opts.objectName(lfns[i]!, rangeId);
+      const problem = nameProblem(objectName, false);
+      if (problem) throw new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `object name ${JSON.stringify(objectName.slice(0, 300))} of range ${rangeId} is refused: ${problem}`, { recoverable: false });
+      files.push({ localPath: real, objectName, ...(within ? { within } : {}) });
     }
     if (new Set(files.map((f) => f.objectName)).size !== files.length) {
       throw bad(`range ${rangeId} reported ${files.length} files that map to the same object name`);
@@ -56,30 +62,24 @@ export class OutputNamer {
   }
 
   /**
-   * The real path of a regular file: its folder's real path (cached: workers write many
-   * outputs into few folders) joined with its name, after one lstat; a symbolic link is
-   * followed to its target. The lstat is synchronous: on the local scratch disk of a job it
-   * takes ~2 µs, where a thread-pool round trip costs ~20 µs on the dispatch loop's thread.
+   * A symbolic link the payload reports stands for its target (checked like any file: it
+   * must be inside the work directory); anything else is itself. The lstat is synchronous:
+   * on the local scratch disk of a job it takes ~2 µs, where a thread-pool round trip costs
+   * ~20 µs on the dispatch loop's thread.
    */
-  private async realFile(path: string): Promise<string> {
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) {
-      const target = await realpath(path);
-      if (!(await stat(target)).isFile()) throw new Error('not a regular file');
-      return target;
-    }
-    if (!st.isFile()) throw new Error('not a regular file');
-    return join(await this.realDir(dirname(path)), basename(path));
+  private async linkTarget(path: string): Promise<string> {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st) throw new Error(`${path} does not exist`);
+    return st.isSymbolicLink() ? realpath(path) : path;
   }
 
-  private realDir(dir: string): Promise<string> {
-    let p = this.dirs.get(dir);
-    if (!p) {
-      p = realpath(dir);
-      p.catch(() => this.dirs.delete(dir));
-      this.dirs.set(dir, p);
+  private realRoot(): Promise<string> {
+    if (!this.root) {
+      const p = realpath(this.opts.workdir);
+      p.catch(() => { this.root = undefined; });
+      this.root = p;
     }
-    return p;
+    return this.root;
   }
 
   /** Which output LFN each path belongs to: by name prefix, else by position, else the only one. */
@@ -95,11 +95,6 @@ export class OutputNamer {
       throw bad(`cannot tell which of the job's outputs (${outputLfns.join(', ')}) ${name} of range ${rangeId} is`);
     });
   }
-}
-
-/** Both are normalised real paths, so a prefix test is exact. */
-function inside(root: string, path: string): boolean {
-  return path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 function bad(message: string): PilotError {

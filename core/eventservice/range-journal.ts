@@ -9,6 +9,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { noLocalSpaceError } from '../errors/disk-errors.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import { JOURNAL_VERSION, type JournalJobHeader, type JournalRecord } from './journal-records.js';
@@ -69,7 +70,8 @@ export class RangeJournal {
 
   /**
    * Appends one record; resolves once it is on disk.
-   * @throws PilotError FILEHANDLINGFAILURE (1303) when this or an earlier write failed, or after close().
+   * @throws PilotError NOLOCALSPACE (1098) when this or an earlier write found the disk full,
+   * FILEHANDLINGFAILURE (1303) when it failed otherwise or after close().
    */
   append(record: JournalRecord): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
@@ -139,13 +141,23 @@ export class RangeJournal {
         await writeAll(this.fh, Buffer.from(text, 'utf8'));
         for (const p of batch) p.resolve();
       } catch (err) {
-        this.failure = new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot write range journal ${this.path}: ${(err as Error).message}`, { recoverable: false, cause: err });
+        this.failure = journalWriteError(this.path, err);
         for (const p of [...batch, ...this.pending]) p.reject(this.failure);
         this.pending = [];
       }
     }
     this.writing = false;
   }
+}
+
+/**
+ * Why the journal stopped: NOLOCALSPACE (1098) when the disk is full (ENOSPC, EDQUOT), the
+ * job's disk code, recoverable (a later recovery on a disk with space finishes the job); else
+ * FILEHANDLINGFAILURE (1303), final. Either way nothing in the failed batch was acted on.
+ */
+function journalWriteError(path: string, err: unknown): PilotError {
+  return noLocalSpaceError(err, `range journal ${path}`)
+    ?? new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot write range journal ${path}: ${(err as Error).message}`, { recoverable: false, cause: err });
 }
 
 async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
@@ -174,7 +186,8 @@ async function openOrThrow(path: string, flags: number, what: string): Promise<F
   try {
     return await open(path, flags, 0o600);
   } catch (err) {
-    throw new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot ${what} range journal ${path}: ${(err as Error).message}`, { recoverable: false, cause: err });
+    throw noLocalSpaceError(err, `range journal ${path} (${what})`)
+      ?? new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot ${what} range journal ${path}: ${(err as Error).message}`, { recoverable: false, cause: err });
   }
 }
 

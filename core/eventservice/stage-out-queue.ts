@@ -15,6 +15,8 @@ import type { StoredObject } from './journal-records.js';
 export interface OutputFile {
   readonly localPath: string;
   readonly objectName: string;
+  /** The folder the file must still be inside when it is uploaded (the job's real work directory). */
+  readonly within?: string;
 }
 
 export interface OutputUpload {
@@ -116,7 +118,8 @@ export class StageOutQueue implements OutputStager {
   /** Stored means copied, verified by a mover and its checksum recorded in the destination's store. */
   private async storeAt(dest: BoundDestination, file: OutputFile): Promise<StoredObject> {
     const url = dest.url(file.objectName);
-    const out = await stageOutTo(dest, { localPath: file.localPath, url, ...(this.opts.signal ? { signal: this.opts.signal } : {}) }, this.opts.log, this.opts.retry);
+    const source = file.within !== undefined ? { within: file.within } : {};
+    const out = await stageOutTo(dest, { localPath: file.localPath, url, ...(this.opts.signal ? { signal: this.opts.signal } : {}) }, this.opts.log, this.opts.retry ?? dest.retry, source);
     return { path: file.localPath, objectName: file.objectName, url: out.url, size: out.size, checksum: formatChecksum(out.checksum), mover: out.mover };
   }
 

@@ -56,12 +56,22 @@ export function createLogger(options: LoggerOptions): Logger {
               ? JSON.stringify(record)
               : `${record.time.slice(11, 23)} ${level.padEnd(5)} ${record.tag ? `[${record.tag}] ` : ''}${message}`;
           if (sink) sink(record, line);
-          else process.stderr.write(`${line}\n`);
+          else writeStderr(`${line}\n`);
         },
       },
     ],
   });
   return wrap(options.tag ? consola.withTag(options.tag) : consola);
+}
+
+/**
+ * A log line to stderr. When stderr is a file on a full disk the write fails later, as an
+ * 'error' event that would crash the pilot: lines that cannot be written are lost, the job
+ * goes on (and fails with NOLOCALSPACE through its own checks).
+ */
+function writeStderr(text: string): void {
+  if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', () => undefined);
+  process.stderr.write(text);
 }
 
 function wrap(c: ConsolaInstance): Logger {

@@ -5,6 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { localWriteError } from '../errors/disk-errors.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import { JOURNAL_FILE } from '../eventservice/journal-records.js';
@@ -51,7 +52,8 @@ export async function readReportSources(jobDir: string): Promise<ReportSources> 
 
 /**
  * Builds the report of the job in `jobDir` and writes both files into it (atomically).
- * @throws PilotError FILEHANDLINGFAILURE (1303) when the records cannot be read or the files written.
+ * @throws PilotError FILEHANDLINGFAILURE (1303) when the records cannot be read or the files written,
+ * NOLOCALSPACE (1098) when the disk is full (the files are then left as they were).
  */
 export async function writeJobReport(jobDir: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
   const report = buildJobReport(await readReportSources(jobDir), options.now);
@@ -64,7 +66,7 @@ export async function writeJobReport(jobDir: string, options: WriteReportOptions
     await writeChunksAtomic(jsonPath, map(withNewline(jsonChunks(report)), mask), 0o644);
     await writeChunksAtomic(htmlPath, map(timelineHtmlChunks(report), mask), 0o644);
   } catch (err) {
-    throw new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot write the report of ${jobDir}: ${(err as Error).message}`, { recoverable: false, cause: err });
+    throw localWriteError(err, `the report of ${jobDir}`);
   }
   return { report, jsonPath, htmlPath };
 }

@@ -9,3 +9,4 @@ export * from './recovery.js';
 export * from './render-payload-command.js';
 export * from './job-plan.js';
 export * from './monitors/index.js';
+export * from './disk-monitor.js';

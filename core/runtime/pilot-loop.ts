@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PandaApi, type GetJobRequest } from '../contracts/panda-api.js';
+import { localWriteError } from '../errors/disk-errors.js';
 import { JobDefinitionError } from '../panda/job-definition-parser.js';
 import { assertPreflight } from '../select/preflight.js';
 import type { PilotRun } from './create-run.js';
@@ -47,8 +48,9 @@ export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult
   assertPreflight(run.settings, run.registry, run.resolver);
   run.resolver.provide(PandaApi, o.api);
   const pilotDir = resolve(run.settings.pilot.workdir, `pilot-${process.pid}-${Date.now()}`);
-  await mkdir(pilotDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  await writeFile(join(pilotDir, 'pilot.pid'), `${process.pid}\n`, { mode: 0o600 });
+  // No job is taken on a disk that cannot hold the pilot's own directory: a clear NOLOCALSPACE, no stack.
+  await mkdir(pilotDir, { recursive: true, mode: PRIVATE_DIR_MODE }).catch((err: unknown) => { throw localWriteError(err, `pilot directory ${pilotDir}`); });
+  await writeFile(join(pilotDir, 'pilot.pid'), `${process.pid}\n`, { mode: 0o600 }).catch((err: unknown) => { throw localWriteError(err, `${join(pilotDir, 'pilot.pid')}`); });
   const started = Date.now();
   const maxJobs = o.maxJobs ?? 1;
   const jobs: JobRunResult[] = [];

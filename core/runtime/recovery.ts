@@ -2,7 +2,8 @@
  * `espilot recover`: finishes jobs that dead pilots left in a work directory, and jobs that
  * ended `holding` (outputs or reports left in their records). A job is taken over only when
  * its pilot is gone and no other recovery holds it; its RunJob's `recover` stores and
- * reports what was left, then the final updateJob goes out once.
+ * reports what was left, then the final updateJob goes out once. A full disk defers a job
+ * (NOLOCALSPACE, naming the file it could not write) to the next recovery; it never crashes.
  */
 import { constants } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
@@ -11,12 +12,13 @@ import { bindJob } from '../binding/bind-job.js';
 import { Experiment, type Experiment as ExperimentT } from '../contracts/experiment.js';
 import { PandaApi } from '../contracts/panda-api.js';
 import { RunJob, type JobOutcome, type RunJob as RunJobT } from '../contracts/run-job.js';
+import { localWriteError, withDiskCode } from '../errors/disk-errors.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { toPilotError } from '../errors/pilot-error.js';
 import type { PilotRun } from './create-run.js';
 import { JobControlSource } from './job-control-source.js';
 import { JobStateStore, findJobStates } from '../state/job-state.js';
-import { sendFinalUpdate, writeReportQuietly } from './job-runner.js';
+import { recordAndSendFinalUpdate, sendFinalUpdate, writeReportQuietly } from './job-runner.js';
 
 export interface RecoveredJob {
   readonly pandaId: string;
@@ -43,20 +45,31 @@ async function pilotPidOf(jobDir: string): Promise<number | undefined> {
   return text ? Number(text.trim()) : undefined;
 }
 
-/** An exclusive lock file holding our pid; a lock whose holder died is taken over. */
+/**
+ * An exclusive lock file holding our pid; a lock whose holder died is taken over.
+ * @throws PilotError NOLOCALSPACE (1098, recoverable) when the disk is full: the job is left for a later recovery.
+ */
 async function tryLock(path: string): Promise<(() => Promise<void>) | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
+    let fh;
     try {
-      const fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      return () => rm(path, { force: true });
+      fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw localWriteError(err, `recovery lock ${path}`);
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (isAlive(holder) && holder !== process.pid) return undefined;
       await rm(path, { force: true });
+      continue;
     }
+    try {
+      await fh.writeFile(`${process.pid}\n`);
+    } catch (err) {
+      await rm(path, { force: true }).catch(() => undefined);
+      throw localWriteError(err, `recovery lock ${path}`);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+    return () => rm(path, { force: true });
   }
   return undefined;
 }
@@ -86,7 +99,16 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
       results.push({ pandaId, jobDir, action: 'skipped-owner-alive' });
       continue;
     }
-    const unlock = await tryLock(join(jobDir, 'recovery.lock'));
+    let unlock;
+    try {
+      unlock = await tryLock(join(jobDir, 'recovery.lock'));
+    } catch (err) {
+      // A full disk (or a lock that cannot be written) leaves the job as it is for the next recovery.
+      const e = toPilotError(err, ErrorCodes.FILEHANDLINGFAILURE);
+      log.error(`job ${pandaId}: recovery deferred: ${e.codeName} ${e.message}`);
+      results.push({ pandaId, jobDir, action: 'deferred', reason: `${e.codeName} ${e.message}` });
+      continue;
+    }
     if (!unlock) {
       results.push({ pandaId, jobDir, action: 'skipped-locked' });
       continue;
@@ -111,21 +133,21 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
         const binding = bindJob(run.resolver, rec.job, experiment);
         outcome = await impl.recover({ job: rec.job, workdir: jobDir, control: new JobControlSource(), binding });
       } catch (err) {
-        const e = toPilotError(err, ErrorCodes.KILLSIGNAL, `recovery of job ${pandaId}`);
+        // A full disk under the recovery is NOLOCALSPACE, recoverable: tried again by the next one.
+        const e = toPilotError(withDiskCode(err, `job directory ${jobDir}`), ErrorCodes.KILLSIGNAL, `recovery of job ${pandaId}`);
         if (e.recoverable) {
           // Nothing is final yet: the job's records stay as they are for the next recovery.
-          log.warn(`job ${pandaId}: recovery deferred: ${e.message}`);
-          results.push({ pandaId, jobDir, action: 'deferred', reason: e.message });
+          log.warn(`job ${pandaId}: recovery deferred: ${e.codeName} ${e.message}`);
+          results.push({ pandaId, jobDir, action: 'deferred', reason: `${e.codeName} ${e.message}` });
           continue;
         }
         outcome = { state: 'failed', pilotErrorCode: e.code, pilotErrorDiag: e.diagnostic, transExitCode: 0, nEvents: 0, cpuConsumptionTime: 0, startTime: started, endTime: Date.now() };
       }
-      await store.update({ pilotPid: process.pid, phase: outcome.state, outcome, finalUpdate: 'pending' });
-      const sent = await sendFinalUpdate(api, store, run.settings.queue.site, log);
+      const sent = await recordAndSendFinalUpdate(api, store, outcome, run.settings.queue.site, log, process.pid);
       await writeReportQuietly(jobDir, run, log);
       results.push({ pandaId, jobDir, action: 'recovered', outcome, finalUpdateSent: sent });
     } finally {
-      await unlock();
+      await unlock().catch((err: Error) => log.warn(`job ${pandaId}: recovery lock not removed: ${err.message}`));
     }
   }
   return results;

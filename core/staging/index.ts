@@ -8,3 +8,4 @@ export * from './tool-options.js';
 export * from './job-transfers.js';
 export * from './bound-transfers.js';
 export * from './recent-writes.js';
+export * from './output-source.js';

@@ -11,6 +11,7 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import { readJsonIfExists, writeJsonAtomic } from '../state/state-file.js';
+import { containedPath } from '../util/contained-path.js';
 import { stageInFrom, stageOutTo } from './bound-transfers.js';
 import { formatChecksum } from './checksum.js';
 import type { TransferOutcome } from './transfer-service.js';
@@ -26,8 +27,9 @@ export interface JobTransferContext {
 /**
  * Stages in every input from where the binding says, verified against the job's size and
  * checksum (or the checksum store's record).
+ * Each lands at `<jobDir>/<lfn>` (containedPath).
  * @returns local paths by LFN.
- * @throws PilotError from the movers (first error code); the binding's NOSTORAGE /
+ * @throws PilotError FILEHANDLINGFAILURE (1303) for an LFN that is not a plain file name; from the movers (first error code); the binding's NOSTORAGE /
  *   NOSTORAGEPROTOCOL when an input has no usable storage.
  */
 export async function stageInJobInputs(ctx: JobTransferContext, job: JobDefinition): Promise<Map<string, string>> {
@@ -37,7 +39,7 @@ export async function stageInJobInputs(ctx: JobTransferContext, job: JobDefiniti
   try {
     for (const input of ctx.binding.inputs()) {
       const file = files.get(input.lfn)!;
-      const localPath = join(ctx.jobDir, file.lfn);
+      const localPath = containedPath(ctx.jobDir, file.lfn, 'input LFN');
       const result = await stageInFrom(input.destination, {
         localPath, url: input.url,
         ...(file.size !== undefined ? { size: file.size } : {}),
@@ -85,7 +87,10 @@ export async function readLedger(jobDir: string): Promise<Record<string, StoredF
  * Stages out files from the job directory to a destination of the job's binding (e.g.
  * `binding.outputs()`), skipping those the ledger already holds, recording each success in
  * the ledger before going on.
- * @throws PilotError MISSINGOUTPUTFILE (1165) for an output the payload did not produce;
+ * Each file is `<jobDir>/<lfn>` (containedPath) and is read as stageOutTo reads it: without
+ * following links, one hard link, inside the job directory.
+ * @throws PilotError FILEHANDLINGFAILURE (1303) for an LFN that is not a plain file name;
+ *   MISSINGOUTPUTFILE (1165) for an output the payload did not produce or that is a link;
  *   the movers' error after the queue's retries.
  */
 export async function stageOutJobFiles(ctx: JobTransferContext, files: readonly FileSpec[], dest: BoundDestination): Promise<StoredFile[]> {
@@ -99,10 +104,10 @@ export async function stageOutJobFiles(ctx: JobTransferContext, files: readonly 
       stored.push(known);
       continue;
     }
-    const localPath = join(ctx.jobDir, file.lfn);
+    const localPath = containedPath(ctx.jobDir, file.lfn, `${activity} LFN`);
     let result: TransferOutcome;
     try {
-      result = await stageOutTo(dest, { localPath, url, ...(ctx.signal ? { signal: ctx.signal } : {}) }, ctx.log);
+      result = await stageOutTo(dest, { localPath, url, ...(ctx.signal ? { signal: ctx.signal } : {}) }, ctx.log, dest.retry, { within: ctx.jobDir });
     } catch (err) {
       if (err instanceof PilotError && err.code === ErrorCodes.MISSINGLOCALFILE) {
         throw new PilotError(ErrorCodes.MISSINGOUTPUTFILE, `output ${file.lfn} was not produced by the payload`, { recoverable: false, cause: err });

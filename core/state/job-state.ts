@@ -8,6 +8,7 @@ import type { BindingDescription } from '../binding/binding-description.js';
 import type { JobDefinition } from '../contracts/job-definition.js';
 import type { JobOutcome } from '../contracts/run-job.js';
 import { deepFreeze } from '../config/field-reader.js';
+import { localWriteError } from '../errors/disk-errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './state-file.js';
 
 export type JobPhase = 'startup' | 'running' | 'finished' | 'failed' | 'holding';
@@ -36,7 +37,11 @@ export function jobStatePath(jobDir: string, pandaId: string): string {
   return join(jobDir, `${JOB_STATE_PREFIX}${pandaId}.json`);
 }
 
-/** Reads and writes one job's state file; every write is atomic. */
+/**
+ * Reads and writes one job's state file; every write is atomic. The record in memory is the
+ * truth for this process: a change is applied in memory first, then written, so a write that
+ * fails (a full disk) loses only what a successor could read, never what this pilot sends.
+ */
 export class JobStateStore {
   private current: JobStateRecord | undefined;
 
@@ -55,6 +60,10 @@ export class JobStateStore {
     return this.current;
   }
 
+  /**
+   * @throws PilotError NOLOCALSPACE (1098) or FILEHANDLINGFAILURE (1303) when the file cannot
+   * be written; the record is kept in memory all the same.
+   */
   async create(job: JobDefinition, runJob: string, plugins?: Readonly<Record<string, string>>, binding?: BindingDescription): Promise<JobStateRecord> {
     const { userProxy: _secret, ...safeJob } = job;
     const now = Date.now();
@@ -64,14 +73,19 @@ export class JobStateStore {
     });
   }
 
+  /** @throws PilotError as `create`; the change is kept in memory all the same. */
   async update(change: Partial<Pick<JobStateRecord, 'phase' | 'outcome' | 'finalUpdate' | 'pilotPid'>>): Promise<JobStateRecord> {
     if (!this.current) throw new Error(`job state ${this.path} was never created`);
     return this.write({ ...this.current, ...change, updatedAt: Date.now() });
   }
 
   private async write(record: JobStateRecord): Promise<JobStateRecord> {
-    await writeJsonAtomic(this.path, record);
     this.current = deepFreeze(record);
+    try {
+      await writeJsonAtomic(this.path, record);
+    } catch (err) {
+      throw localWriteError(err, `job state file ${this.path}`);
+    }
     return this.current;
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Files a dead pilot's successor must be able to trust: written to a temp name, fsynced,
  * renamed over the old one, and the folder fsynced, so a reader sees the old or the new
- * content, never a torn one.
+ * content, never a torn one. Write errors are the file system's (ENOSPC, ...): callers
+ * classify them (disk-errors.ts), since the same file system error means NOLOCALSPACE in a job
+ * directory and NOREMOTESPACE on a storage element.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -22,37 +24,45 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
  */
 export async function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, mode = 0o600): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  const fh = await open(tmp, 'w', mode);
+  // Any failure (a full disk fails the open, a write, the sync or the close) leaves the old
+  // file as it was and no temp file behind; the error is the file system's, for the caller.
   try {
-    let batch = '';
-    for (const c of chunks) {
-      if (typeof c !== 'string') {
-        if (batch) await fh.write(batch);
-        batch = '';
-        await fh.write(c);
-        continue;
-      }
-      batch += c;
-      if (batch.length >= 1 << 18) {
-        await fh.write(batch);
-        batch = '';
-      }
+    const fh = await open(tmp, 'w', mode);
+    try {
+      await writeAll(fh, chunks);
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
-    if (batch) await fh.write(batch);
-    await fh.sync();
+    await rename(tmp, path);
   } catch (err) {
-    await fh.close();
-    await rm(tmp, { force: true });
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
-  await fh.close();
-  await rename(tmp, path);
   const dir = await open(dirname(path), 'r');
   try {
     await dir.sync();
   } finally {
     await dir.close();
   }
+}
+
+async function writeAll(fh: FileHandle, chunks: Iterable<string | Uint8Array>): Promise<void> {
+  let batch = '';
+  for (const c of chunks) {
+    if (typeof c !== 'string') {
+      if (batch) await fh.write(batch);
+      batch = '';
+      await fh.write(c);
+      continue;
+    }
+    batch += c;
+    if (batch.length >= 1 << 18) {
+      await fh.write(batch);
+      batch = '';
+    }
+  }
+  if (batch) await fh.write(batch);
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

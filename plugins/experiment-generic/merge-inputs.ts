@@ -5,8 +5,7 @@
  * directory when the parameters refer to those (pilot1 HEAD / pilot3).
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ErrorCodes, PilotError, shellQuote, type JobDefinition, type Logger, type MergeInputList, type PayloadContext } from '../../core/index.js';
+import { ErrorCodes, PilotError, containedPath, shellQuote, type JobDefinition, type Logger, type MergeInputList, type PayloadContext } from '../../core/index.js';
 
 /** The job-parameter key of one entry: `inputFor_<name>`. */
 export function mergeInputKey(entry: MergeInputList): string {
@@ -24,7 +23,7 @@ export function wholeToken(text: string, flags = 'g'): RegExp {
  */
 export function mergeInputPaths(entry: MergeInputList, ctx: PayloadContext): string[] {
   return entry.inputs.map((lfn) => {
-    if (!ctx.inputPaths) return join(ctx.workdir, lfn);
+    if (!ctx.inputPaths) return containedPath(ctx.workdir, lfn, 'merge input LFN');
     const path = ctx.inputPaths.get(lfn);
     if (path === undefined) {
       throw new PilotError(ErrorCodes.MISSINGINPUTFILE, `merge input ${lfn} (writeToFile ${mergeInputKey(entry)}) was not staged in`, { recoverable: false });
@@ -57,9 +56,12 @@ export async function applyMergeInputs(job: JobDefinition, jobPars: string, ctx:
   return pars;
 }
 
-/** Writes `<workdir>/<key>.txt`: optional header lines, then one path per line. */
+/**
+ * Writes `<workdir>/<key>.txt`: optional header lines, then one path per line.
+ * @throws PilotError FILEHANDLINGFAILURE (1303) when the name is not a plain file name.
+ */
 export async function writeMergeList(workdir: string, key: string, paths: readonly string[], header: readonly string[] = []): Promise<string> {
-  const file = join(workdir, `${key}.txt`);
+  const file = containedPath(workdir, `${key}.txt`, 'writeToFile name');
   await writeFile(file, [...header, ...paths].map((l) => `${l}\n`).join(''));
   return file;
 }

@@ -5,14 +5,21 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, PilotError, writeFileAtomic, type Checksum, type RecordedChecksums } from '../../core/index.js';
+import { ErrorCodes, PilotError, refuseDotSegments, writeFileAtomic, type Checksum, type RecordedChecksums } from '../../core/index.js';
 
 export const CATALOG_DIR = '.espilot-checksums';
 
+/**
+ * The local path a `file://` URL names. A URL with a `.` or `..` segment, raw or encoded
+ * (`%2e%2e`), is refused before `fileURLToPath` would normalise it away: the core only hands
+ * out URLs under a store's base, and a mover must not be talked into anything else.
+ * @throws PilotError NOSTORAGEPROTOCOL (1313) for another scheme or a bad URL; FILEHANDLINGFAILURE (1303) for dot segments.
+ */
 export function localPathOf(url: string): string {
   if (!url.startsWith('file:')) {
     throw new PilotError(ErrorCodes.NOSTORAGEPROTOCOL, `not a file:// URL: ${url}`, { recoverable: false });
   }
+  refuseDotSegments(url);
   try {
     return fileURLToPath(url);
   } catch (err) {

@@ -2,7 +2,7 @@
  * `s3://` object URLs: the legacy pilot1 form `s3://host:port//bucket/key` and the plain form
  * `s3://host:port/bucket/key`. The bucket is the first path component, the key the rest.
  */
-import { ErrorCodes, PilotError } from '../../core/index.js';
+import { ErrorCodes, PilotError, refuseDotSegments } from '../../core/index.js';
 
 export interface S3Location {
   readonly host: string;
@@ -15,9 +15,13 @@ export interface S3Location {
 const S3_URL = /^s3:\/\/([^/?#]+)\/+([^/?#]+)\/([^?#]+)$/i;
 
 /**
- * @throws PilotError NOSTORAGEPROTOCOL (1313) when `url` is not `s3://host[:port]/[/]bucket/key`.
+ * A key with a `.` or `..` segment is refused: an HTTP client or the server may normalise the
+ * request path, and `bucket/a/../../other/x` would then name another bucket.
+ * @throws PilotError NOSTORAGEPROTOCOL (1313) when `url` is not `s3://host[:port]/[/]bucket/key`;
+ *   FILEHANDLINGFAILURE (1303) for dot segments.
  */
 export function parseS3Url(url: string): S3Location {
+  refuseDotSegments(url);
   const m = S3_URL.exec(url);
   if (!m) {
     throw new PilotError(ErrorCodes.NOSTORAGEPROTOCOL, `not an S3 object URL: ${url} (expected s3://host:port/bucket/key or s3://host:port//bucket/key)`, { recoverable: false });

@@ -3,21 +3,32 @@
  * the system `tar` (argument array, no shell).
  */
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ErrorCodes, PilotError } from '../../core/index.js';
+import { readdir, rm } from 'node:fs/promises';
+import { ErrorCodes, PilotError, containedPath } from '../../core/index.js';
 
-/** Names never packed: data files, the tarball itself, partial files. */
+/**
+ * Names never packed: data files, the tarball itself, partial files.
+ * @throws PilotError FILEHANDLINGFAILURE (1303) when the log LFN is not a plain file name.
+ */
 export async function createLogTarball(jobDir: string, tarName: string, exclude: ReadonlySet<string>, env: Record<string, string>): Promise<string> {
   const names = (await readdir(jobDir)).filter((n) => n !== tarName && !exclude.has(n) && !n.includes('.espilot-part-') && !n.startsWith('.'));
-  const target = join(jobDir, tarName);
+  const target = containedPath(jobDir, tarName, 'log LFN');
   const gzip = /\.(tgz|gz)$/.test(tarName);
   await new Promise<void>((resolve, reject) => {
     const child = spawn('tar', [gzip ? '-czf' : '-cf', target, '-C', jobDir, '--', ...names], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', (err) => reject(new PilotError(ErrorCodes.LOGFILECREATIONFAILURE, `cannot run tar: ${err.message}`, { cause: err, recoverable: false })));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new PilotError(ErrorCodes.LOGFILECREATIONFAILURE, `tar of the log failed (exit ${code}): ${stderr.trim().slice(0, 200)}`, { recoverable: false }))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(tarFailure(code, stderr.trim().slice(0, 200), target))));
+  }).catch(async (err: unknown) => {
+    await rm(target, { force: true }); // a partial tarball is no log, and holds the space
+    throw err;
   });
   return target;
+}
+
+/** A full disk is the job's disk code (NOLOCALSPACE), any other tar failure LOGFILECREATIONFAILURE. */
+function tarFailure(code: number | null, stderr: string, target: string): PilotError {
+  if (/No space left on device|Disk quota exceeded/i.test(stderr)) return new PilotError(ErrorCodes.NOLOCALSPACE, `no space left writing the log tarball ${target}: ${stderr}`);
+  return new PilotError(ErrorCodes.LOGFILECREATIONFAILURE, `tar of the log failed (exit ${code}): ${stderr}`, { recoverable: false });
 }

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, PilotError, ResolverToken, RunJob, SecretsToken,
-  abortError, exitCodeOf, launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, toPilotError,
+  abortError, exitCodeOf, withDiskCode, launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, toPilotError,
   type Experiment as ExperimentT, type JobOutcome, type Logger, type PayloadLauncher as LauncherT, type PluginResolver,
   type RunJobContext, type SecretRegistry,
 } from '../../core/index.js';
@@ -65,7 +65,7 @@ export class NormalRunJob implements RunJob {
       }
       if (job.outputFiles.length) await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs());
     } catch (err) {
-      failure = toPilotError(err, ErrorCodes.UNKNOWNEXCEPTION, `job ${job.pandaId}`);
+      failure = toPilotError(withDiskCode(err, `job directory ${workdir}`), ErrorCodes.UNKNOWNEXCEPTION, `job ${job.pandaId}`);
       this.log.error(`job ${job.pandaId} failed: ${failure.codeName} ${failure.message}`);
     }
     await experiment.cleanup(workdir).catch((err: Error) => this.log.warn(`cleanup: ${err.message}`));

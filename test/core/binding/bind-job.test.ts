@@ -14,8 +14,8 @@ const fixture = async (name: string): Promise<Record<string, unknown>> => JSON.p
 
 const NORMAL = {
   PandaID: '77', prodSourceLabel: 'managed', jobsetID: '7', taskID: '70', transformation: 'run.sh', jobPars: '', attemptNr: '1', coreCount: '1',
-  inFiles: 'in.a,in.b', GUID: 'g1,g2', fsize: '10,20', checksum: 'ad:00000001,ad:00000002', scopeIn: 's,s', ddmEndPointIn: 'OTHER_SE,',
-  outFiles: 'out.1,log.77.tgz', scopeOut: 's', scopeLog: 's', logFile: 'log.77.tgz', logGUID: 'g3',
+  inFiles: 'in.a,in.b', GUID: '0A1B2C3D-0000-4000-8000-000000000001,0A1B2C3D-0000-4000-8000-000000000002', fsize: '10,20', checksum: 'ad:00000001,ad:00000002', scopeIn: 's,s', ddmEndPointIn: 'OTHER_SE,',
+  outFiles: 'out.1,log.77.tgz', scopeOut: 's', scopeLog: 's', logFile: 'log.77.tgz', logGUID: '0A1B2C3D-0000-4000-8000-000000000003',
 };
 
 async function runWith(t: import('ava').ExecutionContext, queuedata: Record<string, unknown>, pilot: Record<string, unknown> = {}) {
@@ -169,8 +169,24 @@ test('a site mover that keeps no checksums: the core records each stored object 
   t.deepEqual(await store.lookup(`${se}/out.1`), { size: 12, checksums: [{ type: 'adler32', value: stored!.checksum.slice(3) }] });
   // Read back by a job that gives no checksum: the recorded one is expected, so a changed object is refused.
   await writeFile(join(dir.path, 'se', 'out.1'), 'twelve bytez');
-  const reader = parseJobDefinition({ ...NORMAL, inFiles: 'out.1', GUID: 'g', fsize: 'NULL', checksum: 'NULL', scopeIn: 's', ddmEndPointIn: '', outFiles: 'x', logFile: undefined });
+  const reader = parseJobDefinition({ ...NORMAL, inFiles: 'out.1', GUID: '0A1B2C3D-0000-4000-8000-000000000004', fsize: 'NULL', checksum: 'NULL', scopeIn: 's', ddmEndPointIn: '', outFiles: 'x', logFile: undefined });
   const work = join(dir.path, 'work');
   const e = await t.throwsAsync(stageInJobInputs({ binding: bindJob(run.resolver, reader), jobDir: work, log: run.logger }, reader), { instanceOf: PilotError });
   t.is(e?.code, 1171);
+});
+
+test('names that would leave their storage: the plan shows the refusal, es() and the accessors\' urls throw 1303, bindJob itself never throws', async (t) => {
+  const run = await runWith(t, CRIC);
+  const es = parseJobDefinition(await fixture('atlas-es-job.json'));
+  const hostileEs = { ...es, outputFiles: [{ ...es.outputFiles[0]!, lfn: '../../../../tmp/x' }] };
+  const b = bindJob(run.resolver, hostileEs);
+  t.regex(b.transfers[0]!.error ?? '', /es_events object name "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\.<eventRangeID>" is refused/);
+  t.is(t.throws(() => b.es(), { instanceOf: PilotError })?.code, 1303);
+
+  const normal = parseJobDefinition(NORMAL);
+  const hostile = { ...normal, inputFiles: [{ ...normal.inputFiles[0]!, lfn: '../../../planted/evil.sh' }, normal.inputFiles[1]!] };
+  const n = bindJob(run.resolver, hostile);
+  t.regex(n.transfers[0]!.error ?? '', /refused/);
+  t.is(t.throws(() => n.inputs(), { instanceOf: PilotError })?.code, 1303);
+  t.is(t.throws(() => n.outputs().url('../../../outside/secret.txt'), { instanceOf: PilotError })?.code, 1303);
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { destinationFor, moverNamesFor, objectUrl, parseQueueData, schemeOf } from '../../../core/index.js';
+import { destinationFor, moverNamesFor, containedUrl, parseQueueData, schemeOf } from '../../../core/index.js';
 
 test('legacy fields: copytoolin reads, copytool writes, ES goes to objectstore', (t) => {
   const q = parseQueueData({ copytool: 'gfal-copy', copytoolin: 'xrdcp', objectstore: 's3://h:8443/|eventservice^/es|logs^/logs' });
@@ -30,9 +30,9 @@ test('astorages win over the objectstore string', (t) => {
   t.is(destinationFor(q, 'es_failover'), undefined);
 });
 
-test('objectUrl and schemeOf', (t) => {
-  t.is(objectUrl('root://h//es', 'a.pool.root.1-2-3'), 'root://h//es/a.pool.root.1-2-3');
-  t.is(objectUrl('file:///tmp/os/', 'x'), 'file:///tmp/os/x');
+test('containedUrl and schemeOf', (t) => {
+  t.is(containedUrl('root://h//es', 'a.pool.root.1-2-3'), 'root://h//es/a.pool.root.1-2-3');
+  t.is(containedUrl('file:///tmp/os/', 'x'), 'file:///tmp/os/x');
   t.is(schemeOf('S3://h/b'), 's3');
   t.is(schemeOf('/no/scheme'), '');
 });

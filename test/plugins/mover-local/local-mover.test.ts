@@ -50,3 +50,23 @@ test('a non-file URL is refused with 1313', async (t) => {
   const e = await t.throwsAsync(run.resolver.get<Mover>(SiteMover, 'local').stat('s3://h/b/k'), { instanceOf: PilotError });
   t.is(e?.code, 1313);
 });
+
+test('a file:// URL with a dot segment, raw or percent-encoded, is refused (1303) by the mover and the catalog; nothing lands outside', async (t) => {
+  const run = await makeRun();
+  const dir = await tempDir();
+  t.teardown(async () => { await run.dispose(); await dir.remove(); });
+  const mover = run.resolver.get<Mover>(SiteMover, 'local');
+  const store = run.resolver.get<Store>(ChecksumStore, 'local');
+  const src = join(dir.path, 'src');
+  await writeFile(src, 'payload output');
+  await mkdir(join(dir.path, 'os', 'es'), { recursive: true });
+  const base = pathToFileURL(join(dir.path, 'os', 'es')).href;
+  for (const url of [`${base}/%2e%2e/escaped`, `${base}/%2E%2E/%2e%2e/escaped`, `${base}/.%2e/escaped`, `${base}/../escaped`]) {
+    t.is((await t.throwsAsync(mover.stageOut({ localPath: src, url }), { instanceOf: PilotError }))?.code, 1303, url);
+    t.is((await t.throwsAsync(mover.stageIn({ localPath: join(dir.path, 'in'), url }), { instanceOf: PilotError }))?.code, 1303, url);
+    t.is((await t.throwsAsync(store.record(url, 1, [{ type: 'adler32', value: '00000001' }]), { instanceOf: PilotError }))?.code, 1303, url);
+  }
+  t.deepEqual((await readdir(join(dir.path, 'os'))).sort(), ['es']);
+  t.deepEqual(await readdir(join(dir.path, 'os', 'es')), []);
+  t.deepEqual((await readdir(dir.path)).sort(), ['os', 'src']);
+});

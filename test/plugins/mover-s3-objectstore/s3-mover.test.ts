@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, ConfigError, PandaApi, PilotError, PluginNotFoundError, SiteMover, adler32, checksumStoreEntry, formatAdler32, objectUrl,
+  ChecksumStore, ConfigError, PandaApi, PilotError, PluginNotFoundError, SiteMover, adler32, checksumStoreEntry, formatAdler32, containedUrl,
   type ChecksumStore as Store, type SiteMover as Mover,
 } from '../../../core/index.js';
 import { LocalMover } from '../../../plugins/mover-local/index.js';
@@ -84,7 +84,7 @@ test('the objectstore copytool dispatches by URL scheme: s3 → S3, root → xro
   const src = join(dir.path, 'out.1');
   await writeFile(src, 'range output');
   for (const base of [swift.s3Url(bucket()), pathToFileURL(join(dir.path, 'os')).href]) {
-    const url = objectUrl(base, 'out.1');
+    const url = containedUrl(base, 'out.1');
     const put = await byScheme(url.slice(0, url.indexOf(':'))).stageOut({ localPath: src, url });
     t.is(put.checksum.value, adler(Buffer.from('range output')), url);
   }
@@ -192,7 +192,7 @@ test('legacy queues: key names from os_access_key / os_secret_key', async (t) =>
   const panda = keyPairServer({ 'BNL_ObjectStoreKey.pub\0BNL_ObjectStoreKey': { publicKey: swift.accessKey, privateKey: swift.secretKey } }, run.secrets);
   run.resolver.provide(PandaApi, panda);
   await writeFile(join(dir.path, 'src'), 'legacy');
-  await run.resolver.get<Mover>(SiteMover, 'objectstore', 's3').stageOut({ localPath: join(dir.path, 'src'), url: objectUrl(run.settings.queue.objectstore!.eventservice!, 'x.1') });
+  await run.resolver.get<Mover>(SiteMover, 'objectstore', 's3').stageOut({ localPath: join(dir.path, 'src'), url: containedUrl(run.settings.queue.objectstore!.eventservice!, 'x.1') });
   t.deepEqual(panda.calls, [['BNL_ObjectStoreKey.pub', 'BNL_ObjectStoreKey']]);
 });
 

@@ -2,7 +2,7 @@
  * pilot3's looping-job rule (pilot/util/loopingjob.py): a running payload that touched no
  * file in its work directory for the looping limit is looping. The limit is pilot3's
  * `looping_limit_default` (2 h, never below `looping_limit_min_default`, 2 h), raised to the
- * job's `maxCpuCount` when that is longer (pilot3 from 2018 until it dropped maxCpuCount:
+ * job's `maxCpuCount` when that is longer (pilot3 2018–2021, until it dropped maxCpuCount:
  * a task that declares hours of CPU per event must not be cut at 2 h). The pilot's own
  * files in the directory do not count.
  */

@@ -142,7 +142,10 @@ test.serial('a well-behaved payload with every monitor on is never touched; hear
   const rows = series.trim().split('\n');
   t.is(rows[0], 'Time\tnprocs\tnthreads\tpss\trchar\tread_bytes\trss\tstime\tswap\tutime\tvmem\twchar\twrite_bytes\twtime');
   t.true(rows.length >= 5, `${rows.length - 1} samples`);
-  t.false(run.lines.some((l) => /killing the payload/.test(l)));
+  t.false(run.lines.some((l) => /killing the payload|still running after the payload ended/.test(l)));
+  const report = JSON.parse(await readFile(join(job.jobDir, 'job-report.json'), 'utf8'));
+  t.is(report.outcome.resources.fields.maxPSS, final['maxPSS']);
+  t.regex(await readFile(join(job.jobDir, 'timeline.html'), 'utf8'), /<h2>Resources of the payload's process tree<\/h2>/);
 });
 
 test.serial('the server\'s debug command: heartbeats come every debugHeartbeatS and carry the tail of the payload\'s stdout', async (t) => {

@@ -1,7 +1,7 @@
 /**
  * The benchmarks the harness runs, in order, with their quick-mode workloads (small enough
  * that the whole quick run, Swift start included, stays well under a minute on 2 cores).
- * B6a (absolute CPU, sensitive to a busy disk) runs before the S3 benchmarks, B5 (which
+ * B6a (absolute CPU, sensitive to a busy disk) and B7 run before the S3 benchmarks, B5 (which
  * writes 20 GB) last.
  */
 import type { SwiftServer } from '../test/helpers/swift-server.js';
@@ -12,6 +12,7 @@ import * as b4 from './b4-s3-upload.js';
 import * as b5 from './b5-end-to-end.js';
 import * as b6a from './b6a-idle-cpu.js';
 import * as b6b from './b6b-merge-stage-in.js';
+import * as b7 from './b7-resource-monitor.js';
 import { stats, type BenchRow } from './bench-stats.js';
 
 export interface BenchContext {
@@ -65,6 +66,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     run: (c) => b6a.run(c.quick ? { durationS: 8, timePerEventMs: 500 } : {}),
     rows: (r) => b6a.rows(r as b6a.B6aResult),
     report: (r) => line({ rows: b6a.rows(r as b6a.B6aResult) }),
+  },
+  {
+    id: 'B7', title: 'resource monitor CPU share: /proc sample of a payload tree vs ps', needsSwift: false,
+    run: (c) => b7.run({ quick: c.quick }),
+    rows: (r) => b7.rows(r as b7.B7Result),
+    report: (r) => line({ rows: b7.rows(r as b7.B7Result) }),
   },
   {
     id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,

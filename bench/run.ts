@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs B1–B6 (performance-reliability.md §5), each beside its baseline
+ * `npm run bench`: runs B1–B7 (performance-reliability.md §5; B7 the resource monitor), each beside its baseline
  * measured in the same run, prints a table (min / median / max over repetitions) and writes
  * `bench/results.json`. One Swift serves every S3 benchmark.
  *

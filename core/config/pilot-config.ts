@@ -48,6 +48,18 @@ export interface TransferSettings {
   readonly backoffMaxMs: number;
 }
 
+/** The job's resource, memory-limit and looping monitors (pilot3's defaults). */
+export interface MonitorSettings {
+  /** Between samples of the payload's process tree (pilot3 runs prmon with 60 s); each sample checks the memory limit. */
+  readonly resourceIntervalS: number;
+  /** Between looping-job checks (pilot3 looping_verification_time). */
+  readonly loopingCheckS: number;
+  /** No file touched for this long: looping (pilot3 looping_limit_default; a longer maxCpuCount wins). */
+  readonly loopingLimitS: number;
+  /** Heartbeat interval while the server's `debug` command is on (pilot3 debug_heartbeat). */
+  readonly debugHeartbeatS: number;
+}
+
 /** Free-space and work directory checks (pilot3 check_local_space, check_work_dir). */
 export interface DiskSettings {
   /** Seconds between checks of a running job (pilot3 disk_space_verification_time: 60). */
@@ -72,6 +84,7 @@ export interface PilotConfig {
   readonly logging: { readonly level: LogLevel; readonly format: LogFormat };
   readonly eventService: EventServiceSettings;
   readonly transfers: TransferSettings;
+  readonly monitors: MonitorSettings;
   readonly disk: DiskSettings;
 }
 
@@ -106,6 +119,7 @@ export const PILOT_DEFAULTS = {
     maxMessageBytes: 16 * 1024 * 1024,
   },
   transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000 },
+  monitors: { resourceIntervalS: 60, loopingCheckS: 900, loopingLimitS: 7200, debugHeartbeatS: 60 },
   disk: { checkIntervalS: 60, freeSpaceLimitMB: 2048, freeSpaceLimitRunningMB: 1024 },
 };
 
@@ -115,6 +129,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const es = r.object('eventService');
   const log = r.object('logging');
   const tr = r.object('transfers');
+  const mon = r.object('monitors');
   const disk = r.object('disk');
   const options = r.raw('pluginOptions');
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
@@ -162,6 +177,12 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
     transfers: {
       backoffBaseMs: tr.int('backoffBaseMs', { min: 0 }, 2000),
       backoffMaxMs: tr.int('backoffMaxMs', { min: 0 }, 60_000),
+    },
+    monitors: {
+      resourceIntervalS: mon.number('resourceIntervalS', { min: 0.05 }, 60),
+      loopingCheckS: mon.number('loopingCheckS', { min: 0.05 }, 900),
+      loopingLimitS: mon.number('loopingLimitS', { min: 0.1 }, 7200),
+      debugHeartbeatS: mon.number('debugHeartbeatS', { min: 0.05 }, 60),
     },
     disk: {
       checkIntervalS: disk.number('checkIntervalS', { min: 0.05 }, 60),

@@ -14,6 +14,8 @@ export const QUEUEDATA_PROBE: Record<string, unknown> = {
   astorages: { pr: ['<name>'] },
   ddmendpoints: { '<name>': { endpoint: 'file:///probe', is_secure: false } },
   maxwdir: 1,
+  maxrss: 1,
+  maxvmem: 1,
   os_access_key: 'probe',
   os_secret_key: 'probe',
 };
@@ -50,5 +52,7 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.stageinretry': 'Attempts per copytool for each stage-in (recoverable errors only, with backoff).',
   'queuedata.stageoutretry': 'Attempts per copytool for each stage-out (recoverable errors only, with backoff).',
   'queuedata.maxwdir': { text: 'Work directory size limit in MB. Inputs larger in total fail the job before it starts with SIZETOOLARGE (1168); a running job whose directory grows past it plus 20% (divided by `corecount` for a single-core job, as pilot3 does) is stopped with USERDIRTOOLARGE (1104). Unset: no limit.', default: '—' },
+  'queuedata.maxrss': { text: 'Memory (MB) of the queue\'s job slot, all `corecount` cores. The payload is killed, PAYLOADEXCEEDMAXMEM 1235, when its process tree\'s PSS exceeds 2 × maxrss / corecount × the job\'s cores (pilot3\'s rule and RSS grace); without it the job\'s `minRamCount` sets the limit. 0: not set.', default: '—' },
+  'queuedata.maxvmem': { text: 'Virtual memory (MB) of the queue\'s job slot: the payload\'s VMEM is limited like its PSS by `maxrss`. 0: not set.', default: '—' },
   'queuedata.corecount': 'Cores of the queue\'s job slots; jobs without their own coreCount use it (ranges fetched per request = cores × `eventService.rangesPerCoreFactor`).',
 };

@@ -68,9 +68,18 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
     catchall,
     ...(r.has('maxwdir') ? { maxWorkdirMB: r.int('maxwdir', { min: 1 }, 0) } : {}),
     coreCount: r.int('corecount', { min: 1, max: 4096 }, 1),
+    ...positiveMB(r, 'maxrss', 'maxRssMB'),
+    ...positiveMB(r, 'maxvmem', 'maxVmemMB'),
     ...(hpc ? { hpc } : {}),
   };
   return deepFreeze(q);
+}
+
+/** A memory size in MB; 0 (CRIC's "not set") leaves the field out. */
+function positiveMB(r: FieldReader, key: string, name: 'maxRssMB' | 'maxVmemMB'): Partial<Record<typeof name, number>> {
+  if (!r.has(key)) return {};
+  const mb = r.int(key, { min: 0 }, 0);
+  return mb > 0 ? { [name]: mb } : {};
 }
 
 function copytoolRef(r: FieldReader, key: string): CopytoolRef | undefined {

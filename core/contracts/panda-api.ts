@@ -44,6 +44,10 @@ export interface JobUpdate {
   readonly pilotId?: string;
   readonly attemptNr?: number;
   readonly jobMetrics?: string;
+  /** pilot3's memory monitor fields (maxRSS, …, rateWBYTES), sent under their own names. */
+  readonly resources?: Readonly<Record<string, number>>;
+  /** `debug` mode: the tail of the payload's log (pilot3 `stdout`). */
+  readonly stdout?: string;
   readonly xml?: string;
   readonly metaData?: string;
 }

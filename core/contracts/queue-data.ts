@@ -56,6 +56,9 @@ export interface QueueData {
   readonly catchall: Readonly<Record<string, string>>;
   readonly maxWorkdirMB?: number;
   readonly coreCount: number;
+  /** CRIC `maxrss` / `maxvmem`: memory of the queue's job slot (all its `coreCount` cores), MB. */
+  readonly maxRssMB?: number;
+  readonly maxVmemMB?: number;
   /** Run ES jobs in HPC mode (catchall `HPC_<name>` or `hpc`). */
   readonly hpc?: string;
 }

@@ -21,6 +21,31 @@ export interface JobOutcome {
   readonly cpuConsumptionTime: number;
   readonly startTime: number;
   readonly endTime: number;
+  /** Set by the core from its resource monitor (a RunJob leaves it out). */
+  readonly resources?: ResourceUsage;
+}
+
+/** The payload tree's resource use as the final updateJob reports it (pilot3's names). */
+export interface ResourceUsage {
+  /** maxRSS, maxPSS, avgRSS, …, totRCHAR, …, rateRCHAR, … (kB, bytes, bytes/s). */
+  readonly fields: Readonly<Record<string, number>>;
+  /** `key=value` entries for jobMetrics (`actualCoreCount`, `leak`). */
+  readonly jobMetrics?: string;
+}
+
+/**
+ * The core's resource, memory-limit and looping monitors, handed to a RunJob so that they
+ * watch what it launched.
+ */
+export interface PayloadWatch {
+  /**
+   * The payload's process groups (their leaders' pids): the whole tree (the groups and their
+   * descendants) is sampled, and killed through the job's control (`kill`, with the code)
+   * when it exceeds its memory limit or loops. Later calls add groups. `lastOutputAt` (ES
+   * RunJobs): when the payload last reported an output, ms since epoch; none for the looping
+   * limit counts as looping too.
+   */
+  watch(pgids: readonly number[], activity?: { lastOutputAt(): number }): void;
 }
 
 /**
@@ -53,6 +78,8 @@ export interface RunJobContext {
    * RunJob takes its destinations from here and never chooses movers itself.
    */
   readonly binding: JobBinding;
+  /** Give it the payload's process groups as soon as they exist (absent: nothing is watched). */
+  readonly payloadWatch?: PayloadWatch;
   /** Non-final state changes for the Monitor's heartbeats. */
   onProgress?(progress: { readonly nEvents: number; readonly cpuConsumptionTime?: number }): void;
 }

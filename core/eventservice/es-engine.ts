@@ -65,6 +65,8 @@ export class EsEngine {
   readonly counters: EngineCounters = { ready: 0, rangesSent: 0, noMoreEvents: 0, overLimit: 0, invalid: 0, dropped: {} };
   /** When the payload last said anything (ms since epoch); the stuck-payload watchdog reads it. */
   lastMessageAt = Date.now();
+  /** When the payload last reported an output (ms since epoch; the looping check reads it). */
+  lastOutputAt = Date.now();
   failure: PilotError | undefined;
   private consecutiveStageOutFailures = 0;
   private readonly tasks = new Set<Promise<void>>();
@@ -85,6 +87,7 @@ export class EsEngine {
           this.onReady(msg.peer);
           break;
         case 'output':
+          this.lastOutputAt = this.lastMessageAt;
           this.later(() => this.onOutput(msg.peer, m));
           break;
         case 'error':

@@ -83,6 +83,7 @@ export class EsJobRun {
     }
     // A recovering pilot stops a payload its dead predecessor left running.
     await recordPayloadGroups(this.ctx.workdir, launched.groups);
+    this.ctx.payloadWatch?.watch(launched.groups.map((g) => g.pid), { lastOutputAt: () => this.p.engine?.lastOutputAt ?? this.startTime });
     try {
       return await this.serve(launched.process);
     } finally {

@@ -56,7 +56,16 @@ export function jobUpdateForm(u: JobUpdate, now: number = Date.now()): Form {
     jobMetrics: u.jobMetrics,
     xml: u.xml,
     metaData: u.metaData,
+    ...resourceFormFields(u),
   };
+}
+
+/**
+ * The resource monitor's part of updateJob: pilot3's memory fields under their own names
+ * (maxRSS, maxPSS, …, rateWBYTES) and, in debug mode, the payload log tail as `stdout`.
+ */
+export function resourceFormFields(u: Pick<JobUpdate, 'resources' | 'stdout'>): Form {
+  return { ...(u.resources ?? {}), ...(u.stdout !== undefined ? { stdout: u.stdout } : {}) };
 }
 
 /** One entry of updateEventRanges' version 0 list, in the server's key names. */

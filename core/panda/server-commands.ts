@@ -5,7 +5,9 @@
  */
 import type { ServerCommand } from '../contracts/panda-api.js';
 
-export type ServerCommandKind = 'tobekilled' | 'softkill' | 'other';
+export type ServerCommandKind = 'tobekilled' | 'softkill' | 'debug' | 'debugoff' | 'other';
+
+const KNOWN: ReadonlySet<string> = new Set(['tobekilled', 'softkill', 'debug', 'debugoff']);
 
 export interface ParsedServerCommand {
   readonly kind: ServerCommandKind;
@@ -20,7 +22,7 @@ export function parseServerCommands(commands: readonly ServerCommand[]): readonl
     for (const text of String(raw).split(',').map((c) => c.trim())) {
       const name = text.toLowerCase();
       if (!name || name === 'null') continue;
-      out.push(Object.freeze({ kind: name === 'tobekilled' || name === 'softkill' ? name : 'other', text }));
+      out.push(Object.freeze({ kind: KNOWN.has(name) ? (name as ServerCommandKind) : 'other', text }));
     }
   }
   return Object.freeze(out);

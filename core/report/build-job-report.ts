@@ -54,7 +54,7 @@ export function buildJobReport(src: ReportSources, now = Date.now()): JobReport 
         pilotErrorDiag: o.pilotErrorDiag, transExitCode: o.transExitCode,
         ...(o.exeErrorCode !== undefined ? { exeErrorCode: o.exeErrorCode } : {}), ...(o.exeErrorDiag ? { exeErrorDiag: o.exeErrorDiag } : {}),
         nEvents: o.nEvents, ...(o.nEventsFailed !== undefined ? { nEventsFailed: o.nEventsFailed } : {}),
-        cpuConsumptionTime: o.cpuConsumptionTime, finalUpdate: state.finalUpdate,
+        cpuConsumptionTime: o.cpuConsumptionTime, finalUpdate: state.finalUpdate, ...(o.resources ? { resources: o.resources } : {}),
       },
     } : {}),
     startedAt: state.startedAt,

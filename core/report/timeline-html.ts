@@ -35,6 +35,7 @@ export function* timelineHtmlChunks(report: JobReport): Generator<string> {
     `<div class="muted">${esc(report.jobDir)}</div>`,
     '<h2>Summary</h2>', summary(report),
     '<h2>Phases</h2>', table(['phase', 'seconds'], report.phases.map((p) => [esc(p.name), num(formatSeconds(p.seconds))])),
+    resources(report),
   ].join('\n');
   if (report.ranges) {
     yield '\n<h2>Timeline: one lane per payload worker</h2>';
@@ -102,6 +103,17 @@ function planned(r: JobReport): string {
     esc(t.label), esc(t.activity), t.error ? `<span class="bad">${esc(t.error)}</span>` : `<code>${esc(t.url)}</code>`, esc(t.movers.join(' → ')), num(t.attempts),
   ]);
   return `<h2>Planned transfers</h2>${table(['transfer', 'activity', 'url', 'movers', 'attempts'], rows)}`;
+}
+
+/** The resource monitor's summary (memory_monitor_output.txt holds the series). */
+function resources(r: JobReport): string {
+  const f = r.outcome?.resources?.fields;
+  if (!f) return '';
+  const row = (what: string, unit: string, max: string, avg: string) => [esc(what), num(f[max]), num(f[avg]), esc(unit)];
+  return `<h2>Resources of the payload's process tree</h2>${table(['', 'max / total', 'average / rate', 'unit'], [
+    row('PSS', 'kB', 'maxPSS', 'avgPSS'), row('RSS', 'kB', 'maxRSS', 'avgRSS'), row('VMEM', 'kB', 'maxVMEM', 'avgVMEM'), row('swap', 'kB', 'maxSWAP', 'avgSWAP'),
+    row('read (rchar)', 'bytes, bytes/s', 'totRCHAR', 'rateRCHAR'), row('written (wchar)', 'bytes, bytes/s', 'totWCHAR', 'rateWCHAR'),
+  ])}<p class="muted">CPU ${esc(formatSeconds(r.outcome!.cpuConsumptionTime))} s${r.outcome!.resources!.jobMetrics ? ` · ${esc(r.outcome!.resources!.jobMetrics)}` : ''} · every sample in <code>memory_monitor_output.txt</code></p>`;
 }
 
 function more(n: number): string {

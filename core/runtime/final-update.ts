@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { JobDefinition } from '../contracts/job-definition.js';
 import type { JobUpdate } from '../contracts/panda-api.js';
 import type { JobOutcome } from '../contracts/run-job.js';
+import { usageUpdateFields } from './monitors/job-monitors.js';
 
 /**
  * The final updateJob of a job from its outcome (state, codes, cpu/wall, nEvents, start/end).
@@ -27,5 +28,6 @@ export function finalJobUpdate(job: JobDefinition, outcome: JobOutcome, siteName
     attemptNr: job.attemptNr,
     node: hostname(),
     ...(siteName ? { siteName } : {}),
+    ...usageUpdateFields(outcome.resources),
   };
 }

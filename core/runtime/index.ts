@@ -8,4 +8,5 @@ export * from './pilot-loop.js';
 export * from './recovery.js';
 export * from './render-payload-command.js';
 export * from './job-plan.js';
+export * from './monitors/index.js';
 export * from './disk-monitor.js';

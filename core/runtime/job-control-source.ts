@@ -11,6 +11,12 @@ import { parseServerCommands } from '../panda/server-commands.js';
 export class JobControlSource implements JobControl {
   private readonly soft = new AbortController();
   private readonly hard = new AbortController();
+  private debugOn = false;
+
+  /** The server's `debug` command is on (until `debugoff`): heartbeats carry the payload's log tail. */
+  get debugMode(): boolean {
+    return this.debugOn;
+  }
 
   get softkill(): AbortSignal {
     return this.soft.signal;
@@ -51,7 +57,11 @@ export class JobControlSource implements JobControl {
     }
   }
 
-  /** Acts on updateJob / updateEventRanges commands (`tobekilled`, `softkill`; others are logged). */
+  /**
+   * Acts on updateJob / updateEventRanges commands: `tobekilled`, `softkill`, `debug` /
+   * `debugoff` (pilot3's standard debug mode); others are logged. pilot3's debug commands
+   * that name a shell command (`tail …`, `ps …`, `gdb …`) are not run.
+   */
   applyServerCommands(commands: readonly ServerCommand[], log: Logger): void {
     for (const command of parseServerCommands(commands)) {
       if (command.kind === 'tobekilled') {
@@ -60,6 +70,9 @@ export class JobControlSource implements JobControl {
       } else if (command.kind === 'softkill') {
         log.warn('server command softkill: finishing current work, no new events');
         this.requestSoftkill(ErrorCodes.ESKILLEDBYSERVER, 'softkill requested by the PanDA server');
+      } else if (command.kind === 'debug' || command.kind === 'debugoff') {
+        if (this.debugOn !== (command.kind === 'debug')) log.info(`server command ${command.kind}: ${command.kind === 'debug' ? 'heartbeats carry the tail of the payload log' : 'debug mode off'}`);
+        this.debugOn = command.kind === 'debug';
       } else {
         log.info(`server command "${command.text}" ignored`);
       }

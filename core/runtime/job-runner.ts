@@ -25,6 +25,8 @@ import { JobControlSource } from './job-control-source.js';
 import { JobStateStore } from '../state/job-state.js';
 import { PRIVATE_DIR_MODE } from '../state/state-file.js';
 import { Monitor } from './monitor.js';
+import { JobMonitors, withResourceUsage } from './monitors/job-monitors.js';
+import { reapedChildrenCpuSeconds } from './child-cpu.js';
 
 export interface JobRunOptions {
   readonly run: PilotRun;
@@ -74,10 +76,14 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
     log.error(`job ${job.pandaId} not started: ${refused.codeName} ${refused.message}`);
     outcome = failedOutcome(refused, progress.nEvents, started);
   } else {
+    const monitors = new JobMonitors({ job, queue: settings.queue, settings: settings.pilot.monitors, workdir: jobDir, control, log, killGraceMs: settings.pilot.eventService.killGraceS * 1000 });
     const monitor = new Monitor({
       api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, coreCount: job.coreCount,
-      siteName: settings.queue.site, progress: () => progress,
+      siteName: settings.queue.site, progress: () => ({ ...progress, cpuConsumptionTime: Math.max(progress.cpuConsumptionTime ?? 0, monitors.cpuSeconds) }),
+      debugIntervalMs: settings.pilot.monitors.debugHeartbeatS * 1000, resources: () => monitors.usage(),
+      debugTail: () => { const t = monitors.logTail(); return t === undefined ? undefined : run.secrets.mask(t); },
     });
+    const cpu0 = reapedChildrenCpuSeconds();
     const disk = new DiskMonitor(jobDir, limits, (e) => control.requestKill(e.code, e.message), log);
     log.info(`job ${job.pandaId} (${job.eventService ? 'event service' : job.eventServiceMerge ? 'event service merge' : 'normal'}) → RunJob ${runJobName}, workdir ${jobDir}`);
     await monitor.beat();
@@ -85,7 +91,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
     disk.start();
     try {
       const impl = resolver.get<RunJobT>(RunJob, runJobName);
-      outcome = await impl.run({ job, workdir: jobDir, control, binding, onProgress: (p) => { progress = { ...p }; } });
+      outcome = await impl.run({ job, workdir: jobDir, control, binding, payloadWatch: monitors, onProgress: (p) => { progress = { ...p }; } });
     } catch (err) {
       // A RunJob reports job failures in its outcome; an exception here is a pilot defect,
       // unless it is the disk filling up under it (NOLOCALSPACE).
@@ -94,10 +100,9 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
       else log.error(`RunJob ${runJobName} threw: ${e.stack ?? e.message}`);
       outcome = failedOutcome(e, progress.nEvents, started);
     } finally {
-      await monitor.stop();
-      await disk.stop();
+      await Promise.all([monitors.stop(), monitor.stop(), disk.stop()]);
     }
-    outcome = await blameFullDisk(outcome, jobDir, limits);
+    outcome = withResourceUsage(await blameFullDisk(outcome, jobDir, limits), monitors, reapedChildrenCpuSeconds() - cpu0);
   }
   const finalUpdateSent = await recordAndSendFinalUpdate(api, state, outcome, settings.queue.site, log);
   log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);

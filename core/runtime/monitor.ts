@@ -1,10 +1,15 @@
 /**
- * Heartbeats for a running job: `updateJob` with state `running` every interval, the server's
- * commands handed to the job control. Timers are unref'd so they never keep a pilot alive.
+ * Heartbeats for a running job: `updateJob` with state `running` every interval (every
+ * `debugIntervalMs` while the server's `debug` command is on, as pilot3), the server's
+ * commands handed to the job control; each carries the resource monitor's fields and, in
+ * debug mode, the tail of the payload's log (`stdout`). Timers are unref'd so they never
+ * keep a pilot alive.
  */
 import type { PandaApi } from '../contracts/panda-api.js';
+import type { ResourceUsage } from '../contracts/run-job.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobControlSource } from './job-control-source.js';
+import { usageUpdateFields } from './monitors/job-monitors.js';
 
 export interface MonitorOptions {
   readonly api: PandaApi;
@@ -15,18 +20,29 @@ export interface MonitorOptions {
   readonly coreCount: number;
   readonly node?: string;
   readonly siteName?: string;
+  /** Between heartbeats in debug mode (pilot3 debug_heartbeat); default `intervalMs`. */
+  readonly debugIntervalMs?: number;
   /** Progress for each heartbeat. */
   progress(): { nEvents: number; cpuConsumptionTime?: number };
+  /** The payload tree's resource use so far (pilot3's memory fields, jobMetrics). */
+  resources?(): ResourceUsage | undefined;
+  /** The `stdout` of a debug-mode heartbeat, secrets already masked. */
+  debugTail?(): string | undefined;
 }
 
 export class Monitor {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  private lastBeat = Date.now();
 
   constructor(private readonly o: MonitorOptions) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.beat(), this.o.intervalMs);
+    const debugMs = this.o.debugIntervalMs ?? this.o.intervalMs;
+    this.lastBeat = Date.now();
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastBeat >= (this.o.control.debugMode ? debugMs : this.o.intervalMs)) void this.beat();
+    }, Math.min(this.o.intervalMs, debugMs));
     this.timer.unref();
   }
 
@@ -43,7 +59,9 @@ export class Monitor {
   }
 
   private async send(): Promise<void> {
+    this.lastBeat = Date.now();
     const p = this.o.progress();
+    const stdout = this.o.control.debugMode ? this.o.debugTail?.() : undefined;
     try {
       const commands = await this.o.api.updateJob({
         pandaId: this.o.pandaId,
@@ -53,6 +71,8 @@ export class Monitor {
         ...(p.cpuConsumptionTime !== undefined ? { cpuConsumptionTime: Math.round(p.cpuConsumptionTime) } : {}),
         ...(this.o.node ? { node: this.o.node } : {}),
         ...(this.o.siteName ? { siteName: this.o.siteName } : {}),
+        ...usageUpdateFields(this.o.resources?.()),
+        ...(stdout !== undefined ? { stdout } : {}),
       });
       this.o.control.applyServerCommands(commands, this.o.log);
     } catch (err) {

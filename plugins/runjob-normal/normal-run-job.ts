@@ -52,7 +52,7 @@ export class NormalRunJob implements RunJob {
       const { exit, killed } = await runPayloadToEnd(
         launcher,
         { command: payload.command, cwd: workdir, env: { ...this.secrets.scrubEnv(process.env), ...payload.env }, ...(job.userProxy ? { userProxy: job.userProxy } : {}) },
-        control, settings.pilot.eventService.killGraceS * 1000, this.log,
+        control, settings.pilot.eventService.killGraceS * 1000, this.log, ctx.payloadWatch,
       );
       if (killed) this.throwIfKilled(control.kill);
       const report = await experiment.parseJobReport(workdir);

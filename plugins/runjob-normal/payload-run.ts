@@ -3,7 +3,7 @@
  * SIGTERM to the process group, then SIGKILL after the grace period.
  */
 import { join } from 'node:path';
-import { ErrorCodes, abortError, describeExit, type JobControl, type Logger, type PayloadExit, type PayloadLauncher } from '../../core/index.js';
+import { ErrorCodes, abortError, describeExit, type JobControl, type Logger, type PayloadExit, type PayloadLauncher, type PayloadWatch } from '../../core/index.js';
 
 export interface PayloadRunResult {
   readonly exit: PayloadExit;
@@ -16,6 +16,7 @@ export async function runPayloadToEnd(
   control: JobControl,
   killGraceMs: number,
   log: Logger,
+  watch?: PayloadWatch,
 ): Promise<PayloadRunResult> {
   const proc = await launcher.launch({
     ...request,
@@ -23,6 +24,7 @@ export async function runPayloadToEnd(
     stderrPath: join(request.cwd, 'payload.stderr'),
   });
   log.info(`payload started (pid ${proc.pid})`);
+  watch?.watch([proc.pid]);
   let killed = false;
   let hardKill: NodeJS.Timeout | undefined;
   const onKill = () => {

@@ -16,20 +16,24 @@ test('server commands: comma lists, any case, blanks and NULL', (t) => {
   t.deepEqual(parseServerCommands(['NULL']), []);
   t.deepEqual(parseServerCommands(['null', '', ' , ']), []);
   t.deepEqual(parseServerCommands(['softkill']).map((c) => c.kind), ['softkill']);
-  t.deepEqual(parseServerCommands([' SoftKill ,debug', 'ToBeKilled']).map((c) => [c.kind, c.text]), [['softkill', 'SoftKill'], ['other', 'debug'], ['tobekilled', 'ToBeKilled']]);
+  t.deepEqual(parseServerCommands([' SoftKill ,debug', 'ToBeKilled']).map((c) => [c.kind, c.text]), [['softkill', 'SoftKill'], ['debug', 'debug'], ['tobekilled', 'ToBeKilled']]);
   t.deepEqual(parseServerCommands(['tobekilled,NULL']).map((c) => c.kind), ['tobekilled']);
   t.deepEqual(parseServerCommands(['tobekilledsoon']).map((c) => c.kind), ['other'], 'a name is matched whole');
+  t.deepEqual(parseServerCommands(['DebugOff,tail -30 payload.stdout']).map((c) => c.kind), ['debugoff', 'other'], 'a debug command naming a shell command is not one we run');
   t.true(Object.isFrozen(parseServerCommands(['softkill'])));
 });
 
 test('JobControlSource acts on the parsed commands: tobekilled kills with 1144, softkill drains with 1237, others are logged', (t) => {
   const log = keeping();
   const soft = new JobControlSource();
-  soft.applyServerCommands(['NULL', 'debug, SOFTKILL'], log);
+  soft.applyServerCommands(['NULL', 'debug, SOFTKILL', 'ps -ef'], log);
   t.true(soft.softkill.aborted);
   t.false(soft.kill.aborted);
   t.is(abortCode(soft.softkill.reason, 0), ErrorCodes.ESKILLEDBYSERVER);
-  t.true(log.lines.some((l) => l === 'info server command "debug" ignored'), log.lines.join('\n'));
+  t.true(soft.debugMode, 'debug turns debug mode on');
+  t.true(log.lines.some((l) => l === 'info server command "ps -ef" ignored'), log.lines.join('\n'));
+  soft.applyServerCommands(['debugoff'], log);
+  t.false(soft.debugMode);
   t.false(log.lines.some((l) => /NULL/.test(l)), 'NULL is no command');
 
   const kill = new JobControlSource();

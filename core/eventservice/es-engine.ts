@@ -38,9 +38,10 @@ export interface EsEngineOptions {
   readonly classify: (acronym: string, diagnostics: string) => PayloadErrorClass;
   readonly maxConsecutiveStageOutFailures: number;
   /**
-   * How many ranges one peer may hold without an answer. A real payload holds one per worker
-   * (AthenaMP asks only for a free worker); a peer asking beyond this gets `No more events`
-   * (the job goes on with the others), so a runaway client cannot drain the task.
+   * How many ranges one peer may hold without an answer. AthenaMP's range scatterer holds
+   * about one per worker, and may ask again before a worker's report is booked; a peer asking
+   * beyond this waits for its answer until it reports on a range it holds, so a runaway
+   * client cannot drain the task and a real payload is only slowed, never stopped.
    */
   readonly maxRangesPerPeer: number;
   readonly log: Logger;
@@ -54,7 +55,7 @@ export interface EngineCounters {
   ready: number;
   rangesSent: number;
   noMoreEvents: number;
-  /** `Ready for events` from a peer already holding `maxRangesPerPeer` ranges, answered `No more events`. */
+  /** `Ready for events` from a peer already holding `maxRangesPerPeer` ranges, answered only once it reported. */
   overLimit: number;
   invalid: number;
   dropped: Partial<Record<Exclude<ReportVerdict, 'accepted'> | 'no-id', number>>;
@@ -71,6 +72,8 @@ export class EsEngine {
   private consecutiveStageOutFailures = 0;
   private readonly tasks = new Set<Promise<void>>();
   private readonly deferred: Array<() => Promise<void>> = [];
+  /** Peers over their limit, with how many of their `Ready for events` wait for an answer. */
+  private readonly parked = new Map<string, { peer: PeerId; asks: number }>();
 
   constructor(private readonly o: EsEngineOptions) {
     this.stager = o.createStager({ onStored: (id, objs) => this.stored(id, objs), onFailed: (id, err) => this.stageOutFailed(id, err) });
@@ -143,7 +146,7 @@ export class EsEngine {
     if (this.deferred.length === 1) {
       // One tracked promise per batch, not per message: this runs for every range.
       this.track(new Promise<void>((resolve) => setImmediate(() => {
-        resolve(Promise.all(this.deferred.splice(0).map((f) => f().catch((err) => this.fatal(err)))).then(() => undefined));
+        resolve(Promise.all(this.deferred.splice(0).map((f) => f().catch((err) => this.fatal(err)))).then(() => this.serveParked()));
       })));
     }
   }
@@ -183,11 +186,26 @@ export class EsEngine {
     await this.decide(range.id, { status: 'failed', code: ErrorCodes.ESATHENAMPDIED, diag: `not delivered to the payload: ${e.message}` });
   }
 
-  /** Not the payload's end: only this peer is told to stop, the others are served on. */
+  /** The ask waits (the request/reply protocol allows a late reply) until the peer reports. */
   private overLimit(peer: PeerId, held: number): void {
     const n = ++this.counters.overLimit;
-    if (n <= 20 || n % 1000 === 0) this.o.log.warn(`a payload peer holding ${held} range(s) (limit ${this.o.maxRangesPerPeer}) asked for more; told "${NO_MORE_EVENTS}" (${n} so far)`);
-    this.o.channel.send(peer, NO_MORE_EVENTS).catch((err: unknown) => this.o.log.debug(`"${NO_MORE_EVENTS}" not delivered: ${(err as Error).message}`));
+    if (n <= 20 || n % 1000 === 0) this.o.log.info(`a payload peer holding ${held} range(s) (limit ${this.o.maxRangesPerPeer}) asked for more; answered when it reports (${n} so far)`);
+    const key = Buffer.from(peer).toString('hex');
+    const p = this.parked.get(key);
+    if (p) p.asks++;
+    else this.parked.set(key, { peer, asks: 1 });
+  }
+
+  /** After reports were booked: answers the waiting asks of peers back under their limit. */
+  private serveParked(): void {
+    for (const [key, p] of this.parked) {
+      // Slots counted once: a reply that waits for the server does not take its slot at once.
+      for (let free = this.o.maxRangesPerPeer - this.o.tracker.heldBy(p.peer); free > 0 && p.asks > 0; free--) {
+        p.asks--;
+        this.onReady(p.peer);
+      }
+      if (p.asks === 0) this.parked.delete(key);
+    }
   }
 
   private async sendStop(peer: PeerId): Promise<void> {

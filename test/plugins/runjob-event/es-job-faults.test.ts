@@ -218,19 +218,20 @@ test.serial('the stop reply is byte-exact: a raw DEALER payload checks the bytes
   t.is(s.rangeUpdates.length, 2);
 });
 
-test.serial('a peer asking for ranges without reporting gets "No more events" beyond cores × rangesPerCoreFactor; answering frees its slots', async (t) => {
+test.serial('a peer asking for ranges without reporting waits beyond cores × rangesPerCoreFactor; each report it sends frees a slot', async (t) => {
   const h = await EsJobHarness.start({
     task: esTask({ taskId: 716, files: 1, events: 10, coreCount: 1, jobPars: `${ROOT}/dist/test/fixtures/payloads/greedy-peer.js` }),
   });
   t.teardown(() => h.dispose());
   const job = await h.getJob();
   await h.runJob(job);
-  const greedy = JSON.parse(await readFile(join(h.workdir, 'greedy.json'), 'utf8')) as { first: string[]; last: string };
-  // 1 core × rangesPerCoreFactor 2: two ranges, then the peer is told to stop.
-  t.deepEqual(greedy.first, ['range', 'range', 'stop', 'stop', 'stop']);
-  t.is(greedy.last, 'range');
+  const greedy = JSON.parse(await readFile(join(h.workdir, 'greedy.json'), 'utf8')) as { first: string[]; early: string; after: string[] };
+  // 1 core × rangesPerCoreFactor 2: two ranges at once; the other three asks wait, never told to stop.
+  t.deepEqual(greedy.first, ['range', 'range']);
+  t.is(greedy.early, 'none');
+  t.deepEqual(greedy.after, ['range', 'range', 'range']);
   const s = h.snapshot();
-  t.is(s.rangeUpdates.length, 3);
+  t.is(s.rangeUpdates.length, 5);
   t.true(s.rangeUpdates.every((u) => u.eventStatus === 'failed'));
 });
 

@@ -11,7 +11,7 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
-import { destinationFor, moverNamesFor } from './select-movers.js';
+import { destinationFor, moverNamesFor, storageIdFor } from './select-movers.js';
 import { bindDestination, type BoundResult, type DestinationSpec } from './bind-destination.js';
 
 /** What the binding needs of the experiment: the name of each range's output object. */
@@ -31,6 +31,10 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
   const { queue, pilot } = resolver.services.settings;
   const naming = experiment ?? resolver.get<OutputNaming>(Experiment, pilot.experiment);
   const warnings: string[] = [];
+  const idOf = (activity: Activity): { storageId?: number } => {
+    const id = storageIdFor(queue, activity);
+    return id !== undefined ? { storageId: id } : {};
+  };
   const transfers: PlannedTransfer[] = [];
   const cache = new Map<string, BoundResult>();
   const bind = (spec: DestinationSpec): BoundResult => {
@@ -53,27 +57,26 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     }));
   };
 
+  // ES jobs too: the payload reads its input through the PoolFileCatalog and each range's PFN.
   const inputs: Array<{ file: FileSpec; r: BoundResult }> = [];
-  if (!job.eventService) {
-    for (const file of job.inputFiles) {
-      const spec = inputSpec(job, file, resolver);
-      const r = bind(spec);
-      inputs.push({ file, r });
-      plan('in', `stage-in ${file.lfn}`, r, file.lfn);
-    }
+  for (const file of job.inputFiles) {
+    const spec = inputSpec(job, file, resolver);
+    const r = bind(spec);
+    inputs.push({ file, r });
+    plan('in', `stage-in ${file.lfn}`, r, file.lfn);
   }
 
   let outputs: BoundResult | undefined;
   let es: { primary: BoundResult; failover?: BoundDestination; failoverWarning?: string } | undefined;
   if (job.eventService) {
     const primary = bind({
-      activity: 'es_events', direction: 'out', base: destinationFor(queue, 'es_events'), names: moverNamesFor(queue, 'es_events'), code: ErrorCodes.ESOBJECTSTORESETUP,
+      activity: 'es_events', direction: 'out', base: destinationFor(queue, 'es_events'), names: moverNamesFor(queue, 'es_events'), code: ErrorCodes.ESOBJECTSTORESETUP, ...idOf('es_events'),
       missing: 'queuedata gives no destination for es_events (set astorages.es_events or the objectstore "eventservice^" entry)',
     });
     es = { primary };
     if (queue.astorages.es_failover?.length) {
       const f = bind({
-        activity: 'es_failover', direction: 'out', base: destinationFor(queue, 'es_failover'), names: moverNamesFor(queue, 'es_failover'),
+        activity: 'es_failover', direction: 'out', base: destinationFor(queue, 'es_failover'), names: moverNamesFor(queue, 'es_failover'), ...idOf('es_failover'),
         missing: 'queuedata gives no destination for es_failover (astorages.es_failover names no known storage)',
       });
       if (f.error) {
@@ -91,16 +94,16 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     for (const out of job.outputFiles) plan('out', `stage-out ${out.lfn}`, outputs, out.lfn);
   }
 
-  // ES jobs upload no log of their own (their merge job does); the others send it to `pl`, else `pw`.
+  // Every job, ES jobs included, sends its log to `pl`, else `pw`.
   let log: BoundResult | undefined;
   let logCopy: BoundDestination | undefined;
-  if (job.logFile && !job.eventService) {
+  if (job.logFile) {
     const activity: Activity = destinationFor(queue, 'pl') ? 'pl' : 'pw';
     log = bind({ activity, direction: 'out', base: destinationFor(queue, activity), names: moverNamesFor(queue, activity), missing: 'no storage for activity pl or pw (astorages)' });
     plan('out', `log ${job.logFile.lfn}`, log, job.logFile.lfn);
     const pls = destinationFor(queue, 'pls');
     if (pls && sendsLogCopy(job, queue.catchall)) {
-      const r = bind({ activity: 'pls', direction: 'out', base: pls, names: moverNamesFor(queue, 'pls'), missing: '' });
+      const r = bind({ activity: 'pls', direction: 'out', base: pls, names: moverNamesFor(queue, 'pls'), missing: '', ...idOf('pls') });
       if (r.destination) {
         logCopy = r.destination;
         plan('out', `log copy ${job.logFile.lfn}`, r, job.logFile.lfn, true);

@@ -41,6 +41,12 @@ export function destinationFor(queue: QueueData, activity: Activity): string | u
   return undefined;
 }
 
+/** The endpoint id (CRIC `id`) of the storage `destinationFor` picks; the legacy objectstore string has none. */
+export function storageIdFor(queue: QueueData, activity: Activity): number | undefined {
+  const names = queue.astorages[activity];
+  return names?.length ? queue.storages[names[0]!]?.id : undefined;
+}
+
 /** `<base>/<name>`, keeping the base's own slashes (xrootd's `//path` convention). */
 export function objectUrl(base: string, name: string): string {
   return base.endsWith('/') ? `${base}${name}` : `${base}/${name}`;

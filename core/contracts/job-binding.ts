@@ -34,6 +34,8 @@ export interface BoundDestination {
   readonly retry: RetryPolicy;
   /** Where checksums of objects under this base are kept; undefined when no loaded store handles the scheme. */
   readonly checksumStore?: ChecksumStore;
+  /** The storage's endpoint id (CRIC ddmendpoint `id`), reported as a range's `objstoreID`; undefined when queuedata gives none. */
+  readonly storageId?: number;
   /** `<base>/<name>`, keeping the base's own slashes. */
   url(name: string): string;
 }
@@ -78,7 +80,7 @@ export interface PlannedTransfer {
  */
 export interface JobBinding {
   readonly pandaId: string;
-  /** Where each input is read from, in job order (none for ES jobs: the payload reads them). @throws PilotError */
+  /** Where each input is read from, in job order. @throws PilotError */
   inputs(): readonly BoundInput[];
   /** Activity `pw`: the job's outputs. @throws PilotError */
   outputs(): BoundDestination;

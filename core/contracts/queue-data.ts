@@ -28,6 +28,8 @@ export interface StorageEndpoint {
   readonly name: string;
   /** Base URL objects are written under: `<url>/<name>`. */
   readonly url: string;
+  /** CRIC's id of the endpoint (pilot3 `storage.pk`): what range updates report as `objstoreID`. */
+  readonly id?: number;
   /** PanDA getKeyPair names for S3 credentials (CRIC `access_key` / `secret_key` settings). */
   readonly accessKeyName?: string;
   readonly secretKeyName?: string;

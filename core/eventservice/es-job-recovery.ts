@@ -23,7 +23,7 @@ import { OutputNamer } from './output-namer.js';
 import { RangeJournal } from './range-journal.js';
 import { RangeReporter } from './range-reporter.js';
 import { RangeTracker } from './range-tracker.js';
-import { rangeUpdateOf } from './range-update.js';
+import { rangeUpdateOf, storageIdOfDestinations, type StorageIdOf } from './range-update.js';
 import { StageOutQueue } from './stage-out-queue.js';
 
 export interface EsRecoverySummary {
@@ -61,15 +61,18 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
     batchSize: es.reportBatchSize, intervalMs: es.reportIntervalMs, backoffBaseMs: server.backoffBaseMs, backoffMaxMs: server.backoffMaxMs,
     log,
   });
+  // The same objstoreID as the live job's report (none when the store cannot be bound now).
+  let idOf: StorageIdOf | undefined;
+  try { idOf = storageIdOfDestinations(ctx.binding.es()); } catch { idOf = undefined; }
   let uploaded = 0;
   let uploadFailed = 0;
   let finishedStored = 0;
   try {
-    for (const s of work.report) reporter.enqueue(rangeUpdateOf(s.range.id, s.outcome!, s));
+    for (const s of work.report) reporter.enqueue(rangeUpdateOf(s.range.id, s.outcome!, s, idOf));
     for (const s of work.stored) {
       if (await tracker.decide(s.range.id, { status: 'finished' })) {
         finishedStored++;
-        reporter.enqueue(rangeUpdateOf(s.range.id, { status: 'finished' }, tracker.get(s.range.id)));
+        reporter.enqueue(rangeUpdateOf(s.range.id, { status: 'finished' }, tracker.get(s.range.id), idOf));
       }
     }
     if (work.upload.length) {
@@ -80,7 +83,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
       });
       const decideAndReport = async (id: string, status: 'finished' | 'failed', code?: number, diag?: string) => {
         const o = { status, ...(code !== undefined ? { code } : {}), ...(diag ? { diag } : {}) };
-        reporter.enqueue(rangeUpdateOf(id, o, tracker.get(id)));
+        reporter.enqueue(rangeUpdateOf(id, o, tracker.get(id), idOf));
       };
       const stager = new StageOutQueue({
         concurrency: es.stageOutConcurrency, ...ctx.binding.es(log), log,

@@ -8,3 +8,5 @@ export * from './tool-options.js';
 export * from './job-transfers.js';
 export * from './bound-transfers.js';
 export * from './recent-writes.js';
+export * from './log-tarball.js';
+export * from './job-log.js';

@@ -14,8 +14,8 @@ const fixture = async (name: string): Promise<Record<string, unknown>> => JSON.p
 
 const NORMAL = {
   PandaID: '77', prodSourceLabel: 'managed', jobsetID: '7', taskID: '70', transformation: 'run.sh', jobPars: '', attemptNr: '1', coreCount: '1',
-  inFiles: 'in.a,in.b', GUID: 'g1,g2', fsize: '10,20', checksum: 'ad:00000001,ad:00000002', scopeIn: 's,s', ddmEndPointIn: 'OTHER_SE,',
-  outFiles: 'out.1,log.77.tgz', scopeOut: 's', scopeLog: 's', logFile: 'log.77.tgz', logGUID: 'g3',
+  inFiles: 'in.a,in.b', GUID: '0A000000-0000-4000-8000-000000000001,0A000000-0000-4000-8000-000000000002', fsize: '10,20', checksum: 'ad:00000001,ad:00000002', scopeIn: 's,s', ddmEndPointIn: 'OTHER_SE,',
+  outFiles: 'out.1,log.77.tgz', scopeOut: 's', scopeLog: 's', logFile: 'log.77.tgz', logGUID: '0A000000-0000-4000-8000-000000000003',
 };
 
 async function runWith(t: import('ava').ExecutionContext, queuedata: Record<string, unknown>, pilot: Record<string, unknown> = {}) {
@@ -58,21 +58,28 @@ test('acopytools era, normal job: per-file ddmEndpoint input, pw outputs with bo
   t.is(err?.code, 1241);
 });
 
-test('acopytools era, ES job: es_events through the S3 mover with its checksum store, es_failover as optional fallback, and no log transfer', async (t) => {
-  const run = await runWith(t, CRIC);
+test('acopytools era, ES job: inputs from pr, es_events through the S3 mover with its checksum store, es_failover as optional fallback, the log to pl and its copy to pls', async (t) => {
+  const run = await runWith(t, { ...CRIC, ddmendpoints: { ...CRIC.ddmendpoints, OS: { endpoint: 's3://os.example:443//es', id: 1318 } } });
   const job = parseJobDefinition(await fixture('atlas-es-job.json'));
   const b = bindJob(run.resolver, job);
   const lfn = job.outputFiles[0]!.lfn;
+  const input = job.inputFiles[0]!.lfn;
+  const log = job.logFile!.lfn;
   t.deepEqual(summary(b.transfers), [
+    `stage-in ${input} | pr | file:///se/${input} | local | 3`,
     `es outputs ${lfn} | es_events | s3://os.example:443//es/${lfn}.<eventRangeID> | objectstore→s3-objectstore | 2`,
     `es failover ${lfn} | es_failover | file:///failover/${lfn}.<eventRangeID> | local | 2 | optional`,
+    `log ${log} | pl | file:///logs-se/${log} | local | 2`,
+    `log copy ${log} | pls | file:///os-logs/${log} | objectstore→local | 2 | optional`,
   ]);
-  t.false(b.transfers.some((x) => x.label.startsWith('log')), 'an ES job stages out no log');
+  t.is(b.log().base, 'file:///logs-se');
   const es = b.es();
   t.is(es.primary.base, 's3://os.example:443//es');
   t.is(es.primary.checksumStore, run.resolver.get<Store>(ChecksumStore, 's3'));
+  t.is(es.primary.storageId, 1318, 'the ES store\'s CRIC id, reported as objstoreID');
   t.is(es.failover?.base, 'file:///failover');
-  t.deepEqual(b.inputs(), [], 'the payload reads ES inputs itself');
+  t.is(es.failover?.storageId, undefined, 'an endpoint without an id has none');
+  t.deepEqual(b.inputs().map((i) => i.url), [`file:///se/${input}`], 'ES inputs are staged in like any job\'s');
   t.throws(() => b.outputs(), { instanceOf: PilotError });
 });
 
@@ -169,7 +176,7 @@ test('a site mover that keeps no checksums: the core records each stored object 
   t.deepEqual(await store.lookup(`${se}/out.1`), { size: 12, checksums: [{ type: 'adler32', value: stored!.checksum.slice(3) }] });
   // Read back by a job that gives no checksum: the recorded one is expected, so a changed object is refused.
   await writeFile(join(dir.path, 'se', 'out.1'), 'twelve bytez');
-  const reader = parseJobDefinition({ ...NORMAL, inFiles: 'out.1', GUID: 'g', fsize: 'NULL', checksum: 'NULL', scopeIn: 's', ddmEndPointIn: '', outFiles: 'x', logFile: undefined });
+  const reader = parseJobDefinition({ ...NORMAL, inFiles: 'out.1', GUID: '0A000000-0000-4000-8000-000000000004', fsize: 'NULL', checksum: 'NULL', scopeIn: 's', ddmEndPointIn: '', outFiles: 'x', logFile: undefined });
   const work = join(dir.path, 'work');
   const e = await t.throwsAsync(stageInJobInputs({ binding: bindJob(run.resolver, reader), jobDir: work, log: run.logger }, reader), { instanceOf: PilotError });
   t.is(e?.code, 1171);

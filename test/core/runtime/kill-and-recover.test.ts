@@ -34,7 +34,7 @@ for (let seed = 1; seed <= SEEDS; seed++) {
       inputFiles: demo.inputFiles.map((f) => ({ ...f, events: 20 })),
       payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4', '--workers=2').replace('--timePerEventMs=0', '--timePerEventMs=60') },
     };
-    const dispatcher = await startDispatcher({ task });
+    const dispatcher = await startDispatcher({ task: await site.placeInputs(task) });
     t.teardown(async () => { await dispatcher.stop(); await site.remove(); });
     const siteFile = join(site.root, 'site.json');
     const layer = site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 20, backoffMaxMs: 100, requestTimeoutMs: 3000 }, eventService: { reportIntervalMs: 30 } });

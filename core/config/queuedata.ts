@@ -68,6 +68,8 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
     catchall,
     ...(r.has('maxwdir') ? { maxWorkdirMB: r.int('maxwdir', { min: 1 }, 0) } : {}),
     coreCount: r.int('corecount', { min: 1, max: 4096 }, 1),
+    directAccessLan: r.bool('direct_access_lan', false),
+    directAccessWan: r.bool('direct_access_wan', false),
     ...(hpc ? { hpc } : {}),
   };
   return deepFreeze(q);

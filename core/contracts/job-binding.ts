@@ -52,7 +52,10 @@ export interface EsDestinations {
 /** Where one input of the job is read from. */
 export interface BoundInput {
   readonly lfn: string;
+  /** Where it is read from; with `direct`, the TURL the payload opens itself. */
   readonly url: string;
+  /** Read in place by the payload (direct access), not staged in. */
+  readonly direct?: boolean;
   readonly destination: BoundDestination;
 }
 
@@ -60,7 +63,7 @@ export interface BoundInput {
 export interface PlannedTransfer {
   readonly direction: 'in' | 'out';
   readonly activity: Activity;
-  /** `stage-in <lfn>`, `stage-out <lfn>`, `log <lfn>`, `log copy <lfn>`, `es outputs <lfn>`, `es failover <lfn>`. */
+  /** `stage-in <lfn>`, `direct access <lfn>` (read in place by the payload; optional), `stage-out <lfn>`, `log <lfn>`, `log copy <lfn>`, `es outputs <lfn>`, `es failover <lfn>`. */
   readonly label: string;
   /** The object URL; ES outputs carry `<eventRangeID>` where each range's id goes. Empty when `error` is set. */
   readonly url: string;

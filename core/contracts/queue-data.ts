@@ -58,6 +58,9 @@ export interface QueueData {
   readonly catchall: Readonly<Record<string, string>>;
   readonly maxWorkdirMB?: number;
   readonly coreCount: number;
+  /** schedconfig `direct_access_lan` / `direct_access_wan`: the payload may read inputs in place. */
+  readonly directAccessLan: boolean;
+  readonly directAccessWan: boolean;
   /** Run ES jobs in HPC mode (catchall `HPC_<name>` or `hpc`). */
   readonly hpc?: string;
 }

@@ -97,15 +97,17 @@ export class EsJobRun {
   }
 
   /**
-   * Stages in the job's inputs (activity `pr`, the normal RunJob's stage-in) and writes the
-   * PoolFileCatalog. @returns each input's local path by LFN (the ranges' PFN).
+   * Stages in the job's inputs (activity `pr`, the normal RunJob's stage-in; none for inputs
+   * read in place) and writes the PoolFileCatalog. @returns each input's local path or TURL
+   * by LFN (the ranges' PFN).
    * @throws PilotError from the movers or the binding (NOSTORAGE, STAGEINFAILED, ...).
    */
   private async stageInputs(): Promise<Map<string, string>> {
     const { job, workdir, control, binding } = this.ctx;
     if (!job.inputFiles.length) return new Map();
     const paths = await stageInJobInputs({ binding, jobDir: workdir, log: this.log, signal: control.kill }, job);
-    const access = inputAccessOf(job, paths, false);
+    const direct = new Set(binding.inputs().filter((i) => i.direct).map((i) => i.lfn));
+    const access = inputAccessOf(job, paths, direct);
     await writePoolFileCatalog(workdir, access);
     return new Map(access.map((a) => [a.lfn, a.pfn]));
   }

@@ -39,11 +39,11 @@ export async function writePoolFileCatalog(workdir: string, inputs: readonly Inp
   return path;
 }
 
-/** Each input's access by LFN, from stage-in's local paths (or the TURLs of direct access). */
-export function inputAccessOf(job: JobDefinition, pfns: ReadonlyMap<string, string>, direct: boolean): InputAccess[] {
+/** Each input's access, from stage-in's local paths and TURLs; `direct` names the LFNs read in place. */
+export function inputAccessOf(job: JobDefinition, pfns: ReadonlyMap<string, string>, direct: ReadonlySet<string>): InputAccess[] {
   return job.inputFiles.flatMap((f) => {
     const pfn = pfns.get(f.lfn);
-    return pfn ? [{ lfn: f.lfn, ...(f.guid ? { guid: f.guid } : {}), pfn, direct }] : [];
+    return pfn ? [{ lfn: f.lfn, ...(f.guid ? { guid: f.guid } : {}), pfn, direct: direct.has(f.lfn) }] : [];
   });
 }
 

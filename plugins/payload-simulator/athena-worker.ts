@@ -117,9 +117,9 @@ async function processRange(cfg: SimulatorConfig, state: SimulatorState, range: 
 async function readInput(range: AthenaRange): Promise<Buffer | string> {
   const pfn = range.fields['PFN'];
   if (!pfn) return 'the range has no PFN';
-  if (!pfn.startsWith('/')) return `PFN ${pfn} is not a local path`;
+  if (!pfn.startsWith('/') && !pfn.startsWith('file://')) return `PFN ${pfn} is not a local path or file:// TURL`;
   try {
-    return await readFile(pfn);
+    return await readFile(pfn.startsWith('file://') ? new URL(pfn) : pfn);
   } catch (err) {
     return `cannot read the input at PFN ${pfn}: ${(err as Error).message}`;
   }

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, PilotError, bindJob, parseJobDefinition, preflight, stageInJobInputs, stageOutJobFiles,
+  ChecksumStore, PilotError, bindJob, parseJobDefinition, preflight, readsInPlace, stageInJobInputs, stageOutJobFiles,
   type ChecksumStore as Store, type PlannedTransfer,
 } from '../../../core/index.js';
 import { makeRun } from '../../helpers/make-run.js';
@@ -180,4 +180,18 @@ test('a site mover that keeps no checksums: the core records each stored object 
   const work = join(dir.path, 'work');
   const e = await t.throwsAsync(stageInJobInputs({ binding: bindJob(run.resolver, reader), jobDir: work, log: run.logger }, reader), { instanceOf: PilotError });
   t.is(e?.code, 1171);
+});
+
+test('direct access only where pilot3 allows it: the queue permits it, the job asks for it (or is analysis), a ROOT file, a scheme a payload opens', (t) => {
+  const q = (lan: boolean, wan = false) => ({ directAccessLan: lan, directAccessWan: wan }) as never;
+  const job = (over: Record<string, unknown> = {}) => ({ prodSourceLabel: 'managed', eventServiceMerge: false, transferType: 'direct', ...over }) as never;
+  t.true(readsInPlace(q(true), job(), 'EVNT.1.pool.root.1', 'root://se//d/EVNT.1.pool.root.1'));
+  t.true(readsInPlace(q(false, true), job(), 'EVNT.1', 'https://se/d/EVNT.1'));
+  t.true(readsInPlace(q(true), job({ transferType: undefined, prodSourceLabel: 'user' }), 'x.root', 'file:///se/x.root'), 'analysis jobs read in place');
+  t.false(readsInPlace(q(false), job(), 'EVNT.1', 'root://se//EVNT.1'), 'the queue does not allow it');
+  t.false(readsInPlace(q(true), job({ transferType: undefined }), 'EVNT.1', 'root://se//EVNT.1'), 'a production job without transferType=direct copies');
+  t.false(readsInPlace(q(true), job({ eventServiceMerge: true }), 'EVNT.1', 'root://se//EVNT.1'), 'merge inputs are verified copies');
+  t.false(readsInPlace(q(true), job(), 'user.lib.tgz', 'root://se//user.lib.tgz'), 'no tarball');
+  t.false(readsInPlace(q(true), job(), 'raw.data', 'root://se//raw.data'), 'no RAW');
+  t.false(readsInPlace(q(true), job(), 'EVNT.1', 's3://os/EVNT.1'), 'not a scheme the payload opens');
 });

@@ -69,6 +69,47 @@ test.serial('inputs are staged, the PoolFileCatalog lists them, every range carr
   t.false(members.some((m) => m.includes(`${job.outputFiles[0]!.lfn}.`)), 'no range output in the log');
 });
 
+test.serial('direct access (queue direct_access_lan, job transferType=direct): nothing is copied, the catalogue and every range carry the TURL the payload reads', async (t) => {
+  const h = await EsJobHarness.start({
+    task: { ...esTask({ taskId: 804, files: 2, events: 2, simulatorArgs: '--workers=2 --requirePfn' }), job: { transferType: 'direct' } },
+    queuedata: (store) => ({
+      ddmendpoints: { OS_ES: { endpoint: pathToFileURL(join(store, 'es')).href, id: ES_STORE_ID } }, astorages: { es_events: ['OS_ES'] }, direct_access_lan: true,
+    }),
+  });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  const turl = (lfn: string) => pathToFileURL(join(h.store, 'se', lfn)).href;
+  t.deepEqual(h.run.resolver.services.settings.queue.directAccessLan, true);
+  const outcome = await h.runJob(job);
+  t.like(outcome, { state: 'finished', nEvents: 4 });
+  for (const f of job.inputFiles) t.false(existsSync(join(h.workdir, f.lfn)), `${f.lfn} not copied`);
+  const pfc = await readFile(join(h.workdir, POOL_FILE_CATALOG), 'utf8');
+  for (const f of job.inputFiles) t.true(pfc.includes(`<File ID="${f.guid}">\n    <physical>\n      <pfn filetype="ROOT_All" name="${turl(f.lfn)}"/>`), pfc);
+  for (const r of (await h.journal()).ranges.values()) t.is(r.range.wire['PFN'], turl(r.range.lfn));
+  for (const id of dispatchedIds(h.snapshot(), job.pandaId)) t.deepEqual(finalReports(h.snapshot()).get(id), ['finished'], id);
+});
+
+test.serial('PFNs pointing at nothing: the transform-like payload cannot read its input and fails every range (the checks above can fail)', async (t) => {
+  const h = await EsJobHarness.start({ task: esTask({ taskId: 805, files: 1, events: 2, simulatorArgs: '--workers=1 --requirePfn' }) });
+  t.teardown(() => h.dispose());
+  const job = await h.getJob();
+  // The SE copy is staged, then removed before any range is served: every PFN points at nothing.
+  const real = h.panda;
+  const panda: PandaApiT = Object.assign(Object.create(real) as PandaApiT, {
+    getEventRanges: async (req: Parameters<PandaApiT['getEventRanges']>[0]) => {
+      for (const f of job.inputFiles) await rm(join(h.workdir, f.lfn), { force: true });
+      return real.getEventRanges(req);
+    },
+  });
+  h.run.resolver.provide(PandaApi, panda);
+  const outcome = await h.runJob(job);
+  t.is(outcome.nEvents, 0);
+  const s = h.snapshot();
+  const ids = dispatchedIds(s, job.pandaId);
+  t.is(ids.length, 2);
+  for (const id of ids) t.deepEqual(finalReports(s).get(id), ['failed'], id);
+});
+
 test.serial('an input missing on the storage element fails the job with the stage-in code before the payload starts', async (t) => {
   const h = await EsJobHarness.start({ task: esTask({ taskId: 802, files: 2, events: 2, simulatorArgs: '--requirePfn' }) });
   t.teardown(() => h.dispose());

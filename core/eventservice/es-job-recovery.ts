@@ -23,6 +23,7 @@ import { OutputNamer } from './output-namer.js';
 import { RangeJournal } from './range-journal.js';
 import { RangeReporter } from './range-reporter.js';
 import { RangeTracker } from './range-tracker.js';
+import { withEsJobLog } from './es-job-log.js';
 import { rangeUpdateOf, storageIdOfDestinations, type StorageIdOf } from './range-update.js';
 import { StageOutQueue } from './stage-out-queue.js';
 
@@ -45,7 +46,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
   await stopLeftoverPayload(ctx.workdir, log);
   const path = join(ctx.workdir, JOURNAL_FILE);
   if (!existsSync(path)) {
-    return outcome('failed', ErrorCodes.KILLSIGNAL, 'the pilot died before the ES job recorded any range; all ranges are left to the server', startTime, 0);
+    return withEsJobLog(outcome('failed', ErrorCodes.KILLSIGNAL, 'the pilot died before the ES job recorded any range; all ranges are left to the server', startTime, 0), ctx, [], d.secrets.scrubEnv(process.env), log);
   }
   const snap = await readRangeJournal(path);
   const journal = await RangeJournal.reopen(path);
@@ -125,9 +126,13 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
     }
     await journal.append({ t: 'closed', ts: Date.now() });
     const t = tracker.summary();
-    return uploadFailed
+    const result = uploadFailed
       ? outcome('failed', ErrorCodes.STAGEOUTFAILED, `recovered after a pilot death: ${uploadFailed} output(s) could not be stored`, startTime, t.nEvents)
-      : outcome('finished', 0, '', startTime, t.nEvents);
+      : t.refused
+        ? outcome('failed', ErrorCodes.ESMESSAGESERVER, `the server refused the final status of ${t.refused} range(s) (${t.nEventsRefused} event(s)); they are not counted`, startTime, t.nEvents)
+        : outcome('finished', 0, '', startTime, t.nEvents);
+    // The dead pilot stored no log (it is made last): this one does, as the live runner would.
+    return await withEsJobLog(result, ctx, tracker.outputPaths(), d.secrets.scrubEnv(process.env), log);
   } finally {
     reporter.close();
     await journal.close();

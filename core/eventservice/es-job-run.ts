@@ -5,7 +5,7 @@
  * reports and works out the outcome. RunJobs `event` and `hpc-event` are this runner with
  * their own seams.
  */
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { PilotSettings } from '../config/config-layers.js';
 import type { EventRange } from '../contracts/event-range.js';
 import { Experiment, type PayloadHelper, type PayloadHelperFailure } from '../contracts/experiment.js';
@@ -21,10 +21,10 @@ import type { SecretRegistry } from '../logging/secret-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
 import { launcherNameFor } from '../select/select-launcher.js';
 import { stageInJobInputs } from '../staging/job-transfers.js';
-import { storeJobLog } from '../staging/job-log.js';
 import { sleep } from '../staging/transfer-service.js';
 import { describeExit } from '../util/exit-code.js';
 import { EsEngine } from './es-engine.js';
+import { withEsJobLog } from './es-job-log.js';
 import { esJobOutcome } from './es-job-outcome.js';
 import type { EsPayloadSeams } from './es-payload-seams.js';
 import type { EsRunnerOptions } from './es-runner-options.js';
@@ -112,18 +112,9 @@ export class EsJobRun {
     return new Map(access.map((a) => [a.lfn, a.pfn]));
   }
 
-  /**
-   * Packs and stores the job's log (range outputs left out); a log that cannot be stored
-   * fails a job that would have finished, as for any job.
-   */
-  private async withLog(outcome: JobOutcome): Promise<JobOutcome> {
-    const { job, workdir, binding } = this.ctx;
-    if (!job.logFile) return outcome;
-    const data = new Set((this.p.tracker?.outputPaths() ?? []).map((p) => relative(workdir, resolve(workdir, p))).filter((r) => r && !r.startsWith('..') && !isAbsolute(r)));
-    // TODO(i14): list the stored log in JobOutcome.outputs once the contract has the field.
-    const { error } = await storeJobLog({ binding, jobDir: workdir, log: this.log }, job, data, this.d.secrets.scrubEnv(process.env));
-    if (!error || outcome.state !== 'finished') return outcome;
-    return Object.freeze({ ...outcome, state: 'failed', pilotErrorCode: error.code, pilotErrorDiag: error.diagnostic.slice(0, 250) });
+  /** The log, packed without the range outputs (es-job-log.ts). */
+  private withLog(outcome: JobOutcome): Promise<JobOutcome> {
+    return withEsJobLog(outcome, this.ctx, this.p.tracker?.outputPaths() ?? [], this.d.secrets.scrubEnv(process.env), this.log);
   }
 
   private async setup() {

@@ -23,6 +23,11 @@ export interface DemoSite {
   layer(serverUrl: string): ConfigLayer;
 }
 
+/** Puts the task's input files on the storage element, where ES jobs stage them in from (activity pr). */
+export async function placeDemoInputs(site: Pick<DemoSite, 'seDir'>, inputs: ReadonlyArray<{ readonly lfn: string; readonly events: number }>): Promise<void> {
+  for (const f of inputs) await writeFile(join(site.seDir, f.lfn), `espilot demo input ${f.lfn}: ${f.events} event(s)\n`);
+}
+
 /** `./espilot-demo/<UTC timestamp>` under `cwd`. */
 export function defaultDemoWorkdir(cwd: string, now = new Date()): string {
   return join(cwd, 'espilot-demo', now.toISOString().replace(/[:.]/g, '-'));

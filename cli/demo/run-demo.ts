@@ -12,7 +12,7 @@ import { startDispatcher, type DispatcherHandle } from '../../plugins/panda-loca
 import { demoLogs } from './demo-logging.js';
 import type { DemoOptions } from './demo-options.js';
 import { DemoProgress, type ProgressOutput } from './demo-progress.js';
-import { DEMO_QUEUE, assertObjectstoreMover, defaultDemoWorkdir, prepareDemoSite } from './demo-site.js';
+import { DEMO_QUEUE, assertObjectstoreMover, defaultDemoWorkdir, placeDemoInputs, prepareDemoSite } from './demo-site.js';
 import { demoSummary, formatDemoSummary, jobLabel, type DemoPhase, type DemoSummary } from './demo-summary.js';
 import { demoTask } from './demo-task.js';
 import { verifyDemoOutput } from './demo-verify.js';
@@ -36,6 +36,7 @@ export async function runDemo(o: DemoOptions, io: DemoIO): Promise<DemoSummary> 
   const phases: DemoPhase[] = [];
   const site = await prepareDemoSite(o.workdir ?? defaultDemoWorkdir(io.cwd), o);
   const task = demoTask(o, packageRoot());
+  await placeDemoInputs(site, task.inputFiles);
   let progress: DemoProgress | undefined;
   const logs = demoLogs(join(site.workdir, 'espilot.log'), o.logLevel, io.stderr, (w) => (progress ? progress.aside(w) : w()));
   const secrets = new SecretRegistry();

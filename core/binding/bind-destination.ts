@@ -86,6 +86,8 @@ export interface DestinationSpec {
   readonly missing: string;
   /** The code of every failure of this destination instead of NOSTORAGE / NOSTORAGEPROTOCOL (ES outputs: 1241). */
   readonly code?: number;
+  /** The storage's endpoint id (select-movers `storageIdFor`). */
+  readonly storageId?: number;
 }
 
 export interface BoundResult {
@@ -130,6 +132,7 @@ export function bindDestination(resolver: PluginResolver, spec: DestinationSpec)
     activity: spec.activity, base, scheme, candidates: Object.freeze(candidates),
     retry: Object.freeze({ attempts, backoffBaseMs: pilot.transfers.backoffBaseMs, backoffMaxMs: pilot.transfers.backoffMaxMs }),
     ...(checksumStore ? { checksumStore } : {}),
+    ...(spec.storageId !== undefined ? { storageId: spec.storageId } : {}),
     url: (name: string) => containedUrl(base, name, `${spec.activity} object name`),
   });
   return { activity: spec.activity, destination, rejected: all };

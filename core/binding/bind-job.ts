@@ -11,7 +11,8 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
-import { destinationFor, moverNamesFor } from './select-movers.js';
+import { destinationFor, moverNamesFor, schemeOf, storageIdFor } from './select-movers.js';
+import type { QueueData } from '../contracts/queue-data.js';
 import { bindDestination, type BoundResult, type DestinationSpec } from './bind-destination.js';
 
 /** What the binding needs of the experiment: the name of each range's output object. */
@@ -31,6 +32,10 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
   const { queue, pilot } = resolver.services.settings;
   const naming = experiment ?? resolver.get<OutputNaming>(Experiment, pilot.experiment);
   const warnings: string[] = [];
+  const idOf = (activity: Activity): { storageId?: number } => {
+    const id = storageIdFor(queue, activity);
+    return id !== undefined ? { storageId: id } : {};
+  };
   const transfers: PlannedTransfer[] = [];
   const cache = new Map<string, BoundResult>();
   const bind = (spec: DestinationSpec): BoundResult => {
@@ -63,27 +68,28 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     return nameError;
   };
 
-  const inputs: Array<{ file: FileSpec; r: BoundResult }> = [];
-  if (!job.eventService) {
-    for (const file of job.inputFiles) {
-      const spec = inputSpec(job, file, resolver);
-      const r = bind(spec);
-      inputs.push({ file, r });
-      plan('in', `stage-in ${file.lfn}`, r, file.lfn);
-    }
+  // ES jobs too: the payload reads its input through the PoolFileCatalog and each range's PFN.
+  const inputs: Array<{ file: FileSpec; r: BoundResult; direct: boolean }> = [];
+  for (const file of job.inputFiles) {
+    const spec = inputSpec(job, file, resolver);
+    const r = bind(spec);
+    const direct = Boolean(r.destination && readsInPlace(queue, job, file.lfn, r.destination.url(file.lfn)));
+    inputs.push({ file, r, direct });
+    // A direct read is the payload's, not a transfer of the pilot: planned, never required.
+    plan('in', `${direct ? 'direct access' : 'stage-in'} ${file.lfn}`, r, file.lfn, direct);
   }
 
   let outputs: BoundResult | undefined;
   let es: { primary: BoundResult; failover?: BoundDestination; failoverWarning?: string; nameError?: PilotError } | undefined;
   if (job.eventService) {
     const primary = bind({
-      activity: 'es_events', direction: 'out', base: destinationFor(queue, 'es_events'), names: moverNamesFor(queue, 'es_events'), code: ErrorCodes.ESOBJECTSTORESETUP,
+      activity: 'es_events', direction: 'out', base: destinationFor(queue, 'es_events'), names: moverNamesFor(queue, 'es_events'), code: ErrorCodes.ESOBJECTSTORESETUP, ...idOf('es_events'),
       missing: 'queuedata gives no destination for es_events (set astorages.es_events or the objectstore "eventservice^" entry)',
     });
     es = { primary };
     if (queue.astorages.es_failover?.length) {
       const f = bind({
-        activity: 'es_failover', direction: 'out', base: destinationFor(queue, 'es_failover'), names: moverNamesFor(queue, 'es_failover'),
+        activity: 'es_failover', direction: 'out', base: destinationFor(queue, 'es_failover'), names: moverNamesFor(queue, 'es_failover'), ...idOf('es_failover'),
         missing: 'queuedata gives no destination for es_failover (astorages.es_failover names no known storage)',
       });
       if (f.error) {
@@ -101,16 +107,16 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     for (const out of job.outputFiles) plan('out', `stage-out ${out.lfn}`, outputs, out.lfn);
   }
 
-  // ES jobs upload no log of their own (their merge job does); the others send it to `pl`, else `pw`.
+  // Every job, ES jobs included, sends its log to `pl`, else `pw`.
   let log: BoundResult | undefined;
   let logCopy: BoundDestination | undefined;
-  if (job.logFile && !job.eventService) {
+  if (job.logFile) {
     const activity: Activity = destinationFor(queue, 'pl') ? 'pl' : 'pw';
     log = bind({ activity, direction: 'out', base: destinationFor(queue, activity), names: moverNamesFor(queue, activity), missing: 'no storage for activity pl or pw (astorages)' });
     plan('out', `log ${job.logFile.lfn}`, log, job.logFile.lfn);
     const pls = destinationFor(queue, 'pls');
     if (pls && sendsLogCopy(job, queue.catchall)) {
-      const r = bind({ activity: 'pls', direction: 'out', base: pls, names: moverNamesFor(queue, 'pls'), missing: '' });
+      const r = bind({ activity: 'pls', direction: 'out', base: pls, names: moverNamesFor(queue, 'pls'), missing: '', ...idOf('pls') });
       if (r.destination) {
         logCopy = r.destination;
         plan('out', `log copy ${job.logFile.lfn}`, r, job.logFile.lfn, true);
@@ -125,9 +131,9 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
   let failoverWarned = false;
   const binding: JobBinding = {
     pandaId: job.pandaId,
-    inputs: (): readonly BoundInput[] => inputs.map(({ file, r }) => {
+    inputs: (): readonly BoundInput[] => inputs.map(({ file, r, direct }) => {
       const destination = need(r, `storage for input ${file.lfn}`);
-      return { lfn: file.lfn, url: destination.url(file.lfn), destination };
+      return { lfn: file.lfn, url: destination.url(file.lfn), destination, ...(direct ? { direct } : {}) };
     }),
     outputs: () => need(outputs, 'output storage (it is an event service job)'),
     log: () => need(log, 'log stage-out'),
@@ -148,6 +154,27 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     warnings: Object.freeze(warnings),
   };
   return Object.freeze(binding);
+}
+
+/** TURL schemes a payload reads in place (pilot3 FileSpec.is_directaccess). */
+const DIRECT_ACCESS_SCHEMES: ReadonlySet<string> = new Set(['root', 'dcache', 'dcap', 'file', 'https']);
+
+/**
+ * Whether the payload reads an input in place instead of a staged copy (pilot3
+ * api/data.py get_direct_access_variables, FileSpec.is_directaccess): the queue allows
+ * direct access (LAN or WAN), the job is an analysis job or its task asks for it
+ * (`transferType=direct`), the file is a ROOT file (no tarball, no RAW) and its TURL's scheme
+ * is one a payload opens. Merge jobs always stage in: their inputs are verified against the
+ * recorded checksums.
+ */
+export function readsInPlace(queue: QueueData, job: JobDefinition, lfn: string, turl: string): boolean {
+  if (!queue.directAccessLan && !queue.directAccessWan) return false;
+  if (job.eventServiceMerge) return false;
+  const analysis = job.prodSourceLabel === 'user' || job.prodSourceLabel === 'panda';
+  if (!analysis && job.transferType !== 'direct') return false;
+  const name = lfn.toLowerCase();
+  if (['.tar.gz', '.lib.tgz', '.raw.'].some((x) => name.includes(x)) || name.startsWith('raw.')) return false;
+  return DIRECT_ACCESS_SCHEMES.has(schemeOf(turl));
 }
 
 /** Where an input is read from. Merge jobs read from the object store (pilot1: copytoolin=objectstore). */

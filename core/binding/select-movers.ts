@@ -41,6 +41,12 @@ export function destinationFor(queue: QueueData, activity: Activity): string | u
   return undefined;
 }
 
+/** The endpoint id (CRIC `id`) of the storage `destinationFor` picks; the legacy objectstore string has none. */
+export function storageIdFor(queue: QueueData, activity: Activity): number | undefined {
+  const names = queue.astorages[activity];
+  return names?.length ? queue.storages[names[0]!]?.id : undefined;
+}
+
 /** The URL scheme without the colon: `s3`, `root`, `file`. */
 export function schemeOf(url: string): string {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(url);

@@ -12,7 +12,7 @@ import type { FieldDocs } from './config-reference.js';
 export const QUEUEDATA_PROBE: Record<string, unknown> = {
   acopytools: { pr: ['local'] },
   astorages: { pr: ['<name>'] },
-  ddmendpoints: { '<name>': { endpoint: 'file:///probe', is_secure: false } },
+  ddmendpoints: { '<name>': { endpoint: 'file:///probe', is_secure: false, id: 1 } },
   maxwdir: 1,
   maxrss: 1,
   maxvmem: 1,
@@ -42,6 +42,9 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.ddmendpoints.<name>.path': 'Path appended to `endpoint`.',
   'queuedata.ddmendpoints.<name>.access_key': 'Name of the S3 access key, fetched from PanDA with getKeyPair (the key itself is never in queuedata).',
   'queuedata.ddmendpoints.<name>.secret_key': 'Name of the S3 secret key, fetched from PanDA with getKeyPair.',
+  'queuedata.ddmendpoints.<name>.id': { text: 'CRIC\'s id of the endpoint; a finished event range reports the id of the store its output is in as `objstoreID` (with `pathConvention` 1000).', default: '—' },
+  'queuedata.direct_access_lan': 'Payloads may read inputs in place over the LAN (TURL in the PoolFileCatalog and the range PFN, no copy), for analysis jobs and jobs with `transferType=direct`.',
+  'queuedata.direct_access_wan': 'Like `direct_access_lan`, over the WAN.',
   'queuedata.ddmendpoints.<name>.is_secure': { text: 'Use TLS to reach the endpoint (S3).', default: '—' },
   'queuedata.objectstore': 'Legacy (pilot1) object store string: `<url>|eventservice^<path>|logs^<path>` or `eventservice^<url>|logs^<url>`; where ES outputs and log copies go when `astorages` names none.',
   'queuedata.os_access_key': 'getKeyPair name of the access key for the legacy `objectstore` string (set with `os_secret_key`).',

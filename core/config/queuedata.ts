@@ -70,6 +70,8 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
     coreCount: r.int('corecount', { min: 1, max: 4096 }, 1),
     ...positiveMB(r, 'maxrss', 'maxRssMB'),
     ...positiveMB(r, 'maxvmem', 'maxVmemMB'),
+    directAccessLan: r.bool('direct_access_lan', false),
+    directAccessWan: r.bool('direct_access_wan', false),
     ...(hpc ? { hpc } : {}),
   };
   return deepFreeze(q);
@@ -118,6 +120,7 @@ function storageEndpoints(r: FieldReader): Record<string, StorageEndpoint> {
     out[name] = {
       name,
       url: url + (e.string('path', '') ?? ''),
+      ...(e.has('id') ? { id: e.int('id', { min: 0 }, 0) } : {}),
       ...(accessKeyName ? { accessKeyName } : {}),
       ...(secretKeyName ? { secretKeyName } : {}),
       ...(e.has('is_secure') ? { secure: e.bool('is_secure', false) } : {}),
@@ -167,7 +170,8 @@ export function siteQueuedata(layout: SiteStorageLayout): Record<string, unknown
     siteid: layout.site ?? layout.name,
     acopytools: { pr: [tool], pw: [tool], pl: [tool], es_events: ['objectstore'], es_events_read: ['objectstore'], ...(logs ? { pls: ['objectstore'] } : {}) },
     astorages: { pr: ['SE'], pw: ['SE'], pl: ['SE'], es_events: ['OS_ES'], es_events_read: ['OS_ES'], ...(logs ? { pls: ['OS_LOGS'] } : {}) },
-    ddmendpoints: { SE: { endpoint: layout.storageUrl }, OS_ES: { endpoint: layout.esObjectstoreUrl }, ...(logs ? { OS_LOGS: { endpoint: logs } } : {}) },
+    // Ids as CRIC gives them (range updates report the ES store's as objstoreID).
+    ddmendpoints: { SE: { endpoint: layout.storageUrl, id: 1 }, OS_ES: { endpoint: layout.esObjectstoreUrl, id: 2 }, ...(logs ? { OS_LOGS: { endpoint: logs, id: 3 } } : {}) },
     corecount: layout.coreCount,
     stageinretry: layout.retries ?? 2,
     stageoutretry: layout.retries ?? 2,

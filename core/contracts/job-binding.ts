@@ -34,6 +34,8 @@ export interface BoundDestination {
   readonly retry: RetryPolicy;
   /** Where checksums of objects under this base are kept; undefined when no loaded store handles the scheme. */
   readonly checksumStore?: ChecksumStore;
+  /** The storage's endpoint id (CRIC ddmendpoint `id`), reported as a range's `objstoreID`; undefined when queuedata gives none. */
+  readonly storageId?: number;
   /**
    * `<base>/<name>`, keeping the base's own slashes, proven to stay under the base (containedUrl).
    * @throws PilotError FILEHANDLINGFAILURE (1303) for a name that would not.
@@ -53,7 +55,10 @@ export interface EsDestinations {
 /** Where one input of the job is read from. */
 export interface BoundInput {
   readonly lfn: string;
+  /** Where it is read from; with `direct`, the TURL the payload opens itself. */
   readonly url: string;
+  /** Read in place by the payload (direct access), not staged in. */
+  readonly direct?: boolean;
   readonly destination: BoundDestination;
 }
 
@@ -61,7 +66,7 @@ export interface BoundInput {
 export interface PlannedTransfer {
   readonly direction: 'in' | 'out';
   readonly activity: Activity;
-  /** `stage-in <lfn>`, `stage-out <lfn>`, `log <lfn>`, `log copy <lfn>`, `es outputs <lfn>`, `es failover <lfn>`. */
+  /** `stage-in <lfn>`, `direct access <lfn>` (read in place by the payload; optional), `stage-out <lfn>`, `log <lfn>`, `log copy <lfn>`, `es outputs <lfn>`, `es failover <lfn>`. */
   readonly label: string;
   /** The object URL; ES outputs carry `<eventRangeID>` where each range's id goes. Empty when `error` is set. */
   readonly url: string;
@@ -81,7 +86,7 @@ export interface PlannedTransfer {
  */
 export interface JobBinding {
   readonly pandaId: string;
-  /** Where each input is read from, in job order (none for ES jobs: the payload reads them). @throws PilotError */
+  /** Where each input is read from, in job order. @throws PilotError */
   inputs(): readonly BoundInput[];
   /** Activity `pw`: the job's outputs. @throws PilotError */
   outputs(): BoundDestination;

@@ -56,4 +56,6 @@ export interface JobDefinition {
   /** Server-provided user proxy (glExec sites); a secret. */
   readonly userProxy?: string;
   readonly putLogToOS: boolean;
+  /** `direct` when the task lets the payload read its inputs in place (queue permitting). */
+  readonly transferType?: string;
 }

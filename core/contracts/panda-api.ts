@@ -57,7 +57,10 @@ export interface EventRangeUpdate {
   readonly eventStatus: EventRangeStatus;
   readonly errorCode?: number;
   readonly errorDiag?: string;
+  /** Where the range's outputs are: the object store's endpoint id (CRIC ddmendpoint id). */
   readonly objstoreId?: string | number;
+  /** How object names are built under that store (pilot3 sends 1000). */
+  readonly pathConvention?: number;
   readonly cpuConsumptionTime?: number;
   readonly coreCount?: number;
 }

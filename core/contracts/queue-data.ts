@@ -28,6 +28,8 @@ export interface StorageEndpoint {
   readonly name: string;
   /** Base URL objects are written under: `<url>/<name>`. */
   readonly url: string;
+  /** CRIC's id of the endpoint (pilot3 `storage.pk`): what range updates report as `objstoreID`. */
+  readonly id?: number;
   /** PanDA getKeyPair names for S3 credentials (CRIC `access_key` / `secret_key` settings). */
   readonly accessKeyName?: string;
   readonly secretKeyName?: string;
@@ -59,6 +61,9 @@ export interface QueueData {
   /** CRIC `maxrss` / `maxvmem`: memory of the queue's job slot (all its `coreCount` cores), MB. */
   readonly maxRssMB?: number;
   readonly maxVmemMB?: number;
+  /** schedconfig `direct_access_lan` / `direct_access_wan`: the payload may read inputs in place. */
+  readonly directAccessLan: boolean;
+  readonly directAccessWan: boolean;
   /** Run ES jobs in HPC mode (catchall `HPC_<name>` or `hpc`). */
   readonly hpc?: string;
 }

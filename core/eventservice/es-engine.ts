@@ -13,7 +13,7 @@ import { toPilotError, type PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../staging/transfer-service.js';
 import type { EventRangeSource } from './event-range-source.js';
-import { rangeUpdateOf } from './range-update.js';
+import { rangeUpdateOf, type StorageIdOf } from './range-update.js';
 import type { RangeOutcome, StoredObject } from './journal-records.js';
 import type { OutputNamer } from './output-namer.js';
 import { NO_MORE_EVENTS, parsePayloadMessage, type ErrorMessage, type OutputMessage } from './payload-message.js';
@@ -37,6 +37,8 @@ export interface EsEngineOptions {
   /** `Experiment.classifyPayloadError`. */
   readonly classify: (acronym: string, diagnostics: string) => PayloadErrorClass;
   readonly maxConsecutiveStageOutFailures: number;
+  /** The endpoint id of the store an output URL is under (a finished range's `objstoreID`). */
+  readonly storageIdOf?: StorageIdOf;
   /**
    * How many ranges one peer may hold without an answer. AthenaMP's range scatterer holds
    * about one per worker, and may ask again before a worker's report is booked; a peer asking
@@ -273,7 +275,7 @@ export class EsEngine {
   }
 
   private report(id: string, outcome: RangeOutcome): void {
-    this.o.reporter.enqueue(rangeUpdateOf(id, outcome, this.o.tracker.get(id)));
+    this.o.reporter.enqueue(rangeUpdateOf(id, outcome, this.o.tracker.get(id), this.o.storageIdOf));
   }
 
   private dropped(verdict: ReportVerdict, id: string, what: string): void {

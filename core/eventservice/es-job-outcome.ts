@@ -40,6 +40,9 @@ export function esJobOutcome(f: EsJobFacts): JobOutcome {
   else if (f.premature) [code, diag] = [ErrorCodes.ESATHENAMPDIED, `payload ended (${describeExit(f.exit)}) before it was told "No more events"`];
   else if (s.fatalCode !== undefined) [code, diag] = [s.fatalCode, `${s.fatal} range(s) failed fatally`];
   else if (s.lostOutputs > 0) [code, diag] = [ErrorCodes.STAGEOUTFAILED, `${s.lostOutputs} range output(s) could not be stored`];
+  // pilot3 has no code for it (it ignores the answer); a refused final status means the
+  // server's record of the job's ranges is not what the pilot did: 1240, the ES message-server error.
+  else if (s.refused > 0) [code, diag] = [ErrorCodes.ESMESSAGESERVER, `the server refused the final status of ${s.refused} range(s) (${s.nEventsRefused} event(s)); they are not counted`];
   else if (s.fetched === 0 && f.fetchError) [code, diag] = [f.fetchError.code, `no event ranges: ${f.fetchError.diagnostic}`];
   else if (s.fetched === 0) [code, diag] = [ErrorCodes.NOEVENTS, 'the server gave no event ranges'];
   else [state, code, diag] = ['finished', 0, ''];

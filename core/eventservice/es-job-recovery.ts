@@ -28,7 +28,8 @@ import { OutputNamer } from './output-namer.js';
 import { RangeJournal } from './range-journal.js';
 import { RangeReporter } from './range-reporter.js';
 import { RangeTracker } from './range-tracker.js';
-import { rangeUpdateOf } from './range-update.js';
+import { withEsJobLog } from './es-job-log.js';
+import { rangeUpdateOf, storageIdOfDestinations, type StorageIdOf } from './range-update.js';
 import { StageOutQueue } from './stage-out-queue.js';
 import { checkStoredObjects, type StoredCheckOptions } from './stored-object-check.js';
 
@@ -56,7 +57,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
   await stopLeftoverPayload(ctx.workdir, log);
   const path = join(ctx.workdir, JOURNAL_FILE);
   if (!existsSync(path)) {
-    return outcome('failed', ErrorCodes.KILLSIGNAL, 'the pilot died before the ES job recorded any range; all ranges are left to the server', startTime, 0);
+    return withEsJobLog(outcome('failed', ErrorCodes.KILLSIGNAL, 'the pilot died before the ES job recorded any range; all ranges are left to the server', startTime, 0), ctx, [], d.secrets.scrubEnv(process.env), log);
   }
   const outputLfns = ctx.job.outputFiles.map((f) => f.lfn);
   const snap = await readRangeJournal(path, { pandaId: ctx.job.pandaId, workdir: ctx.workdir, outputLfns });
@@ -75,6 +76,9 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
     objectNames: (id) => new Set(outputLfns.map((lfn) => experiment.esOutputName(lfn, id))),
   }, es.stageOutConcurrency);
   for (const [id, why] of unverified) log.error(`range ${id} is not reported finished: ${why}`);
+  // The same objstoreID as the live job's report (none when the store cannot be bound now).
+  let idOf: StorageIdOf | undefined;
+  try { idOf = storageIdOfDestinations(esDestinations()); } catch { idOf = undefined; }
   const journal = await RangeJournal.reopen(path);
   let reporter: RangeReporter | undefined;
   let uploaded = 0;
@@ -97,12 +101,12 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
     }));
     const decideAndReport = async (id: string, o: RangeOutcome) => {
       if (!(await tracker.decide(id, o))) return false;
-      rep.enqueue(rangeUpdateOf(id, o, tracker.get(id)));
+      rep.enqueue(rangeUpdateOf(id, o, tracker.get(id), idOf));
       return true;
     };
     for (const s of work.report) {
       const now = tracker.get(s.range.id)!;
-      rep.enqueue(rangeUpdateOf(s.range.id, now.outcome!, now));
+      rep.enqueue(rangeUpdateOf(s.range.id, now.outcome!, now, idOf));
     }
     for (const s of work.stored) {
       const why = unverified.get(s.range.id);
@@ -119,7 +123,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
         onStored: async (id, objects) => {
           if (await tracker.finishStored(id, objects)) {
             uploaded++;
-            rep.enqueue(rangeUpdateOf(id, { status: 'finished' }, tracker.get(id)));
+            rep.enqueue(rangeUpdateOf(id, { status: 'finished' }, tracker.get(id), idOf));
           }
         },
         onFailed: async (id, err) => {
@@ -148,9 +152,13 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
     await journal.append({ t: 'closed', ts: Date.now() });
     const t = tracker.summary();
     const lost = uploadFailed + unverified.size;
-    return lost
+    const result = lost
       ? outcome('failed', ErrorCodes.STAGEOUTFAILED, `recovered after a pilot death: ${lost} output(s) could not be stored${unverified.size ? ` (${unverified.size} no longer verifiable in storage)` : ''}`, startTime, t.nEvents)
-      : outcome('finished', 0, '', startTime, t.nEvents);
+      : t.refused
+        ? outcome('failed', ErrorCodes.ESMESSAGESERVER, `the server refused the final status of ${t.refused} range(s) (${t.nEventsRefused} event(s)); they are not counted`, startTime, t.nEvents)
+        : outcome('finished', 0, '', startTime, t.nEvents);
+    // The dead pilot stored no log (it is made last): this one does, as the live runner would.
+    return await withEsJobLog(result, ctx, tracker.outputPaths(), d.secrets.scrubEnv(process.env), log);
   } finally {
     reporter?.close();
     await journal.close();

@@ -20,9 +20,11 @@ import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
 import { launcherNameFor } from '../select/select-launcher.js';
+import { stageInJobInputs } from '../staging/job-transfers.js';
 import { sleep } from '../staging/transfer-service.js';
 import { describeExit } from '../util/exit-code.js';
 import { EsEngine } from './es-engine.js';
+import { withEsJobLog } from './es-job-log.js';
 import { esJobOutcome } from './es-job-outcome.js';
 import type { EsPayloadSeams } from './es-payload-seams.js';
 import type { EsRunnerOptions } from './es-runner-options.js';
@@ -33,7 +35,9 @@ import { OutputNamer } from './output-namer.js';
 import { newChannelName } from './payload-message.js';
 import { PayloadSupervisor } from './payload-supervisor.js';
 import { RangeJournal } from './range-journal.js';
+import { inputAccessOf, withPfn, writePoolFileCatalog } from './pool-file-catalog.js';
 import { RangeReporter } from './range-reporter.js';
+import { storageIdOfDestinations } from './range-update.js';
 import { RangeTracker } from './range-tracker.js';
 import { StageOutQueue } from './stage-out-queue.js';
 
@@ -79,16 +83,39 @@ export class EsJobRun {
       await this.teardown();
       const setupError = toPilotError(err, ErrorCodes.RUNEVENTEXC);
       this.log.error(`ES job not started: ${setupError.codeName} ${setupError.message}`);
-      return esJobOutcome({ summary: this.p.tracker?.summary() ?? emptySummary(), startTime: this.startTime, setupError, premature: false });
+      return this.withLog(esJobOutcome({ summary: this.p.tracker?.summary() ?? emptySummary(), startTime: this.startTime, setupError, premature: false }));
     }
     // A recovering pilot stops a payload its dead predecessor left running.
     await recordPayloadGroups(this.ctx.workdir, launched.groups);
     this.ctx.payloadWatch?.watch(launched.groups.map((g) => g.pid), { lastOutputAt: () => this.p.engine?.lastOutputAt ?? this.startTime });
+    let outcome: JobOutcome;
     try {
-      return await this.serve(launched.process);
+      outcome = await this.serve(launched.process);
     } finally {
       await this.teardown();
     }
+    return this.withLog(outcome);
+  }
+
+  /**
+   * Stages in the job's inputs (activity `pr`, the normal RunJob's stage-in; none for inputs
+   * read in place) and writes the PoolFileCatalog. @returns each input's local path or TURL
+   * by LFN (the ranges' PFN).
+   * @throws PilotError from the movers or the binding (NOSTORAGE, STAGEINFAILED, ...).
+   */
+  private async stageInputs(): Promise<Map<string, string>> {
+    const { job, workdir, control, binding } = this.ctx;
+    if (!job.inputFiles.length) return new Map();
+    const paths = await stageInJobInputs({ binding, jobDir: workdir, log: this.log, signal: control.kill }, job);
+    const direct = new Set(binding.inputs().filter((i) => i.direct).map((i) => i.lfn));
+    const access = inputAccessOf(job, paths, direct);
+    await writePoolFileCatalog(workdir, access);
+    return new Map(access.map((a) => [a.lfn, a.pfn]));
+  }
+
+  /** The log, packed without the range outputs (es-job-log.ts). */
+  private withLog(outcome: JobOutcome): Promise<JobOutcome> {
+    return withEsJobLog(outcome, this.ctx, this.p.tracker?.outputPaths() ?? [], this.d.secrets.scrubEnv(process.env), this.log);
   }
 
   private async setup() {
@@ -99,6 +126,8 @@ export class EsJobRun {
     const experiment = (this.p.experiment = resolver.get<Experiment>(Experiment, settings.pilot.experiment));
     const launcher = resolver.get<PayloadLauncher>(PayloadLauncher, launcherNameFor(settings));
     const destinations = this.ctx.binding.es(this.log);
+    const inputPaths = await this.stageInputs();
+    if (control.kill.aborted) throw new PilotError(abortCode(control.kill.reason, ErrorCodes.PANDAKILL), 'killed during stage-in', { recoverable: false });
     const channelName = newChannelName();
     const journal = (this.p.journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), {
       pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}),
@@ -107,10 +136,12 @@ export class EsJobRun {
     const tracker = (this.p.tracker = new RangeTracker(journal, this.log));
     const channel = (this.p.channel = await this.seams.openChannel(channelName));
     const env = secrets.scrubEnv(process.env);
-    this.p.helpers = (await experiment.startPayloadHelpers?.(job, { workdir, queue: settings.queue, channelName, launcher, env })) ?? [];
+    this.p.helpers = (await experiment.startPayloadHelpers?.(job, { workdir, queue: settings.queue, channelName, launcher, env, inputPaths })) ?? [];
     const nRanges = Math.max(1, job.coreCount || settings.queue.coreCount) * es.rangesPerCoreFactor;
     const source = (this.p.source = new EventRangeSource({
-      fetch: (n) => this.d.panda.getEventRanges({ pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}), nRanges: n }),
+      // Each range carries the PFN of its input, as journaled and as the payload gets it.
+      fetch: async (n) => (await this.d.panda.getEventRanges({ pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}), nRanges: n }))
+        .map((r) => withPfn(r, inputPaths)),
       record: (ranges) => this.recordFetched(ranges),
       nRanges,
       lowWater: Math.floor(nRanges / 2),
@@ -139,6 +170,7 @@ export class EsJobRun {
       }),
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,
+      storageIdOf: storageIdOfDestinations(destinations),
       maxRangesPerPeer: nRanges, // a payload with N cores holds N at a time; the batch fetched for it is N × rangesPerCoreFactor
       log: this.log,
       onNoMoreEvents: () => this.supervisor?.startGrace(es.payloadGraceS * 1000, '"No more events"'),
@@ -149,7 +181,7 @@ export class EsJobRun {
       if (source.end && tracker.summary().fetched === 0) throw source.lastError ?? new PilotError(ErrorCodes.NOEVENTS, 'the server gave no event ranges', { recoverable: false });
     }
     if (control.kill.aborted) throw new PilotError(abortCode(control.kill.reason, ErrorCodes.PANDAKILL), 'killed before the payload started', { recoverable: false });
-    return this.seams.launch({ experiment, launcher, env, channelName, engine });
+    return this.seams.launch({ experiment, launcher, env, channelName, engine, inputPaths });
   }
 
   private async serve(proc: PayloadProcess): Promise<JobOutcome> {
@@ -242,5 +274,5 @@ export class EsJobRun {
 }
 
 function emptySummary() {
-  return { fetched: 0, sent: 0, finished: 0, failed: 0, fatal: 0, nEvents: 0, nEventsFailed: 0, lostOutputs: 0, unreported: 0, pendingOutputs: 0, inFlight: 0, undispatched: 0, cpuSeconds: 0 };
+  return { fetched: 0, sent: 0, finished: 0, failed: 0, fatal: 0, nEvents: 0, nEventsFailed: 0, refused: 0, nEventsRefused: 0, lostOutputs: 0, unreported: 0, pendingOutputs: 0, inFlight: 0, undispatched: 0, cpuSeconds: 0 };
 }

@@ -19,6 +19,8 @@ export interface LaunchParts {
   readonly env: Readonly<Record<string, string>>;
   /** The job's fresh channel name (journaled; a local channel is opened under it). */
   readonly channelName: string;
+  /** The job's inputs as the payload reaches them (staged path or TURL), by LFN. */
+  readonly inputPaths: ReadonlyMap<string, string>;
   /** The running engine, for a seam that fails the ranges of one of several payload parts. */
   readonly engine: Pick<EsEngine, 'quiesce' | 'failInFlight'>;
 }

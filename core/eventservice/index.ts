@@ -18,3 +18,5 @@ export * from './payload-supervisor.js';
 export * from './es-job-outcome.js';
 export * from './es-job-run.js';
 export * from './es-job-recovery.js';
+export * from './pool-file-catalog.js';
+export * from './es-job-log.js';

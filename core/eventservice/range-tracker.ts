@@ -31,8 +31,12 @@ export interface TrackerSummary {
   readonly finished: number;
   readonly failed: number;
   readonly fatal: number;
-  /** Events in ranges finished. */
+  /** Events in ranges finished whose report the server did not refuse. */
   readonly nEvents: number;
+  /** Ranges whose final report the server refused (`Returns` false): not counted finished or failed. */
+  readonly refused: number;
+  /** Events in those ranges. */
+  readonly nEventsRefused: number;
   /** Events in ranges failed or fatal. */
   readonly nEventsFailed: number;
   /** Ranges whose outputs the payload produced but the pilot could not store. */
@@ -158,6 +162,11 @@ export class RangeTracker {
     if (acked.length || rejected.length) this.recordLazily({ t: 'reported', ts: Date.now(), acked, rejected });
   }
 
+  /** Every output file the payload reported, for any range (data files the log leaves out). */
+  outputPaths(): string[] {
+    return [...this.states.values()].flatMap((s) => s.outputs?.paths ?? []);
+  }
+
   /** Ranges sent to the payload with nothing back yet. */
   inFlight(): string[] {
     return this.select((s) => s.phase === 'sent' && !s.outcome);
@@ -170,6 +179,7 @@ export class RangeTracker {
 
   summary(): TrackerSummary {
     let sent = 0, finished = 0, failed = 0, fatal = 0, nEvents = 0, nEventsFailed = 0, lostOutputs = 0, unreported = 0, pendingOutputs = 0, inFlight = 0, undispatched = 0, cpuSeconds = 0;
+    let refused = 0, nEventsRefused = 0;
     let fatalCode: number | undefined;
     for (const s of this.states.values()) {
       if (s.phase !== 'fetched') sent++;
@@ -182,6 +192,12 @@ export class RangeTracker {
         continue;
       }
       if (!s.report) unreported++;
+      if (s.report === 'rejected') {
+        // The server keeps its own state for the range; the job must not claim it.
+        refused++;
+        nEventsRefused += eventsIn(s.range);
+        continue;
+      }
       if (o.status === 'finished') {
         finished++;
         nEvents += eventsIn(s.range);
@@ -194,7 +210,7 @@ export class RangeTracker {
       nEventsFailed += eventsIn(s.range);
       if (s.outputs) lostOutputs++;
     }
-    return { fetched: this.states.size, sent, finished, failed, fatal, nEvents, nEventsFailed, lostOutputs, unreported, pendingOutputs, inFlight, undispatched, ...(fatalCode !== undefined ? { fatalCode } : {}), cpuSeconds };
+    return { fetched: this.states.size, sent, finished, failed, fatal, nEvents, nEventsFailed, refused, nEventsRefused, lostOutputs, unreported, pendingOutputs, inFlight, undispatched, ...(fatalCode !== undefined ? { fatalCode } : {}), cpuSeconds };
   }
 
   /** The range is no longer in its peer's hands (reported on or decided). */

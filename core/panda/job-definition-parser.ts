@@ -80,6 +80,7 @@ export function parseJobDefinition(raw: Readonly<Record<string, unknown>>): JobD
     debug: flag(r, clean, 'debug'),
     ...defined('userProxy', optional('userProxy')),
     putLogToOS: flag(r, clean, 'putLogToOS'),
+    ...defined('transferType', optional('transferType')),
   };
   if (job.eventService && job.eventServiceMerge) {
     issues.push({ path: 'job.eventServiceMerge', expected: 'not set together with eventService', got: '"True"' });

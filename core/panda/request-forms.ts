@@ -74,6 +74,7 @@ export function rangeUpdateEntry(u: EventRangeUpdate): Record<string, string | n
   if (u.errorCode !== undefined) e['errorCode'] = u.errorCode;
   if (u.errorDiag !== undefined) e['errorDiag'] = u.errorDiag.slice(0, 500);
   if (u.objstoreId !== undefined) e['objstoreID'] = u.objstoreId;
+  if (u.pathConvention !== undefined) e['pathConvention'] = u.pathConvention;
   if (u.cpuConsumptionTime !== undefined) e['cpuConsumptionTime'] = u.cpuConsumptionTime;
   if (u.coreCount !== undefined) e['coreCount'] = u.coreCount;
   return e;

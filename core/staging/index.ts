@@ -9,3 +9,5 @@ export * from './job-transfers.js';
 export * from './bound-transfers.js';
 export * from './recent-writes.js';
 export * from './output-source.js';
+export * from './log-tarball.js';
+export * from './job-log.js';

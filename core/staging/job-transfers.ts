@@ -26,9 +26,9 @@ export interface JobTransferContext {
 
 /**
  * Stages in every input from where the binding says, verified against the job's size and
- * checksum (or the checksum store's record).
- * Each lands at `<jobDir>/<lfn>` (containedPath).
- * @returns local paths by LFN.
+ * checksum (or the checksum store's record); an input the payload reads in place (direct
+ * access) is not copied. Each copy lands at `<jobDir>/<lfn>` (containedPath).
+ * @returns local paths by LFN, and the TURL of each input read in place.
  * @throws PilotError FILEHANDLINGFAILURE (1303) for an LFN that is not a plain file name; from the movers (first error code); the binding's NOSTORAGE /
  *   NOSTORAGEPROTOCOL when an input has no usable storage.
  */
@@ -38,6 +38,11 @@ export async function stageInJobInputs(ctx: JobTransferContext, job: JobDefiniti
   const files = new Map(job.inputFiles.map((f) => [f.lfn, f]));
   try {
     for (const input of ctx.binding.inputs()) {
+      if (input.direct) {
+        ctx.log.info(`input ${input.lfn} is read in place from ${input.url} (direct access)`);
+        paths.set(input.lfn, input.url);
+        continue;
+      }
       const file = files.get(input.lfn)!;
       const localPath = containedPath(ctx.jobDir, file.lfn, 'input LFN');
       const result = await stageInFrom(input.destination, {

@@ -4,7 +4,7 @@
  * range's output file and reporting `<path>,ID:<id>,CPU:<s>,WALL:<s>`. Faults are decided
  * per range from the seed, so a run's outcome does not depend on timing.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { traceEvent } from './payload-trace.js';
 import { resolve } from 'node:path';
 import { readAthenaReply, type AthenaRange } from './athena-range-text.js';
@@ -33,6 +33,11 @@ export interface SimulatorConfig {
   readonly cwd: string;
   /** Append one JSON line per range event to this file (test histories; see payload-trace.ts). */
   readonly trace?: string;
+  /**
+   * Read each range's input through its `PFN` (as AthenaMP's MT mode does) and fail the range
+   * with ERR_ATHENAMP_PROCESS when the PFN is missing or unreadable.
+   */
+  readonly requirePfn?: boolean;
 }
 
 /** Process-wide counters shared by the workers. */
@@ -77,6 +82,13 @@ async function processRange(cfg: SimulatorConfig, state: SimulatorState, range: 
   const events = range.lastEvent - range.startEvent + 1;
   if (cfg.timePerEventMs > 0) await new Promise((r) => setTimeout(r, cfg.timePerEventMs * events));
   const id = range.eventRangeID;
+  const input = cfg.requirePfn ? await readInput(range) : undefined;
+  if (typeof input === 'string') {
+    state.errors++;
+    traceEvent(cfg.trace, worker, 'error', id);
+    await send(`ERR_ATHENAMP_PROCESS ${id}: ${input}`);
+    return;
+  }
   if (cfg.errorRate > 0 && chance(cfg.seed, id) < cfg.errorRate) {
     state.errors++;
     traceEvent(cfg.trace, worker, 'error', id);
@@ -99,6 +111,18 @@ async function processRange(cfg: SimulatorConfig, state: SimulatorState, range: 
   await send(report);
   if (cfg.malformed) await send(report); // a duplicate report
   state.reported++;
+}
+
+/** The range's input read through its PFN, or why it cannot be. */
+async function readInput(range: AthenaRange): Promise<Buffer | string> {
+  const pfn = range.fields['PFN'];
+  if (!pfn) return 'the range has no PFN';
+  if (!pfn.startsWith('/') && !pfn.startsWith('file://')) return `PFN ${pfn} is not a local path or file:// TURL`;
+  try {
+    return await readFile(pfn.startsWith('file://') ? new URL(pfn) : pfn);
+  } catch (err) {
+    return `cannot read the input at PFN ${pfn}: ${(err as Error).message}`;
+  }
 }
 
 /** Garbage a confused or hostile peer might send; the pilot must drop all of it. */

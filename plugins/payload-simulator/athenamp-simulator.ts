@@ -7,6 +7,7 @@
  *     --outputFile=<LFN> [--workers=N] [--timePerEventMs=N] [--outputBytes=N]
  *     [--errorRate=p] [--errorAcronym=ERR_X] [--errorDiag=text] [--crashAfter=K]
  *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S] [--sharedOutput] [--trace=<file>]
+ *     [--requirePfn]   (read each range's input through its PFN; a range without one fails)
  *
  * `--trace` appends one JSON line per range event (received, output, error, stop) to a file:
  * the payload side's record of a run, which test checkers read instead of the pilot's logs.
@@ -21,7 +22,7 @@ import { runWorker, sharedOutputPath, type SimulatorConfig, type SimulatorState 
 const FLAGS = {
   channel: 'string', endpoint: 'string', workers: 'int', outputFile: 'string', outputBytes: 'int', timePerEventMs: 'number',
   errorRate: 'number', errorAcronym: 'string', errorDiag: 'string', crashAfter: 'int', hang: 'optional-int', ignoreTerm: 'bool',
-  malformed: 'bool', nulTerminate: 'bool', seed: 'int', sharedOutput: 'bool', trace: 'string',
+  malformed: 'bool', nulTerminate: 'bool', seed: 'int', sharedOutput: 'bool', trace: 'string', requirePfn: 'bool',
 } as const;
 
 export function configFrom(argv: readonly string[], cwd: string): SimulatorConfig {
@@ -54,6 +55,7 @@ export function configFrom(argv: readonly string[], cwd: string): SimulatorConfi
     nulTerminate: f['nulTerminate'] === true,
     seed: (f['seed'] as number | undefined) ?? 1,
     ...(f['trace'] !== undefined ? { trace: f['trace'] as string } : {}),
+    requirePfn: f['requirePfn'] === true,
     cwd,
   };
 }

@@ -31,7 +31,7 @@ export class LocalPayloadSeams implements EsPayloadSeams {
   /** The experiment's command through the run's launcher, stdout/stderr into the workdir. */
   async launch(a: LaunchParts): Promise<LaunchedPayload> {
     const { job, workdir } = this.ctx;
-    const command = await a.experiment.payloadCommand(job, { workdir, queue: this.settings.queue, channelName: a.channelName });
+    const command = await a.experiment.payloadCommand(job, { workdir, queue: this.settings.queue, channelName: a.channelName, inputPaths: a.inputPaths });
     const proc = await a.launcher.launch({
       command: command.command,
       cwd: workdir,

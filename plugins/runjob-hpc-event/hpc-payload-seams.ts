@@ -60,7 +60,7 @@ export class HpcPayloadSeams implements EsPayloadSeams {
         const cwd = join(workdir, `instance-${i}`);
         await mkdir(cwd, { recursive: true });
         const endpoint = this.endpoints[i]!;
-        const pc = await a.experiment.payloadCommand(job, { workdir: cwd, queue: this.settings.queue, channelName: endpoint });
+        const pc = await a.experiment.payloadCommand(job, { workdir: cwd, queue: this.settings.queue, channelName: endpoint, inputPaths: a.inputPaths });
         const command = renderLaunchCommand(this.hpc.launchTemplate, { command: pc.command, endpoint, instance: i, instances: this.hpc.instances });
         const proc = await a.launcher.launch({
           command, cwd, env: { ...a.env, ...pc.env },

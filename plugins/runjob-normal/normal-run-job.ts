@@ -8,11 +8,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, PilotError, ResolverToken, RunJob, SecretsToken,
-  abortError, exitCodeOf, withDiskCode, launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, toPilotError,
+  abortError, exitCodeOf, withDiskCode, launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, storeJobLog, toPilotError,
   type Experiment as ExperimentT, type JobOutcome, type Logger, type PayloadLauncher as LauncherT, type PluginResolver,
   type RunJobContext, type SecretRegistry,
 } from '../../core/index.js';
-import { createLogTarball } from './log-tarball.js';
 
 /** Written atomically when the payload has exited: recovery trusts outputs only after it. */
 const PAYLOAD_EXIT_RECORD = 'payload-exit.json';
@@ -100,22 +99,9 @@ export class NormalRunJob implements RunJob {
     return outcomeOf(failure, { transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}) });
   }
 
-  /** The log goes where the binding says (`pl`, else `pw`), and a copy to the object store when the binding has one; its failures are ignored (pilot1). */
+  /** The log (core storeJobLog): its failure fails the job; the object store copy's is ignored. */
   private async stageOutLog(ctx: RunJobContext, transfers: Parameters<typeof stageOutJobFiles>[0]): Promise<PilotError | undefined> {
-    const { job, workdir } = ctx;
-    if (!job.logFile) return undefined;
-    const dataFiles = new Set([...job.inputFiles, ...job.outputFiles].map((f) => f.lfn));
-    try {
-      await createLogTarball(workdir, job.logFile.lfn, dataFiles, this.secrets.scrubEnv(process.env));
-      await stageOutJobFiles({ ...transfers, signal: undefined } as typeof transfers, [job.logFile], ctx.binding.log());
-    } catch (err) {
-      const e = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `log ${job.logFile.lfn}`);
-      this.log.error(`log stage-out failed: ${e.codeName} ${e.message}`);
-      return e;
-    }
-    const copy = ctx.binding.logCopy();
-    if (copy) await stageOutJobFiles(transfers, [job.logFile], copy).catch((err: Error) => this.log.warn(`log copy to the object store ignored: ${err.message}`));
-    return undefined;
+    return (await storeJobLog(transfers, ctx.job, new Set(), this.secrets.scrubEnv(process.env))).error;
   }
 
   private throwIfKilled(kill: AbortSignal): void {

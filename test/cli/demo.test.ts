@@ -59,7 +59,9 @@ test('demo: ES job and merge job end to end, merged output verified, summary and
   const es = [...reports.values()].find((x) => x.report.job.kind === 'event service')!.report;
   t.is(es.ranges?.total, 10);
   t.is(es.ranges?.finished, 10);
-  t.deepEqual(es.plugins, { experiment: 'generic', runJob: 'event', launcher: 'direct', channel: 'zeromq', 'movers.es_events': 'objectstore→local' });
+  t.deepEqual(es.plugins, { experiment: 'generic', runJob: 'event', launcher: 'direct', channel: 'zeromq', 'movers.es_events': 'objectstore→local', 'movers.pr': 'local', 'movers.pl': 'local' });
+  t.is(es.transfers.filter((x) => x.activity === 'pr').length, 2, 'the ES job staged in its two inputs');
+  t.is(es.transfers.filter((x) => x.activity === 'pl' && x.name === es.job.log).length, 1, 'and stored its log');
   t.is(es.workers?.length, 2, 'one lane per simulator worker');
   for (const x of es.ranges!.items) {
     t.truthy(x.worker, `range ${x.id} has its worker`);

@@ -20,6 +20,7 @@ test.before(async () => {
   });
   const url = (p: string) => pathToFileURL(p).href;
   for (const d of ['se', 'os/es', 'os/logs']) await mkdir(join(dir.path, d), { recursive: true });
+  for (const f of demo.inputFiles) await writeFile(join(dir.path, 'se', f.lfn), `input file ${f.lfn}\n`);
   queue = join(dir.path, 'queuedata.json');
   await writeFile(queue, JSON.stringify(siteQueuedata({
     name: 'RUN_TEST', storageUrl: url(join(dir.path, 'se')), esObjectstoreUrl: url(join(dir.path, 'os/es')), logsObjectstoreUrl: url(join(dir.path, 'os/logs')), coreCount: 2,

@@ -66,8 +66,11 @@ export class RunSite {
     const tokenFile = join(dir, 'auth', 'token');
     await writeFile(tokenFile, `${canaries.token}\n`, { mode: 0o600 });
     const x509 = o.auth === 'x509';
+    const task = faultTask(o.task, join(dir, 'trace'));
+    // The inputs ES jobs stage in (activity pr).
+    for (const f of task['inputFiles'] as Array<{ lfn: string }>) await writeFile(join(dir, 'se', f.lfn), `input file ${f.lfn}\n`);
     const dispatcher = await startDispatcher({
-      task: faultTask(o.task, join(dir, 'trace')), keysDir: join(dir, 'keys'),
+      task, keysDir: join(dir, 'keys'),
       ...(x509 ? { tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca } } : { token: canaries.token }),
     });
     const store = o.store ?? 's3';

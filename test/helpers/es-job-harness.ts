@@ -1,10 +1,10 @@
 /**
  * Runs one real ES job: the embedded dispatcher (issue-3) on loopback, a run with a
- * `file://` object store (mover-local), the real PanDA client, RunJobEvent with the real
+ * `file://` storage element holding the task's inputs and a `file://` object store (mover-local), the real PanDA client, RunJobEvent with the real
  * ZeroMQ channel, and the payload simulator as the payload. Checks read the dispatcher's
  * snapshot and the object store, never the pilot's logs.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -61,7 +61,12 @@ export class EsJobHarness {
   static async start(setup: EsJobSetup = {}): Promise<EsJobHarness> {
     const store = await tempDir('espilot-os-');
     const work = await tempDir('espilot-job-');
-    const dispatcher = await startDispatcher({ task: setup.task ?? esTask() });
+    const task = setup.task ?? esTask();
+    // The storage element (`<store>/se`: inputs, activity pr; the log, pl) holds the task's inputs.
+    const seDir = join(store.path, 'se');
+    await mkdir(seDir, { recursive: true });
+    for (const f of (task['inputFiles'] as Array<{ lfn: string }> | undefined) ?? []) await writeFile(join(seDir, f.lfn), inputBytes(f.lfn));
+    const dispatcher = await startDispatcher({ task });
     const run = await makeRun({
       cli: {
         pilot: {
@@ -71,7 +76,9 @@ export class EsJobHarness {
           pluginOptions: { event: { settleMs: 150, finalFlushS: 20, ...setup.runJob }, ...setup.pluginOptions },
           ...(setup.experiment ? { experiment: setup.experiment } : {}),
         },
-        queuedata: setup.queuedata?.(store.path) ?? { objectstore: `eventservice^${pathToFileURL(join(store.path, 'es')).href}` },
+        queuedata: withStorageElement(pathToFileURL(seDir).href, setup.queuedata?.(store.path) ?? {
+          ddmendpoints: { OS_ES: { endpoint: pathToFileURL(join(store.path, 'es')).href, id: ES_STORE_ID } }, astorages: { es_events: ['OS_ES'] },
+        }),
       },
       env: { PATH: process.env['PATH'] },
     });
@@ -133,6 +140,25 @@ export class EsJobHarness {
   dispose(): Promise<void> {
     return this.cleanup();
   }
+}
+
+/** The CRIC id of the harness's default ES object store (the `objstoreID` its finished ranges report). */
+export const ES_STORE_ID = 4711;
+
+/** The bytes of a task input on the harness's storage element. */
+export function inputBytes(lfn: string): string {
+  return `input file ${lfn}\n`;
+}
+
+/** Queuedata `q` with the storage element `SE` (activities pr and pl) added to its storages. */
+function withStorageElement(seUrl: string, q: Record<string, unknown>): Record<string, unknown> {
+  const obj = (k: string) => (q[k] ?? {}) as Record<string, unknown>;
+  return {
+    ...q,
+    ddmendpoints: { SE: { endpoint: seUrl, id: 1 }, ...obj('ddmendpoints') },
+    astorages: { pr: ['SE'], pl: ['SE'], ...obj('astorages') },
+    acopytools: { pr: ['local'], pl: ['local'], ...obj('acopytools') },
+  };
 }
 
 /** Final reports per range ID in the dispatcher's update log (applied or no-op), by status. */

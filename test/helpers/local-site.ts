@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { siteQueuedata, type ConfigLayer } from '../../core/index.js';
@@ -15,6 +15,8 @@ export interface LocalSite {
   readonly queuedata: Record<string, unknown>;
   /** Pilot + queuedata layer for createRun's `extraLayers`. */
   layer(pilot?: Record<string, unknown>, queuedata?: Record<string, unknown>): ConfigLayer;
+  /** Puts a task's input files (`task.inputFiles[].lfn`) on the storage element; @returns the task. */
+  placeInputs<T extends Record<string, unknown>>(task: T): Promise<T>;
   remove(): Promise<void>;
 }
 
@@ -44,6 +46,10 @@ export async function localSite(opts: { legacyObjectstore?: boolean } = {}): Pro
       pilot: { workdir, transfers: { backoffBaseMs: 10, backoffMaxMs: 50 }, server: { retries: 3, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 5000 }, ...pilot },
       queuedata: { ...queuedata, ...extra },
     }),
+    placeInputs: async (task) => {
+      for (const f of (task['inputFiles'] as Array<{ lfn: string }> | undefined) ?? []) await writeFile(join(seDir, f.lfn), `input file ${f.lfn}\n`);
+      return task;
+    },
     remove: dir.remove,
   };
 }

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  ChecksumStore, PilotError, bindJob, parseJobDefinition, preflight, stageInJobInputs, stageOutJobFiles,
+  ChecksumStore, PilotError, bindJob, parseJobDefinition, preflight, readsInPlace, stageInJobInputs, stageOutJobFiles,
   type ChecksumStore as Store, type PlannedTransfer,
 } from '../../../core/index.js';
 import { makeRun } from '../../helpers/make-run.js';
@@ -58,21 +58,28 @@ test('acopytools era, normal job: per-file ddmEndpoint input, pw outputs with bo
   t.is(err?.code, 1241);
 });
 
-test('acopytools era, ES job: es_events through the S3 mover with its checksum store, es_failover as optional fallback, and no log transfer', async (t) => {
-  const run = await runWith(t, CRIC);
+test('acopytools era, ES job: inputs from pr, es_events through the S3 mover with its checksum store, es_failover as optional fallback, the log to pl and its copy to pls', async (t) => {
+  const run = await runWith(t, { ...CRIC, ddmendpoints: { ...CRIC.ddmendpoints, OS: { endpoint: 's3://os.example:443//es', id: 1318 } } });
   const job = parseJobDefinition(await fixture('atlas-es-job.json'));
   const b = bindJob(run.resolver, job);
   const lfn = job.outputFiles[0]!.lfn;
+  const input = job.inputFiles[0]!.lfn;
+  const log = job.logFile!.lfn;
   t.deepEqual(summary(b.transfers), [
+    `stage-in ${input} | pr | file:///se/${input} | local | 3`,
     `es outputs ${lfn} | es_events | s3://os.example:443//es/${lfn}.<eventRangeID> | objectstore→s3-objectstore | 2`,
     `es failover ${lfn} | es_failover | file:///failover/${lfn}.<eventRangeID> | local | 2 | optional`,
+    `log ${log} | pl | file:///logs-se/${log} | local | 2`,
+    `log copy ${log} | pls | file:///os-logs/${log} | objectstore→local | 2 | optional`,
   ]);
-  t.false(b.transfers.some((x) => x.label.startsWith('log')), 'an ES job stages out no log');
+  t.is(b.log().base, 'file:///logs-se');
   const es = b.es();
   t.is(es.primary.base, 's3://os.example:443//es');
   t.is(es.primary.checksumStore, run.resolver.get<Store>(ChecksumStore, 's3'));
+  t.is(es.primary.storageId, 1318, 'the ES store\'s CRIC id, reported as objstoreID');
   t.is(es.failover?.base, 'file:///failover');
-  t.deepEqual(b.inputs(), [], 'the payload reads ES inputs itself');
+  t.is(es.failover?.storageId, undefined, 'an endpoint without an id has none');
+  t.deepEqual(b.inputs().map((i) => i.url), [`file:///se/${input}`], 'ES inputs are staged in like any job\'s');
   t.throws(() => b.outputs(), { instanceOf: PilotError });
 });
 
@@ -189,4 +196,18 @@ test('names that would leave their storage: the plan shows the refusal, es() and
   t.regex(n.transfers[0]!.error ?? '', /refused/);
   t.is(t.throws(() => n.inputs(), { instanceOf: PilotError })?.code, 1303);
   t.is(t.throws(() => n.outputs().url('../../../outside/secret.txt'), { instanceOf: PilotError })?.code, 1303);
+});
+
+test('direct access only where pilot3 allows it: the queue permits it, the job asks for it (or is analysis), a ROOT file, a scheme a payload opens', (t) => {
+  const q = (lan: boolean, wan = false) => ({ directAccessLan: lan, directAccessWan: wan }) as never;
+  const job = (over: Record<string, unknown> = {}) => ({ prodSourceLabel: 'managed', eventServiceMerge: false, transferType: 'direct', ...over }) as never;
+  t.true(readsInPlace(q(true), job(), 'EVNT.1.pool.root.1', 'root://se//d/EVNT.1.pool.root.1'));
+  t.true(readsInPlace(q(false, true), job(), 'EVNT.1', 'https://se/d/EVNT.1'));
+  t.true(readsInPlace(q(true), job({ transferType: undefined, prodSourceLabel: 'user' }), 'x.root', 'file:///se/x.root'), 'analysis jobs read in place');
+  t.false(readsInPlace(q(false), job(), 'EVNT.1', 'root://se//EVNT.1'), 'the queue does not allow it');
+  t.false(readsInPlace(q(true), job({ transferType: undefined }), 'EVNT.1', 'root://se//EVNT.1'), 'a production job without transferType=direct copies');
+  t.false(readsInPlace(q(true), job({ eventServiceMerge: true }), 'EVNT.1', 'root://se//EVNT.1'), 'merge inputs are verified copies');
+  t.false(readsInPlace(q(true), job(), 'user.lib.tgz', 'root://se//user.lib.tgz'), 'no tarball');
+  t.false(readsInPlace(q(true), job(), 'raw.data', 'root://se//raw.data'), 'no RAW');
+  t.false(readsInPlace(q(true), job(), 'EVNT.1', 's3://os/EVNT.1'), 'not a scheme the payload opens');
 });

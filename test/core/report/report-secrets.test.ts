@@ -19,7 +19,7 @@ test('a registered secret that reaches a range diagnostic never reaches job-repo
   };
   const secrets = new SecretRegistry();
   secrets.register(canary);
-  const dispatcher = await startDispatcher({ task, secrets });
+  const dispatcher = await startDispatcher({ task: await site.placeInputs(task), secrets });
   const run = await makeRun({ extraLayers: [site.layer({ server: { url: dispatcher.url }, eventService: { reportIntervalMs: 20 } })], secrets });
   const api = PandaClient.fromRun(run);
   t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });

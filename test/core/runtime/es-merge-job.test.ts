@@ -15,7 +15,7 @@ async function esSetup(t: import('ava').ExecutionContext, events = 4) {
     inputFiles: demo.inputFiles.map((f) => ({ ...f, events })),
     payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4', '--workers=2') },
   };
-  const dispatcher = await startDispatcher({ task });
+  const dispatcher = await startDispatcher({ task: await site.placeInputs(task) });
   const run = await makeRun({ extraLayers: [site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 50, backoffMaxMs: 200, requestTimeoutMs: 2000 }, eventService: { reportIntervalMs: 20 } })] });
   const api = PandaClient.fromRun(run);
   t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
@@ -55,7 +55,7 @@ test('an ES job, then the merge job the dispatcher creates; the merged output ve
     inputFiles: demo.inputFiles.map((f) => ({ ...f, events: 6 })),
     payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4', '--workers=2') },
   };
-  const dispatcher = await startDispatcher({ task });
+  const dispatcher = await startDispatcher({ task: await site.placeInputs(task) });
   const run = await makeRun({ extraLayers: [site.layer({ server: { url: dispatcher.url }, eventService: { reportIntervalMs: 20 } })] });
   const api = PandaClient.fromRun(run);
   t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });

@@ -15,7 +15,7 @@ import { makeRun } from '../../helpers/make-run.js';
 
 test('ES holding: reported transferring, then recovery delivers every range report once and closes the job', async (t) => {
   const site = await localSite();
-  const dispatcher = await startDispatcher({ task: esTask({ taskId: 951, files: 1, events: 5, simulatorArgs: '--workers=1' }) });
+  const dispatcher = await startDispatcher({ task: await site.placeInputs(esTask({ taskId: 951, files: 1, events: 5, simulatorArgs: '--workers=1' })) });
   const run = await makeRun({
     extraLayers: [site.layer({
       server: { url: dispatcher.url, retries: 0, requestTimeoutMs: 300, backoffBaseMs: 10, backoffMaxMs: 50 },

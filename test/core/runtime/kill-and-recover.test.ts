@@ -34,7 +34,7 @@ for (let seed = 1; seed <= SEEDS; seed++) {
       inputFiles: demo.inputFiles.map((f) => ({ ...f, events: 20 })),
       payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4', '--workers=2').replace('--timePerEventMs=0', '--timePerEventMs=60') },
     };
-    const dispatcher = await startDispatcher({ task });
+    const dispatcher = await startDispatcher({ task: await site.placeInputs(task) });
     t.teardown(async () => { await dispatcher.stop(); await site.remove(); });
     const siteFile = join(site.root, 'site.json');
     const layer = site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 20, backoffMaxMs: 100, requestTimeoutMs: 3000 }, eventService: { reportIntervalMs: 30 } });
@@ -83,6 +83,8 @@ for (let seed = 1; seed <= SEEDS; seed++) {
     const finals = snap.jobUpdates.filter((u) => u.pandaId === es!.pandaId && (u.state === 'finished' || u.state === 'failed' || u.state === 'holding') && u.outcome === 'applied');
     t.is(finals.length, recorded ? 1 : 0, `final updates: ${JSON.stringify(finals.map((f) => f.state))}`);
     if (!recorded) t.is(snap.rangeUpdates.length, 0, 'a job that was never recorded reported nothing');
+    // Its log was stored by whichever pilot ended it (ES jobs store their log like any job).
+    if (recorded) t.true(existsSync(join(site.seDir, String(es!.definition['logFile']))), 'the ES job\'s log is on the storage element');
     t.log(`seed ${seed}: killed after ${killAfterMs} ms; ${finished.length}/${snap.ranges.length} finished; recovery: ${r.stdout.trim()}`);
   });
 }

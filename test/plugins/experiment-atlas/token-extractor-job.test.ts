@@ -6,10 +6,10 @@
  */
 import test from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCodes } from '../../../core/index.js';
-import { EsJobHarness, SIMULATOR, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
+import { EsJobHarness, inputBytes, SIMULATOR, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 test('an ATLAS ES job asking for the Token Extractor starts it with its input list; its death fails the job with 1229', async (t) => {
@@ -35,6 +35,8 @@ test('an ATLAS ES job asking for the Token Extractor starts it with its input li
   t.regex(outcome.pilotErrorDiag, /token-extractor ended: Token Extractor .* exit code 3/);
   const list = await readFile(join(h.workdir, 'te-list-seen.txt'), 'utf8');
   t.regex(list, /^0A1B2C3D-0000-4000-8000-000801000001,PFN:\S+EVNT\.801\._1\.pool\.root\.1$/m, 'input list lines are <GUID>,PFN:<file>');
+  // The list points at what was staged in.
+  for (const [, path] of list.matchAll(/^[^,]+,PFN:(.+)$/gm)) t.is(await readFile(path!, 'utf8'), inputBytes(basename(path!)), `${path} is the staged input`);
   const s = h.snapshot();
   const reports = finalReports(s);
   for (const id of dispatchedIds(s, job.pandaId)) t.true((reports.get(id)?.length ?? 0) <= 1, `${id} reported at most once`);

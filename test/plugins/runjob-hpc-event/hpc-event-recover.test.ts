@@ -63,7 +63,7 @@ async function killAndRecover(t: ExecutionContext, sc: Scenario): Promise<void> 
     taskId: sc.taskId, files: 2, events: 24, coreCount: 2,
     jobPars: `${SIMULATOR} --endpoint=$PILOT_EVENTRANGECHANNEL --outputFile={outputLFN} --outputBytes=200 --workers=2 --timePerEventMs=60`,
   });
-  const dispatcher: DispatcherHandle = await startDispatcher({ task });
+  const dispatcher: DispatcherHandle = await startDispatcher({ task: await site.placeInputs(task) });
   t.teardown(async () => { await dispatcher.stop(); await site.remove(); });
   const siteFile = join(site.root, 'site.json');
   const layer = site.layer(

@@ -4,18 +4,26 @@
  */
 import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
-import { ErrorCodes, PilotError, containedPath } from '../../core/index.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import { PilotError } from '../errors/pilot-error.js';
+import { containedPath } from '../util/contained-path.js';
 
 /**
- * Names never packed: data files, the tarball itself, partial files.
- * @throws PilotError FILEHANDLINGFAILURE (1303) when the log LFN is not a plain file name.
+ * Packs `jobDir` into `<jobDir>/<tarName>` (gzipped for `.tgz`/`.gz`).
+ * @param exclude paths relative to `jobDir` never packed: data files (inputs, outputs, an ES
+ *   job's range outputs, also in subdirectories); the tarball itself, partial files and
+ *   dot files are never packed either.
+ * @throws PilotError LOGFILECREATIONFAILURE (1138) when tar cannot run or fails; NOLOCALSPACE
+ *   (1098) on a full disk; FILEHANDLINGFAILURE (1303) when the log LFN is not a plain file name.
  */
 export async function createLogTarball(jobDir: string, tarName: string, exclude: ReadonlySet<string>, env: Record<string, string>): Promise<string> {
   const names = (await readdir(jobDir)).filter((n) => n !== tarName && !exclude.has(n) && !n.includes('.espilot-part-') && !n.startsWith('.'));
+  const deeper = [...exclude].filter((p) => p.includes('/')).map((p) => `--exclude=${p}`);
   const target = containedPath(jobDir, tarName, 'log LFN');
   const gzip = /\.(tgz|gz)$/.test(tarName);
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('tar', [gzip ? '-czf' : '-cf', target, '-C', jobDir, '--', ...names], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = [gzip ? '-czf' : '-cf', target, '-C', jobDir, ...(deeper.length ? ['--anchored', '--no-wildcards', ...deeper] : []), '--', ...names];
+    const child = spawn('tar', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', (err) => reject(new PilotError(ErrorCodes.LOGFILECREATIONFAILURE, `cannot run tar: ${err.message}`, { cause: err, recoverable: false })));

@@ -73,7 +73,12 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
   for (const file of job.inputFiles) {
     const spec = inputSpec(job, file, resolver);
     const r = bind(spec);
-    const direct = Boolean(r.destination && readsInPlace(queue, job, file.lfn, r.destination.url(file.lfn)));
+    let direct = false;
+    try {
+      direct = Boolean(r.destination && readsInPlace(queue, job, file.lfn, r.destination.url(file.lfn)));
+    } catch {
+      // A name that would leave its storage: the plan below records the refusal, inputs() throws it.
+    }
     inputs.push({ file, r, direct });
     // A direct read is the payload's, not a transfer of the pilot: planned, never required.
     plan('in', `${direct ? 'direct access' : 'stage-in'} ${file.lfn}`, r, file.lfn, direct);

@@ -187,7 +187,7 @@ test('names that would leave their storage: the plan shows the refusal, es() and
   const es = parseJobDefinition(await fixture('atlas-es-job.json'));
   const hostileEs = { ...es, outputFiles: [{ ...es.outputFiles[0]!, lfn: '../../../../tmp/x' }] };
   const b = bindJob(run.resolver, hostileEs);
-  t.regex(b.transfers[0]!.error ?? '', /es_events object name "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\.<eventRangeID>" is refused/);
+  t.regex(b.transfers.find((x) => x.activity === 'es_events')?.error ?? '', /es_events object name "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\.<eventRangeID>" is refused/);
   t.is(t.throws(() => b.es(), { instanceOf: PilotError })?.code, 1303);
 
   const normal = parseJobDefinition(NORMAL);

@@ -2,14 +2,20 @@ import { hostname } from 'node:os';
 import type { JobDefinition } from '../contracts/job-definition.js';
 import type { JobUpdate } from '../contracts/panda-api.js';
 import type { JobOutcome } from '../contracts/run-job.js';
+import { pilotIdentity } from './pilot-identity.js';
 
 /**
- * The final updateJob of a job from its outcome (state, codes, cpu/wall, nEvents, start/end).
- * An Event Service job that ends `holding` (outputs or range reports still to deliver) is
- * reported `transferring`: the server takes range updates only while a job is sent, starting,
- * running or transferring, and the recovery that finishes the job still has to send them.
+ * The final updateJob of a job from its outcome (state, codes, cpu/wall, nEvents, start/end),
+ * with what the server needs to close it (pilot3 `get_data_structure`): the stored files for
+ * `xml` (the Adder fails a finished job whose outputs are not listed), the job report as
+ * `metaData`, `jobMetrics`, `pilotID` / `batchID` / `schedulerID`, and `siteName` = the
+ * queue. An Event Service job that ends `holding` (outputs or range reports still to
+ * deliver) is reported `transferring`: the server takes range updates only while a job is
+ * sent, starting, running or transferring, and the recovery that finishes the job still has
+ * to send them.
  */
-export function finalJobUpdate(job: JobDefinition, outcome: JobOutcome, siteName?: string): JobUpdate {
+export function finalJobUpdate(job: JobDefinition, outcome: JobOutcome, queueName?: string, env: NodeJS.ProcessEnv = process.env): JobUpdate {
+  const id = pilotIdentity(env);
   return {
     pandaId: job.pandaId,
     state: outcome.state === 'holding' && job.eventService ? 'transferring' : outcome.state,
@@ -26,6 +32,21 @@ export function finalJobUpdate(job: JobDefinition, outcome: JobOutcome, siteName
     endTime: outcome.endTime,
     attemptNr: job.attemptNr,
     node: hostname(),
-    ...(siteName ? { siteName } : {}),
+    ...(queueName ? { siteName: queueName } : {}),
+    pilotId: id.pilotId,
+    schedulerId: id.schedulerId,
+    ...(id.batchId !== undefined ? { batchId: id.batchId } : {}),
+    jobMetrics: jobMetrics(job, outcome),
+    outputFiles: outcome.outputs ?? [],
+    ...(outcome.metaData ? { metaData: outcome.metaData } : {}),
   };
+}
+
+/** pilot3's `jobMetrics`: space-separated `name=value`, only values that are set. */
+export function jobMetrics(job: JobDefinition, outcome: JobOutcome): string {
+  const entries: [string, number | undefined][] = [
+    ['coreCount', job.coreCount],
+    ['nEvents', outcome.nEvents > 0 ? outcome.nEvents : undefined],
+  ];
+  return entries.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ');
 }

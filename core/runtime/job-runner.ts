@@ -62,7 +62,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   let progress = { nEvents: 0 } as { nEvents: number; cpuConsumptionTime?: number };
   const monitor = new Monitor({
     api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, coreCount: job.coreCount,
-    siteName: settings.queue.site, progress: () => progress,
+    siteName: settings.queue.name, progress: () => progress,
   });
   log.info(`job ${job.pandaId} (${job.eventService ? 'event service' : job.eventServiceMerge ? 'event service merge' : 'normal'}) → RunJob ${runJobName}, workdir ${jobDir}`);
   await monitor.beat();
@@ -82,7 +82,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
     await monitor.stop();
   }
   await state.update({ phase: outcome.state, outcome, finalUpdate: 'pending' });
-  const finalUpdateSent = await sendFinalUpdate(api, state, settings.queue.site, log);
+  const finalUpdateSent = await sendFinalUpdate(api, state, settings.queue.name, log);
   log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);
   const report = await writeReportQuietly(jobDir, run, log);
   return { pandaId: job.pandaId, runJob: runJobName, jobDir, outcome, finalUpdateSent, ...(report ? { report } : {}) };
@@ -101,12 +101,12 @@ export async function writeReportQuietly(jobDir: string, run: PilotRun, log: Log
 }
 
 /** Sends the final updateJob recorded in `state`; marks it sent once acknowledged. Never throws. */
-export async function sendFinalUpdate(api: PandaApi, state: JobStateStore, siteName: string, log: { warn(m: string): void; info(m: string): void }): Promise<boolean> {
+export async function sendFinalUpdate(api: PandaApi, state: JobStateStore, queueName: string, log: { warn(m: string): void; info(m: string): void }): Promise<boolean> {
   const rec = state.record;
   if (!rec?.outcome) return false;
   if (rec.finalUpdate === 'sent') return true;
   try {
-    await api.updateJob(finalJobUpdate(rec.job, rec.outcome, siteName));
+    await api.updateJob(finalJobUpdate(rec.job, rec.outcome, queueName));
     await state.update({ finalUpdate: 'sent' });
     return true;
   } catch (err) {

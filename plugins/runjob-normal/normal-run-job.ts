@@ -10,9 +10,10 @@ import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, PilotError, ResolverToken, RunJob, SecretsToken,
   abortError, exitCodeOf, launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, toPilotError,
   type Experiment as ExperimentT, type JobOutcome, type Logger, type PayloadLauncher as LauncherT, type PluginResolver,
-  type RunJobContext, type SecretRegistry,
+  type RunJobContext, type SecretRegistry, type StoredOutput,
 } from '../../core/index.js';
 import { createLogTarball } from './log-tarball.js';
+import { readPayloadJobReport, storedOutputs } from './stored-outputs.js';
 
 /** Written atomically when the payload has exited: recovery trusts outputs only after it. */
 const PAYLOAD_EXIT_RECORD = 'payload-exit.json';
@@ -43,6 +44,8 @@ export class NormalRunJob implements RunJob {
     let failure: PilotError | undefined;
     let exeErrorDiag: string | undefined;
     let nEvents = 0;
+    let metaData: string | undefined;
+    const outputs: StoredOutput[] = [];
     await mkdir(workdir, { recursive: true });
     try {
       const inputPaths = await stageInJobInputs(transfers, job);
@@ -56,6 +59,7 @@ export class NormalRunJob implements RunJob {
       );
       if (killed) this.throwIfKilled(control.kill);
       const report = await experiment.parseJobReport(workdir);
+      metaData = await readPayloadJobReport(workdir, (m) => this.log.warn(m));
       transExitCode = report?.exitCode ?? exitCodeOf(exit);
       nEvents = report?.nEvents ?? 0;
       await writeJsonAtomic(join(workdir, PAYLOAD_EXIT_RECORD), { transExitCode, nEvents, exeErrorDiag: report?.exitMessage ?? report?.exitAcronym, cpu: reapedChildrenCpuSeconds() - cpu0 } satisfies PayloadExitRecord);
@@ -63,15 +67,18 @@ export class NormalRunJob implements RunJob {
         exeErrorDiag = report?.exitMessage ?? report?.exitAcronym;
         throw new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${transExitCode}${report?.exitAcronym ? ` (${report.exitAcronym})` : ''}`, { recoverable: false });
       }
-      if (job.outputFiles.length) await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs());
+      if (job.outputFiles.length) outputs.push(...storedOutputs(job, 'output', job.outputFiles, await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs())));
     } catch (err) {
       failure = toPilotError(err, ErrorCodes.UNKNOWNEXCEPTION, `job ${job.pandaId}`);
       this.log.error(`job ${job.pandaId} failed: ${failure.codeName} ${failure.message}`);
     }
     await experiment.cleanup(workdir).catch((err: Error) => this.log.warn(`cleanup: ${err.message}`));
-    const logFailure = await this.stageOutLog(ctx, transfers);
-    failure ??= logFailure;
-    return outcomeOf(failure, { transExitCode, nEvents, cpu: Math.max(0, reapedChildrenCpuSeconds() - cpu0), startTime, ...(exeErrorDiag ? { exeErrorDiag } : {}) });
+    const log = await this.stageOutLog(ctx, transfers);
+    failure ??= log.failure;
+    return outcomeOf(failure, {
+      transExitCode, nEvents, cpu: Math.max(0, reapedChildrenCpuSeconds() - cpu0), startTime, ...(exeErrorDiag ? { exeErrorDiag } : {}),
+      outputs: [...outputs, ...log.stored], ...(metaData ? { metaData } : {}),
+    });
   }
 
   /**
@@ -84,38 +91,44 @@ export class NormalRunJob implements RunJob {
     const transfers = { binding: ctx.binding, jobDir: workdir, log: this.log };
     const exit = await readJsonIfExists<PayloadExitRecord>(join(workdir, PAYLOAD_EXIT_RECORD));
     let failure: PilotError | undefined;
+    const outputs: StoredOutput[] = [];
     if (!exit) {
       failure = new PilotError(ErrorCodes.KILLSIGNAL, 'the pilot died while the payload was running; outputs discarded', { recoverable: false });
     } else if (exit.transExitCode !== 0) {
       failure = new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${exit.transExitCode}`, { recoverable: false });
     } else {
       try {
-        if (job.outputFiles.length) await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs());
+        if (job.outputFiles.length) outputs.push(...storedOutputs(job, 'output', job.outputFiles, await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs())));
       } catch (err) {
         failure = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `recovery of job ${job.pandaId}`);
       }
     }
-    const logFailure = await this.stageOutLog(ctx, transfers);
-    failure ??= logFailure;
-    return outcomeOf(failure, { transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}) });
+    const log = await this.stageOutLog(ctx, transfers);
+    failure ??= log.failure;
+    const metaData = exit ? await readPayloadJobReport(workdir, (m) => this.log.warn(m)) : undefined;
+    return outcomeOf(failure, {
+      transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}),
+      outputs: [...outputs, ...log.stored], ...(metaData ? { metaData } : {}),
+    });
   }
 
   /** The log goes where the binding says (`pl`, else `pw`), and a copy to the object store when the binding has one; its failures are ignored (pilot1). */
-  private async stageOutLog(ctx: RunJobContext, transfers: Parameters<typeof stageOutJobFiles>[0]): Promise<PilotError | undefined> {
+  private async stageOutLog(ctx: RunJobContext, transfers: Parameters<typeof stageOutJobFiles>[0]): Promise<{ failure?: PilotError; stored: StoredOutput[] }> {
     const { job, workdir } = ctx;
-    if (!job.logFile) return undefined;
+    if (!job.logFile) return { stored: [] };
     const dataFiles = new Set([...job.inputFiles, ...job.outputFiles].map((f) => f.lfn));
+    let stored: StoredOutput[];
     try {
       await createLogTarball(workdir, job.logFile.lfn, dataFiles, this.secrets.scrubEnv(process.env));
-      await stageOutJobFiles({ ...transfers, signal: undefined } as typeof transfers, [job.logFile], ctx.binding.log());
+      stored = storedOutputs(job, 'log', [job.logFile], await stageOutJobFiles({ ...transfers, signal: undefined } as typeof transfers, [job.logFile], ctx.binding.log()));
     } catch (err) {
       const e = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `log ${job.logFile.lfn}`);
       this.log.error(`log stage-out failed: ${e.codeName} ${e.message}`);
-      return e;
+      return { failure: e, stored: [] };
     }
     const copy = ctx.binding.logCopy();
     if (copy) await stageOutJobFiles(transfers, [job.logFile], copy).catch((err: Error) => this.log.warn(`log copy to the object store ignored: ${err.message}`));
-    return undefined;
+    return { stored };
   }
 
   private throwIfKilled(kill: AbortSignal): void {
@@ -123,7 +136,10 @@ export class NormalRunJob implements RunJob {
   }
 }
 
-function outcomeOf(failure: PilotError | undefined, r: { transExitCode: number; nEvents: number; cpu: number; startTime: number; exeErrorDiag?: string | undefined }): JobOutcome {
+function outcomeOf(
+  failure: PilotError | undefined,
+  r: { transExitCode: number; nEvents: number; cpu: number; startTime: number; exeErrorDiag?: string | undefined; outputs: readonly StoredOutput[]; metaData?: string },
+): JobOutcome {
   return {
     state: failure ? 'failed' : 'finished',
     pilotErrorCode: failure?.code ?? 0,
@@ -134,5 +150,7 @@ function outcomeOf(failure: PilotError | undefined, r: { transExitCode: number; 
     cpuConsumptionTime: r.cpu,
     startTime: r.startTime,
     endTime: Date.now(),
+    outputs: r.outputs,
+    ...(r.metaData ? { metaData: r.metaData } : {}),
   };
 }

@@ -13,14 +13,14 @@ export function outputFileList(files: readonly StoredOutput[], profile: ServerPr
   return profile === 'ps-2015' ? poolFileCatalog(files) : outputFilesJson(files);
 }
 
-/** pilot3's JSON form. The checksum key is its algorithm (`adler32` / `md5sum`). */
+/** pilot3's JSON form. The checksum key is its algorithm (`adler32` / `md5sum`); `endpoint` a string, as pilot3 sends it. */
 export function outputFilesJson(files: readonly StoredOutput[]): string {
-  const doc: Record<string, Record<string, string | number | readonly string[]>> = {};
+  const doc: Record<string, Record<string, string | number>> = {};
   for (const f of files) {
     const { algorithm, value } = splitChecksum(f.checksum);
     doc[f.lfn] = {
       guid: f.guid, fsize: f.size, [algorithm]: value, surl: f.surl,
-      ...(f.dataset ? { dataset: f.dataset } : {}), ...(f.ddmEndpoint ? { endpoint: [f.ddmEndpoint] } : {}),
+      ...(f.dataset ? { dataset: f.dataset } : {}), ...(f.ddmEndpoint ? { endpoint: f.ddmEndpoint } : {}),
     };
   }
   return JSON.stringify(doc);

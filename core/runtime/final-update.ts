@@ -37,7 +37,8 @@ export function finalJobUpdate(job: JobDefinition, outcome: JobOutcome, queueNam
     schedulerId: id.schedulerId,
     ...(id.batchId !== undefined ? { batchId: id.batchId } : {}),
     jobMetrics: jobMetrics(job, outcome),
-    outputFiles: outcome.outputs ?? [],
+    // pilot3 stages out only the log of an ES job (`job.stageout = 'log'`): its xml lists that alone.
+    outputFiles: (outcome.outputs ?? []).filter((f) => !job.eventService || f.kind === 'log'),
     ...(outcome.metaData ? { metaData: outcome.metaData } : {}),
   };
 }

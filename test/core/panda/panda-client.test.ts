@@ -105,7 +105,7 @@ test('the final updateJob as the server reads it: xml in JSON (ps-2024) or PoolF
     pilotID: 'https://logs/pilot.out|SLURM|PR|espilot', batchID: '4242', schedulerID: 'harvester-1', cpuConsumptionTime: '12',
   });
   t.deepEqual(JSON.parse(json!['xml']!), {
-    'HITS.1': { guid: 'G1', fsize: 123, adler32: '0a0b0c0d', surl: 'root://se//HITS.1', dataset: 'mc.HITS', endpoint: ['CERN-PROD_DATADISK'] },
+    'HITS.1': { guid: 'G1', fsize: 123, adler32: '0a0b0c0d', surl: 'root://se//HITS.1', dataset: 'mc.HITS', endpoint: 'CERN-PROD_DATADISK' },
     'log.1.tgz': { guid: 'G2', fsize: 45, adler32: '01020304', surl: 'root://se//log.1.tgz' },
   });
   const xml = pfc!['xml']!;
@@ -114,4 +114,5 @@ test('the final updateJob as the server reads it: xml in JSON (ps-2024) or PoolF
   t.regex(xml, /<File ID="G2">[\s\S]*<lfn name="log\.1\.tgz"\/>[\s\S]*<\/POOLFILECATALOG>\n$/);
   t.is(finalJobUpdate(job, outcome, 'Q', {}).pilotId, 'unknown|PR|espilot', 'outside a batch system: no batch type, no batchID');
   t.is(finalJobUpdate(job, outcome, 'Q', {}).batchId, undefined);
+  t.deepEqual(finalJobUpdate({ ...job, eventService: true } as JobDefinition, outcome, 'Q', {}).outputFiles?.map((f) => f.lfn), ['log.1.tgz'], 'an ES job lists its log only');
 });

@@ -143,7 +143,7 @@ test('a normal task: one job per input file, a failed job is retried, then done'
   t.false(j1.eventService);
   t.deepEqual([j1.inputFiles[0]!.lfn, j2.inputFiles[0]!.lfn], ['EVNT.77._1', 'EVNT.77._2']);
   t.deepEqual([j1.outputFiles[0]!.lfn, j2.outputFiles[0]!.lfn], ['HITS.77._000001.root', 'HITS.77._000002.root']);
-  await c.updateJob({ pandaId: j1.pandaId, state: 'finished', outputFiles: storedAll(j1) });
+  await c.updateJob({ pandaId: j1.pandaId, state: 'finished', outputFiles: storedAll(j1).map((f) => ({ ...f, ddmEndpoint: 'SITE_DATADISK', dataset: 'mc_t.HITS' })) });
   await c.updateJob({ pandaId: j2.pandaId, state: 'failed', pilotErrorCode: 1099 });
   const retry = (await c.getJob({ siteName: 'S' }))!;
   t.is(retry.attemptNr, 2);
@@ -156,7 +156,7 @@ test('a normal task: one job per input file, a failed job is retried, then done'
     [j1.pandaId, 'output', 'HITS.77._000001.root'], [j1.pandaId, 'log', j1.logFile!.lfn],
     [retry.pandaId, 'output', 'HITS.77._000002.root'], [retry.pandaId, 'log', retry.logFile!.lfn],
   ]);
-  t.like(s.files[0], { guid: 'G-HITS.77._000001.root', fsize: 10, checksum: 'ad:0000000a', surl: 'file:///se/HITS.77._000001.root' });
+  t.like(s.files[0], { guid: 'G-HITS.77._000001.root', fsize: 10, checksum: 'ad:0000000a', surl: 'file:///se/HITS.77._000001.root', dataset: 'mc_t.HITS', endpoint: ['SITE_DATADISK'] });
 });
 
 test('the Adder: a finished job whose xml lacks an output, or has none, is failed with ddmErrorCode 200 and retried', async (t) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ConfigError, SecretRegistry, createLogger, type LogLevel } from '../../core/index.js';
-import { startDispatcher, type ReplyEncoding } from '../../plugins/panda-local/index.js';
+import { SERVER_PROFILES, startDispatcher, type ReplyEncoding, type ServerProfile } from '../../plugins/panda-local/index.js';
 
 interface ServeFlags {
   readonly task?: string;
@@ -10,6 +10,7 @@ interface ServeFlags {
   readonly keys?: string;
   readonly tokenFile?: string;
   readonly encoding: string;
+  readonly profile: string;
   readonly cert?: string;
   readonly key?: string;
   readonly ca?: string;
@@ -30,6 +31,7 @@ export function registerServePandaCommand(program: Command): void {
     .option('--keys <dir>', 'folder of key files served by getKeyPair')
     .option('--token-file <file>', 'require the bearer token held in this file on every request')
     .option('--encoding <mode>', 'replies: auto (JSON when asked), form or json', 'auto')
+    .option('--profile <generation>', 'panda-server generation whose parameter names are accepted: ps-2024 or ps-2015', 'ps-2024')
     .option('--cert <pem>', 'serve HTTPS with this certificate (needs --key)')
     .option('--key <pem>', 'private key of --cert')
     .option('--ca <pem>', 'require client certificates signed by this CA')
@@ -39,6 +41,7 @@ export function registerServePandaCommand(program: Command): void {
       const issues = [];
       if (!Number.isInteger(port) || port < 0 || port > 65535) issues.push({ path: '--port', expected: 'a port from 0 to 65535', got: JSON.stringify(flags.port) });
       if (!['auto', 'form', 'json'].includes(flags.encoding)) issues.push({ path: '--encoding', expected: 'auto, form or json', got: JSON.stringify(flags.encoding) });
+      if (!(SERVER_PROFILES as readonly string[]).includes(flags.profile)) issues.push({ path: '--profile', expected: SERVER_PROFILES.join(' or '), got: JSON.stringify(flags.profile) });
       if (!['silent', 'error', 'warn', 'info', 'debug'].includes(flags.logLevel)) issues.push({ path: '--log-level', expected: 'silent, error, warn, info or debug', got: JSON.stringify(flags.logLevel) });
       if (Boolean(flags.cert) !== Boolean(flags.key)) issues.push({ path: flags.cert ? '--key' : '--cert', expected: 'both --cert and --key', got: 'only one' });
       if (issues.length) throw new ConfigError(issues, undefined, 'serve-panda');
@@ -47,6 +50,7 @@ export function registerServePandaCommand(program: Command): void {
       const handle = await startDispatcher({
         port,
         encoding: flags.encoding as ReplyEncoding,
+        profile: flags.profile as ServerProfile,
         secrets,
         logger,
         ...(flags.task ? { task: flags.task } : {}),

@@ -1,7 +1,9 @@
 /**
- * The demo's proof: the merged output is downloaded from the storage element through the
- * site's own movers (as any consumer would read it), its structure and every part are
- * verified, and it must hold exactly the ranges the dispatcher recorded as done, once each.
+ * The demo's proof: the merged output the server registered (from the merge job's final
+ * `xml`, as panda-server's Adder registers it) is downloaded from its registered SURL through
+ * the site's own movers (as any consumer would read it) and checked against the registered
+ * size and checksum; its structure and every part are verified, and it must hold exactly the
+ * ranges the dispatcher recorded as done, once each.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,16 +31,19 @@ export interface DemoVerification {
 }
 
 /** Never throws: every failure is a verification that did not pass, with its reason. */
-export async function verifyDemoOutput(run: PilotRun, snap: DispatcherSnapshot, intoDir: string, storedChecksum?: string): Promise<DemoVerification> {
+export async function verifyDemoOutput(run: PilotRun, snap: DispatcherSnapshot, intoDir: string): Promise<DemoVerification> {
   if (snap.task.status !== 'done') return { ok: false, reason: `the task ended ${snap.task.status}${snap.task.reason ? `: ${snap.task.reason}` : ''}` };
   const merge = snap.jobs.find((j) => j.kind === 'merge' && j.status === 'finished');
   if (!merge) return { ok: false, reason: 'no merge job finished' };
-  const lfn = String(merge.definition['outFiles'] ?? '').split(',')[0]!;
+  const registered = snap.files.find((f) => f.type === 'output' && f.pandaId === merge.pandaId);
+  if (!registered) return { ok: false, reason: `the server registered no output of merge job ${merge.pandaId}` };
+  const { lfn } = registered;
+  if (!registered.surl || !registered.checksum || registered.fsize === undefined) return { ok: false, lfn, reason: `the registered output ${lfn} has no SURL, size or checksum` };
   const bound = bindReadBack(run.resolver, 'pw');
   if (!bound.destination) return { ok: false, reason: `cannot read back from the storage of activity pw: ${bound.error!.message}` };
-  const url = bound.destination.url(lfn);
+  const url = registered.surl;
   const localCopy = join(intoDir, lfn);
-  const expected = storedChecksum ? parseChecksum(storedChecksum) : undefined;
+  const expected = parseChecksum(registered.checksum);
   try {
     await mkdir(intoDir, { recursive: true });
     await stageInFrom(bound.destination, { localPath: localCopy, url, ...(expected ? { checksum: expected } : {}) }, run.logger.child('verify'));
@@ -49,6 +54,9 @@ export async function verifyDemoOutput(run: PilotRun, snap: DispatcherSnapshot, 
   const bytes = await readFile(localCopy);
   const checksum = `ad:${formatAdler32(adler32(bytes))}`;
   const facts = { lfn, url, localCopy, size: bytes.length, checksum };
+  if (bytes.length !== registered.fsize || checksum !== registered.checksum) {
+    return { ok: false, ...facts, reason: `the stored output (${bytes.length} bytes, ${checksum}) is not the registered one (${registered.fsize} bytes, ${registered.checksum})` };
+  }
   const v = verifyMergedOutput(bytes);
   if (!v.ok) return { ok: false, ...facts, reason: `the merged output is not valid: ${v.reason}` };
   const problem = rangeProblem(snap, v.header.ranges.map((r) => r.eventRangeID));

@@ -76,9 +76,7 @@ export async function runDemo(o: DemoOptions, io: DemoIO): Promise<DemoSummary> 
     const tVerify = Date.now();
     const snapshot = dispatcher.snapshot();
     await writeFile(join(site.workdir, DISPATCHER_SNAPSHOT_FILE), secrets.mask(`${JSON.stringify(snapshot, null, 2)}\n`));
-    const mergeReport = jobs.find((j) => j.runJob !== 'event' && j.outcome.state === 'finished')?.report?.report;
-    const stored = mergeReport?.transfers.find((t) => t.direction === 'out' && t.activity === 'pw');
-    const verification = await verifyDemoOutput(run, snapshot, join(site.workdir, 'verified'), stored?.checksum);
+    const verification = await verifyDemoOutput(run, snapshot, join(site.workdir, 'verified'));
     phases.push({ name: 'verify', seconds: (Date.now() - tVerify) / 1000 });
     const summary = demoSummary({
       workdir: site.workdir,

@@ -18,6 +18,7 @@ export const PILOT_CONFIG_DOCS: FieldDocs = {
   'config.server.backoffBaseMs': 'First backoff step between PanDA attempts (doubles each attempt, randomised).',
   'config.server.backoffMaxMs': 'Longest backoff between PanDA attempts.',
   'config.server.auth': '`none`, `x509` (client certificate: the proxy file) or `token` (bearer token from a file).',
+  'config.server.profile': 'The PanDA server generation: `ps-2024` (bulk updateEventRanges, taskID in getEventRanges, JSON `xml`) or `ps-2015` (single-range updateEventRange, no taskID, PoolFileCatalog `xml`); a parameter the server does not know is an HTTP 500.',
   'config.server.proxyFile': 'x509: the proxy (certificate + key) file; default `X509_USER_PROXY`.',
   'config.server.caPath': 'x509: directory of CA certificates to verify the server; default `X509_CERT_DIR`.',
   'config.server.tokenFile': 'token: the file holding the bearer token; default `PANDA_AUTH_TOKEN` / `OIDC_AUTH_TOKEN`.',

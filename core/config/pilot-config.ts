@@ -7,6 +7,15 @@ import { FieldReader, deepFreeze } from './field-reader.js';
 
 export type ServerAuth = 'none' | 'x509' | 'token';
 
+/**
+ * The generation of panda-server's dispatcher the pilot talks to, where their parameter sets
+ * differ: `ps-2024` (2016 onwards: bulk `updateEventRanges`, `taskID` in getEventRanges,
+ * `objstoreID`, JSON `xml`) or `ps-2015` (single-range `updateEventRange`, no `taskID`, no
+ * `jobType`/`resourceType` in getJob, PoolFileCatalog `xml`). Either server answers HTTP 500
+ * to a parameter it does not know.
+ */
+export type ServerProfile = 'ps-2024' | 'ps-2015';
+
 export interface ServerSettings {
   readonly url?: string;
   readonly connectTimeoutMs: number;
@@ -16,6 +25,8 @@ export interface ServerSettings {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly auth: ServerAuth;
+  /** Which server generation's parameter names and forms to use. */
+  readonly profile: ServerProfile;
   /** x509: the proxy file (default `X509_USER_PROXY`). */
   readonly proxyFile?: string;
   /** x509: CA directory (default `X509_CERT_DIR`). */
@@ -102,6 +113,7 @@ export const PILOT_DEFAULTS = {
     backoffBaseMs: 500,
     backoffMaxMs: 30_000,
     auth: 'none',
+    profile: 'ps-2024' as ServerProfile,
   },
   workdir: '.espilot-work',
   heartbeatS: 1800,
@@ -152,6 +164,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
       backoffBaseMs: s.int('backoffBaseMs', { min: 0 }, 500),
       backoffMaxMs: s.int('backoffMaxMs', { min: 0 }, 30_000),
       auth,
+      profile: s.oneOf('profile', ['ps-2024', 'ps-2015'] as const, 'ps-2024'),
       ...optionalString(s, 'proxyFile'),
       ...optionalString(s, 'caPath'),
       ...optionalString(s, 'tokenFile'),

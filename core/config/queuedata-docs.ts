@@ -31,7 +31,7 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.nickname': 'The PanDA queue name (CRIC `nickname`); the first of `nickname`, `name`, `panda_queue` that is set names the queue (default `local`).',
   'queuedata.name': 'Queue name when `nickname` is not set.',
   'queuedata.panda_queue': 'Queue name when neither `nickname` nor `name` is set.',
-  'queuedata.siteid': 'The PanDA site (sent as `siteName` in job updates); the first of `siteid`, `site`, `atlas_site`, else the queue name.',
+  'queuedata.siteid': 'The PanDA site (job updates send the queue name as `siteName`, as pilot3 does); the first of `siteid`, `site`, `atlas_site`, else the queue name.',
   'queuedata.site': 'Site name when `siteid` is not set.',
   'queuedata.atlas_site': 'Site name when neither `siteid` nor `site` is set.',
   'queuedata.copytool': 'Legacy (pilot1) copytool for writing, and for reading unless `copytoolin` is set: `name` or `name^setup` (the setup part is ignored). Used when `acopytools` is empty. The `COPYTOOL` environment variable replaces it.',

@@ -1,5 +1,6 @@
 import type { EventRange, EventRangeStatus } from './event-range.js';
 import type { JobDefinition } from './job-definition.js';
+import type { StoredOutput } from './run-job.js';
 import { contractToken } from './token.js';
 
 /** Parameters of getJob (reference/pilot-anchors.md §1.2). */
@@ -43,12 +44,19 @@ export interface JobUpdate {
   readonly schedulerId?: string;
   readonly pilotId?: string;
   readonly attemptNr?: number;
+  /** pilot3's form: space-separated `key=value` (`coreCount=8 nEvents=100`). */
   readonly jobMetrics?: string;
   /** pilot3's memory monitor fields (maxRSS, …, rateWBYTES), sent under their own names. */
   readonly resources?: Readonly<Record<string, number>>;
   /** `debug` mode: the tail of the payload's log (pilot3 `stdout`). */
   readonly stdout?: string;
-  readonly xml?: string;
+  /** The batch system's job id (SLURM_JOB_ID, PBS_JOBID, condor's …), sent as `batchID`. */
+  readonly batchId?: string;
+  /**
+   * The files to list in `xml`: the client writes pilot3's JSON form or, for a `ps-2015`
+   * server, PoolFileCatalog XML. Absent: no `xml` is sent.
+   */
+  readonly outputFiles?: readonly StoredOutput[];
   readonly metaData?: string;
 }
 

@@ -6,6 +6,28 @@ import { contractToken } from './token.js';
 
 export type FinalJobState = 'finished' | 'failed' | 'holding';
 
+/**
+ * One file the job durably stored, as the final updateJob's `xml` lists it for the server's
+ * Adder (pilot3 `generate_fileinfo`): a normal job lists every output and its log, an Event
+ * Service job its log only (its range outputs are reported with the ranges).
+ */
+export interface StoredOutput {
+  readonly lfn: string;
+  readonly kind: 'output' | 'log';
+  /** The file's GUID (the job's `logGUID` for the log; from the job or generated for outputs). */
+  readonly guid: string;
+  /** Bytes stored. */
+  readonly size: number;
+  /** The stored checksum, `ad:<8 hex>` (or `md5:<32 hex>`). */
+  readonly checksum: string;
+  /** Where it was stored: the URL written (pilot3 sends the TURL as `surl`). */
+  readonly surl: string;
+  /** The output dataset (`realDatasets` / `destinationDblock`). */
+  readonly dataset?: string;
+  /** The DDM endpoint it went to (the job's `ddmEndPointOut`, else the storage's name). */
+  readonly ddmEndpoint?: string;
+}
+
 /** What a RunJob hands back for the final updateJob. */
 export interface JobOutcome {
   readonly state: FinalJobState;
@@ -21,6 +43,13 @@ export interface JobOutcome {
   readonly cpuConsumptionTime: number;
   readonly startTime: number;
   readonly endTime: number;
+  /**
+   * What was durably stored, for the final updateJob's `xml`; absent or empty when nothing
+   * was (then the server's Adder fails a finished job that should have outputs).
+   */
+  readonly outputs?: readonly StoredOutput[];
+  /** The payload's job report (`jobReport.json`) as text, sent as `metaData` (pilot3). */
+  readonly metaData?: string;
   /** Set by the core from its resource monitor (a RunJob leaves it out). */
   readonly resources?: ResourceUsage;
 }

@@ -2,7 +2,7 @@
  * The PanDA dispatcher client: the PandaApi contract over HTTP(S), talking to a real PanDA
  * server or to the embedded dispatcher alike (reference/pilot-anchors.md §1–§2).
  */
-import type { ServerSettings } from '../config/pilot-config.js';
+import type { ServerProfile, ServerSettings } from '../config/pilot-config.js';
 import type { EventRange } from '../contracts/event-range.js';
 import type { JobDefinition } from '../contracts/job-definition.js';
 import type {
@@ -19,7 +19,7 @@ import { parseJobDefinition } from './job-definition-parser.js';
 import { loadPandaAuth } from './panda-auth.js';
 import { PandaStatus, callPanda, expectSuccess, type CallContext } from './panda-call.js';
 import { malformedReply, structuredField, type PandaReply } from './reply-parser.js';
-import { commandList, getJobForm, jobUpdateForm, rangeUpdateEntry } from './request-forms.js';
+import { commandList, getEventRangesForm, getJobForm, jobUpdateForm, rangeUpdateEntry, singleRangeForm } from './request-forms.js';
 
 export interface PandaClientOptions {
   /** `PilotSettings.pilot.server`; `url` is required (or `PANDA_SERVER_URL` in `env`). */
@@ -36,12 +36,16 @@ export interface PandaClientOptions {
 /**
  * Implements PandaApi; see the contract for the error rules. Also offers `updateEventRange`
  * (the single-range command of servers before bulk updates) and `call` for other commands.
+ * The server profile (`server.profile`) picks the parameter sets: for `ps-2015`,
+ * `updateEventRanges` goes out as one `updateEventRange` per range and getEventRanges
+ * carries no `taskID`.
  * One client per run: it holds a keep-alive connection pool until `close()`.
  */
 export class PandaClient implements PandaApi {
   private readonly ctx: CallContext;
   private readonly transport: HttpTransport;
   private readonly closing = new AbortController();
+  private readonly profile: ServerProfile;
   /** The server base URL in use. */
   readonly url: string;
 
@@ -56,6 +60,7 @@ export class PandaClient implements PandaApi {
     const log = (options.logger ?? silentLogger).child('panda');
     const auth = loadPandaAuth(options.server, env, options.secrets);
     this.url = url;
+    this.profile = options.server.profile;
     this.transport = new HttpTransport({
       baseUrl: url,
       connectTimeoutMs: options.server.connectTimeoutMs,
@@ -81,22 +86,20 @@ export class PandaClient implements PandaApi {
   }
 
   async getJob(request: GetJobRequest): Promise<JobDefinition | undefined> {
-    const reply = await this.call('getJob', getJobForm(request));
+    const reply = await this.call('getJob', getJobForm(request, this.profile));
     if (reply.statusCode === PandaStatus.NO_JOBS) return undefined;
     expectSuccess(reply, this.ctx.secrets);
     return parseJobDefinition(reply.fields);
   }
 
   async updateJob(update: JobUpdate): Promise<readonly ServerCommand[]> {
-    const reply = await this.call('updateJob', jobUpdateForm(update));
+    const reply = await this.call('updateJob', jobUpdateForm(update, this.profile));
     expectSuccess(reply, this.ctx.secrets);
     return commandList(reply.fields['command'] ?? reply.fields['Command']);
   }
 
   async getEventRanges(request: { pandaId: string; jobsetId?: string; taskId?: string; nRanges: number }): Promise<readonly EventRange[]> {
-    const reply = await this.call('getEventRanges', {
-      pandaID: request.pandaId, jobsetID: request.jobsetId, taskID: request.taskId, nRanges: request.nRanges,
-    });
+    const reply = await this.call('getEventRanges', getEventRangesForm(request, this.profile));
     expectSuccess(reply, this.ctx.secrets);
     const value = structuredField('getEventRanges', reply.fields, 'eventRanges', 'a JSON list of event ranges');
     return parseEventRanges(value, 'getEventRanges.eventRanges');
@@ -104,6 +107,7 @@ export class PandaClient implements PandaApi {
 
   async updateEventRanges(updates: readonly EventRangeUpdate[], pandaId?: string): Promise<EventRangeUpdateResult> {
     if (updates.length === 0) return { results: [], commands: [] };
+    if (this.profile === 'ps-2015') return this.oneByOne(updates, pandaId);
     const reply = await this.call('updateEventRanges', {
       eventRanges: JSON.stringify(updates.map(rangeUpdateEntry)), version: 0, pandaID: pandaId,
     });
@@ -123,7 +127,7 @@ export class PandaClient implements PandaApi {
    * server's "not applied" and comes back as `results: [false]`.
    */
   async updateEventRange(update: EventRangeUpdate, pandaId?: string): Promise<EventRangeUpdateResult> {
-    const reply = await this.call('updateEventRange', { ...rangeUpdateEntry(update), pandaID: pandaId });
+    const reply = await this.call('updateEventRange', singleRangeForm(update, pandaId, this.profile));
     if (reply.statusCode === PandaStatus.FAILED) return { results: [false], commands: this.commandsFor(reply, pandaId) };
     expectSuccess(reply, this.ctx.secrets);
     return { results: [true], commands: this.commandsFor(reply, pandaId) };
@@ -144,6 +148,18 @@ export class PandaClient implements PandaApi {
   close(): void {
     this.closing.abort();
     this.transport.close();
+  }
+
+  /** A server without bulk updates: one updateEventRange per range, in order. */
+  private async oneByOne(updates: readonly EventRangeUpdate[], pandaId: string | undefined): Promise<EventRangeUpdateResult> {
+    const results: (boolean | null)[] = [];
+    const commands: string[] = [];
+    for (const u of updates) {
+      const r = await this.updateEventRange(u, pandaId);
+      results.push(...r.results);
+      for (const c of r.commands) if (!commands.includes(c)) commands.push(c);
+    }
+    return { results, commands };
   }
 
   private commandsFor(reply: PandaReply, pandaId: string | undefined): string[] {

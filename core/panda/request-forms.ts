@@ -2,13 +2,19 @@
  * Our typed requests → the dispatcher's parameter names (reference/pilot-anchors.md §1.2,
  * §2.4). Kept apart from the client so the wire vocabulary lives in one place.
  */
+import type { ServerProfile } from '../config/pilot-config.js';
 import type { EventRangeUpdate, GetJobRequest, JobUpdate } from '../contracts/panda-api.js';
 import type { FormValue } from './form-codec.js';
+import { outputFileList } from './output-file-list.js';
 
 type Form = Record<string, FormValue>;
 
-/** getJob: the site's description; `getProxyKey` is always False (glExec is gone). */
-export function getJobForm(req: GetJobRequest): Form {
+/**
+ * getJob: the site's description; `getProxyKey` is always False (glExec is gone). A
+ * `ps-2015` server has no `jobType` / `resourceType` parameters.
+ */
+export function getJobForm(req: GetJobRequest, profile: ServerProfile = 'ps-2024'): Form {
+  const newer = profile === 'ps-2015' ? {} : { jobType: req.jobType, resourceType: req.resourceType };
   return {
     siteName: req.siteName,
     computingElement: req.computingElement,
@@ -18,8 +24,7 @@ export function getJobForm(req: GetJobRequest): Form {
     mem: req.mem,
     diskSpace: req.diskSpace,
     workingGroup: req.workingGroup,
-    jobType: req.jobType,
-    resourceType: req.resourceType,
+    ...newer,
     getProxyKey: false,
   };
 }
@@ -29,8 +34,11 @@ export function pandaTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** updateJob; the diagnostic is cut to the length PanDA stores. */
-export function jobUpdateForm(u: JobUpdate, now: number = Date.now()): Form {
+/**
+ * updateJob; the diagnostic is cut to the length PanDA stores; `outputFiles` become `xml` in
+ * the form the profile's server reads (output-file-list.ts).
+ */
+export function jobUpdateForm(u: JobUpdate, profile: ServerProfile = 'ps-2024', now: number = Date.now()): Form {
   return {
     jobId: u.pandaId,
     state: u.state,
@@ -52,9 +60,10 @@ export function jobUpdateForm(u: JobUpdate, now: number = Date.now()): Form {
     siteName: u.siteName,
     schedulerID: u.schedulerId,
     pilotID: u.pilotId,
+    batchID: u.batchId,
     attemptNr: u.attemptNr,
     jobMetrics: u.jobMetrics,
-    xml: u.xml,
+    xml: u.outputFiles === undefined ? undefined : outputFileList(u.outputFiles, profile),
     metaData: u.metaData,
     ...resourceFormFields(u),
   };
@@ -78,6 +87,23 @@ export function rangeUpdateEntry(u: EventRangeUpdate): Record<string, string | n
   if (u.cpuConsumptionTime !== undefined) e['cpuConsumptionTime'] = u.cpuConsumptionTime;
   if (u.coreCount !== undefined) e['coreCount'] = u.coreCount;
   return e;
+}
+
+/**
+ * The single-range updateEventRange: only the parameters the server's function takes
+ * (`coreCount`, `cpuConsumptionTime`, and from 2016 `objstoreID`, `pandaID`); an error
+ * code or diagnostic has no place there.
+ */
+export function singleRangeForm(u: EventRangeUpdate, pandaId: string | undefined, profile: ServerProfile): Form {
+  return {
+    eventRangeID: u.eventRangeId, eventStatus: u.eventStatus, coreCount: u.coreCount, cpuConsumptionTime: u.cpuConsumptionTime,
+    ...(profile === 'ps-2015' ? {} : { objstoreID: u.objstoreId, pandaID: pandaId }),
+  };
+}
+
+/** getEventRanges; `taskID` only where the server has it (a `ps-2015` server answers 500 to it). */
+export function getEventRangesForm(r: { pandaId: string; jobsetId?: string; taskId?: string; nRanges: number }, profile: ServerProfile): Form {
+  return { pandaID: r.pandaId, jobsetID: r.jobsetId, ...(profile === 'ps-2015' ? {} : { taskID: r.taskId }), nRanges: r.nRanges };
 }
 
 /** The server's `command` / `Command` value as a list of commands (`NULL` → none). */

@@ -3,6 +3,7 @@ export * from './child-cpu.js';
 export * from './job-control-source.js';
 export * from './monitor.js';
 export * from './final-update.js';
+export * from './pilot-identity.js';
 export * from './job-runner.js';
 export * from './pilot-loop.js';
 export * from './recovery.js';

@@ -79,7 +79,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
     const monitors = new JobMonitors({ job, queue: settings.queue, settings: settings.pilot.monitors, workdir: jobDir, control, log, killGraceMs: settings.pilot.eventService.killGraceS * 1000 });
     const monitor = new Monitor({
       api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, coreCount: job.coreCount,
-      siteName: settings.queue.site, progress: () => ({ ...progress, cpuConsumptionTime: Math.max(progress.cpuConsumptionTime ?? 0, monitors.cpuSeconds) }),
+      siteName: settings.queue.name, progress: () => ({ ...progress, cpuConsumptionTime: Math.max(progress.cpuConsumptionTime ?? 0, monitors.cpuSeconds) }),
       debugIntervalMs: settings.pilot.monitors.debugHeartbeatS * 1000, resources: () => monitors.usage(),
       debugTail: () => { const t = monitors.logTail(); return t === undefined ? undefined : run.secrets.mask(t); },
     });
@@ -104,7 +104,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
     }
     outcome = withResourceUsage(await blameFullDisk(outcome, jobDir, limits), monitors, reapedChildrenCpuSeconds() - cpu0);
   }
-  const finalUpdateSent = await recordAndSendFinalUpdate(api, state, outcome, settings.queue.site, log);
+  const finalUpdateSent = await recordAndSendFinalUpdate(api, state, outcome, settings.queue.name, log);
   log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);
   const report = await writeReportQuietly(jobDir, run, log);
   return { pandaId: job.pandaId, runJob: runJobName, jobDir, outcome, finalUpdateSent, ...(report ? { report } : {}) };
@@ -160,7 +160,7 @@ export async function writeReportQuietly(jobDir: string, run: PilotRun, log: Log
  * write that fails (a full disk) is logged and never stops the update. Never throws.
  */
 export async function recordAndSendFinalUpdate(
-  api: PandaApi, state: JobStateStore, outcome: JobOutcome, siteName: string, log: FinalUpdateLog, pilotPid?: number,
+  api: PandaApi, state: JobStateStore, outcome: JobOutcome, queueName: string, log: FinalUpdateLog, pilotPid?: number,
 ): Promise<boolean> {
   try {
     await state.update({ phase: outcome.state, outcome, finalUpdate: 'pending', ...(pilotPid !== undefined ? { pilotPid } : {}) });
@@ -168,7 +168,7 @@ export async function recordAndSendFinalUpdate(
     const e = toPilotError(err, ErrorCodes.FILEHANDLINGFAILURE);
     log.error(`job ${state.pandaId}: the outcome is not in the state file (${e.codeName} ${e.message}); the final update goes out from memory, and cannot be resent by a recovery if it is lost`);
   }
-  return sendFinalUpdate(api, state, siteName, log);
+  return sendFinalUpdate(api, state, queueName, log);
 }
 
 type FinalUpdateLog = { warn(m: string): void; info(m: string): void; error(m: string): void };
@@ -178,12 +178,12 @@ type FinalUpdateLog = { warn(m: string): void; info(m: string): void; error(m: s
  * acknowledged. Delivered is delivered: failing to write `sent` afterwards is only logged.
  * Never throws.
  */
-export async function sendFinalUpdate(api: PandaApi, state: JobStateStore, siteName: string, log: FinalUpdateLog): Promise<boolean> {
+export async function sendFinalUpdate(api: PandaApi, state: JobStateStore, queueName: string, log: FinalUpdateLog): Promise<boolean> {
   const rec = state.record;
   if (!rec?.outcome) return false;
   if (rec.finalUpdate === 'sent') return true;
   try {
-    await api.updateJob(finalJobUpdate(rec.job, rec.outcome, siteName));
+    await api.updateJob(finalJobUpdate(rec.job, rec.outcome, queueName));
   } catch (err) {
     log.warn(`final update of job ${rec.pandaId} not delivered (kept for recovery): ${(err as Error).message}`);
     return false;

@@ -116,7 +116,7 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
     try {
       if (rec.outcome && !holding) {
         log.info(`job ${pandaId}: ${rec.outcome.state}, final update still pending`);
-        const sent = await sendFinalUpdate(api, store, run.settings.queue.site, log);
+        const sent = await sendFinalUpdate(api, store, run.settings.queue.name, log);
         if (sent) await writeReportQuietly(jobDir, run, log);
         results.push({ pandaId, jobDir, action: 'final-update', outcome: rec.outcome, finalUpdateSent: sent });
         continue;
@@ -143,7 +143,7 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
         }
         outcome = { state: 'failed', pilotErrorCode: e.code, pilotErrorDiag: e.diagnostic, transExitCode: 0, nEvents: 0, cpuConsumptionTime: 0, startTime: started, endTime: Date.now() };
       }
-      const sent = await recordAndSendFinalUpdate(api, store, outcome, run.settings.queue.site, log, process.pid);
+      const sent = await recordAndSendFinalUpdate(api, store, outcome, run.settings.queue.name, log, process.pid);
       await writeReportQuietly(jobDir, run, log);
       results.push({ pandaId, jobDir, action: 'recovered', outcome, finalUpdateSent: sent });
     } finally {

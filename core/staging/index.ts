@@ -11,3 +11,4 @@ export * from './recent-writes.js';
 export * from './output-source.js';
 export * from './log-tarball.js';
 export * from './job-log.js';
+export * from './stored-outputs.js';

@@ -20,6 +20,32 @@ export interface AppliedReport {
   readonly time: string;
   readonly errorCode?: number | string;
   readonly objstoreId?: number | string;
+  readonly pathConvention?: number | string;
+}
+
+/**
+ * A file the server registered: a job's output or log from the `xml` of its final updateJob
+ * (the Adder, adder.ts), a zip of range outputs from a version-1/2 updateEventRanges, or
+ * one range's output from its `finished` report (the server's JEDI_Events row, with the
+ * object store it went to). Merge inputs and the demo's check come from these.
+ */
+export interface RegisteredFile {
+  readonly lfn: string;
+  readonly type: 'output' | 'log' | 'zipoutput' | 'es-output';
+  readonly pandaId: string;
+  readonly guid?: string;
+  readonly fsize?: number;
+  /** `ad:<hex>` / `md5:<hex>`. */
+  readonly checksum?: string;
+  readonly surl?: string;
+  readonly dataset?: string;
+  readonly endpoint?: readonly string[];
+  readonly objstoreId?: number | string;
+  readonly pathConvention?: number | string;
+  /** es-output: the range and the ID it finished under. */
+  readonly rangeKey?: string;
+  readonly eventRangeId?: string;
+  readonly time: string;
 }
 
 export interface RangeRecord {
@@ -90,6 +116,9 @@ export interface JobRecord {
    */
   closeCode?: number;
   closeReason?: string;
+  /** Set when the Adder failed the job (200 EC_Adder) and why. */
+  ddmErrorCode?: number;
+  ddmErrorDiag?: string;
   /** A back-channel command returned with every update until the job ends (`softkill`, `tobekilled`). */
   command?: string;
   /** The job definition exactly as getJob hands it out. */
@@ -107,6 +136,7 @@ export interface RangeUpdateEntry {
   readonly eventStatus?: string;
   readonly errorCode?: number | string;
   readonly objstoreId?: number | string;
+  readonly pathConvention?: number | string;
   /** What the server answered for this entry: true, false, or null (skipped). */
   readonly result: boolean | null;
   /**
@@ -161,4 +191,6 @@ export interface DispatcherSnapshot {
   readonly dispatches: readonly DispatchEntry[];
   readonly rangeUpdates: readonly RangeUpdateEntry[];
   readonly jobUpdates: readonly JobUpdateEntry[];
+  /** Every file the server registered, in order. */
+  readonly files: readonly RegisteredFile[];
 }

@@ -14,6 +14,7 @@ import { decodeForm, encodeForm, isPlainObject, type FormValue, type Logger, typ
 import type { DispatcherState, Reply, StateOp } from './dispatcher-state.js';
 import type { FaultInjector } from './fault-injector.js';
 import { readRequestBody, type BodyLimits } from './request-body.js';
+import { profileRefusal, type ServerProfile } from './server-profiles.js';
 import type { StateStore } from './state-store.js';
 
 export type ReplyEncoding = 'auto' | 'form' | 'json';
@@ -36,6 +37,8 @@ export interface DispatcherServerOptions {
   readonly clock: () => number;
   /** Request body bounds, on the wire and decompressed; default DEFAULT_BODY_LIMITS. */
   readonly bodyLimits?: BodyLimits;
+  /** Whose parameter names to accept (server-profiles.ts); default `ps-2024`. */
+  readonly profile?: ServerProfile;
 }
 
 /** 64 MiB each way: a bulk updateEventRanges of the server's 100000-range maximum fits. */
@@ -75,7 +78,12 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
     return send(res, read.status, 'text/plain', read.why);
   }
   const params = parseParams(req, read.body, url.searchParams);
-  if (!params) return send(res, 400, 'text/plain', 'unreadable request body');
+  if (!params) return send(res, 500, 'text/plain', `${command}: unreadable request body`);
+  const refused = profileRefusal(o.profile ?? 'ps-2024', command, params);
+  if (refused) {
+    o.log.warn(`${command}: answered ${refused.status}: ${refused.body}`);
+    return send(res, refused.status, 'text/plain', refused.body);
+  }
   const refusal = authRefusal(o, req);
   const taken = refusal ? undefined : o.faults?.takeFault(command, o.clock());
   const fault = taken?.kind;
@@ -138,7 +146,10 @@ async function keyPair(o: DispatcherServerOptions, params: Record<string, unknow
   return { StatusCode: 0, publicKey: keys[0]!, privateKey: keys[1]! };
 }
 
-/** The body is already decompressed (request-body.ts). */
+/**
+ * The body is already decompressed (request-body.ts). JSON `true`/`false` become `True` /
+ * `False`, as panda-server patches them before calling the command.
+ */
 function parseParams(req: http.IncomingMessage, body: Buffer, query: URLSearchParams): Record<string, unknown> | undefined {
   const params: Record<string, unknown> = Object.fromEntries(query);
   try {
@@ -146,7 +157,8 @@ function parseParams(req: http.IncomingMessage, body: Buffer, query: URLSearchPa
     if ((req.headers['content-type'] ?? '').includes('application/json')) {
       const doc: unknown = text.trim() ? JSON.parse(text) : {};
       if (!isPlainObject(doc)) return undefined;
-      return Object.assign(params, doc);
+      for (const [k, v] of Object.entries(doc)) params[k] = v === true ? 'True' : v === false ? 'False' : v;
+      return params;
     }
     return Object.assign(params, decodeForm(text));
   } catch {

@@ -7,10 +7,11 @@
 import type { FormValue } from '../../core/index.js';
 import {
   iso, type DispatchEntry, type DispatcherSnapshot, type JobKind, type JobRecord, type JobStatus, type JobUpdateEntry,
-  type RangeRecord, type RangeUpdateEntry, type TaskStatus,
+  type RangeRecord, type RangeUpdateEntry, type RegisteredFile, type TaskStatus,
 } from './dispatcher-records.js';
+import { runAdder } from './adder.js';
 import { esJobDefinition, mergeJobDefinition, normalJobDefinition, outputLfnOf } from './job-factory.js';
-import { getEventRanges, updateEventRange, updateEventRanges } from './range-commands.js';
+import { getEventRanges, updateEventRange, updateEventRanges, type ZipFileReport } from './range-commands.js';
 import { RangeBook } from './range-book.js';
 import type { TaskSpec } from './task-spec.js';
 
@@ -37,6 +38,8 @@ export interface PersistedState {
   readonly dispatches: readonly DispatchEntry[];
   readonly rangeUpdates: readonly RangeUpdateEntry[];
   readonly jobUpdates: readonly JobUpdateEntry[];
+  /** Absent in state files written before files were registered. */
+  readonly files?: readonly RegisteredFile[];
 }
 
 const REPORTABLE = new Set(['starting', 'running', 'holding', 'transferring', 'finished', 'failed']);
@@ -48,6 +51,7 @@ export class DispatcherState {
   readonly dispatches: DispatchEntry[];
   readonly rangeUpdates: RangeUpdateEntry[];
   readonly jobUpdates: JobUpdateEntry[];
+  readonly files: RegisteredFile[];
   private nextId: number;
   private seq: number;
   readonly jobsetId: string;
@@ -60,6 +64,7 @@ export class DispatcherState {
     this.dispatches = [...(restored?.dispatches ?? [])];
     this.rangeUpdates = [...(restored?.rangeUpdates ?? [])];
     this.jobUpdates = [...(restored?.jobUpdates ?? [])];
+    this.files = [...(restored?.files ?? [])];
     this.nextId = restored?.nextId ?? task.firstPandaId;
     this.seq = restored?.seq ?? 0;
     this.taskStatus = restored?.taskStatus ?? 'running';
@@ -133,10 +138,61 @@ export class DispatcherState {
     if (typeof params['pilotErrorDiag'] === 'string' && params['pilotErrorDiag']) job.pilotErrorDiag = params['pilotErrorDiag'].slice(0, 500);
     const nEvents = Number(params['nEvents']);
     if (Number.isSafeInteger(nEvents) && nEvents >= 0) job.nEvents = nEvents;
+    const ended = this.add(job, state, params, now);
     if (job.kind === 'es') this.closeEsJob(job, now);
-    else this.closeOtherJob(job, state, now);
-    log(0, 'applied');
+    else this.closeOtherJob(job, ended, now);
+    log(0, 'applied', undefined, job.ddmErrorDiag);
     return { StatusCode: 0, command: 'NULL' };
+  }
+
+  /**
+   * The Adder: registers the files of the job's `xml` and returns the state the job ends in
+   * (a finished job whose xml lacks an output ends failed with ddmErrorCode 200). For an
+   * Event Service job the verdict is recorded; its close follows the ranges.
+   */
+  private add(job: JobRecord, state: 'finished' | 'failed', params: Readonly<Record<string, unknown>>, now: number): 'finished' | 'failed' {
+    const d = job.definition;
+    const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter((x) => x && x !== 'NULL');
+    const log = d['logFile'];
+    const outputs = list(d['outFiles']).filter((lfn) => lfn !== log);
+    const code = (v: unknown): number => (Number.isSafeInteger(Number(v)) ? Number(v) : 0);
+    const xml = typeof params['xml'] === 'string' ? params['xml'] : '';
+    const verdict = runAdder(
+      { outputs, ...(log ? { log } : {}), inputs: list(d['inFiles']), eventService: job.kind === 'es', merge: job.kind === 'merge' },
+      state, xml, { pilotErrorCode: code(params['pilotErrorCode']), transExitCode: code(params['transExitCode']) },
+    );
+    for (const f of verdict.files) {
+      this.files.push({
+        lfn: f.lfn, type: f.type, pandaId: job.pandaId, guid: f.guid, time: iso(now),
+        ...(f.fsize !== undefined ? { fsize: f.fsize } : {}), ...(f.checksum ? { checksum: f.checksum } : {}), ...(f.surl ? { surl: f.surl } : {}),
+        ...(f.dataset ? { dataset: f.dataset } : {}), ...(f.endpoint ? { endpoint: f.endpoint } : {}),
+      });
+    }
+    if (!verdict.ok && verdict.ddmErrorCode !== undefined) {
+      job.ddmErrorCode = verdict.ddmErrorCode;
+      job.ddmErrorDiag = verdict.ddmErrorDiag!;
+    }
+    return state === 'finished' && (verdict.ok || job.kind === 'es') ? 'finished' : 'failed';
+  }
+
+  /** A version-1/2 range update's zip file, once per LFN (OraDBProxy inserts it as `zipoutput`). */
+  registerZip(zip: ZipFileReport, pandaId: string, now: number): void {
+    if (this.files.some((f) => f.type === 'zipoutput' && f.lfn === zip.lfn)) return;
+    this.files.push({
+      lfn: zip.lfn, type: 'zipoutput', pandaId, objstoreId: zip.objstoreId, time: iso(now),
+      ...(zip.fsize !== undefined ? { fsize: zip.fsize } : {}), ...(zip.adler32 ? { checksum: `ad:${zip.adler32}` } : {}),
+      ...(zip.pathConvention !== undefined ? { pathConvention: zip.pathConvention } : {}),
+    });
+  }
+
+  /** A range's output, registered by its applied `finished` report. */
+  registerRangeOutput(range: RangeRecord, report: { eventRangeId: string; objstoreId?: number | string; pathConvention?: number | string }, pandaId: string, now: number): void {
+    const job = this.jobs.get(pandaId);
+    this.files.push({
+      lfn: `${outputLfnOf(this.task, job?.jobsetId ?? this.jobsetId)}.${report.eventRangeId}`, type: 'es-output', pandaId, time: iso(now),
+      rangeKey: range.key, eventRangeId: report.eventRangeId,
+      ...(report.objstoreId !== undefined ? { objstoreId: report.objstoreId } : {}), ...(report.pathConvention !== undefined ? { pathConvention: report.pathConvention } : {}),
+    });
   }
 
   /** ppEventServiceJob: release the consumer's ranges, then retry, wait, merge or fail. */
@@ -163,7 +219,7 @@ export class DispatcherState {
     }
   }
 
-  private closeOtherJob(job: JobRecord, state: string, now: number): void {
+  private closeOtherJob(job: JobRecord, state: 'finished' | 'failed', now: number): void {
     job.status = state as JobStatus;
     const kind = job.kind;
     if (state === 'finished') {
@@ -207,15 +263,22 @@ export class DispatcherState {
     const id = { pandaId: String(this.nextId++), jobsetId: this.jobsetId, attemptNr, serial };
     const definition =
       kind === 'es' ? esJobDefinition(this.task, id)
-        : kind === 'merge' ? mergeJobDefinition(this.task, id, this.doneRanges())
+        : kind === 'merge' ? mergeJobDefinition(this.task, id, this.registeredRangeOutputs())
           : normalJobDefinition(this.task, id, this.task.inputFiles[serial - 1]!);
     const job: JobRecord = { ...id, kind, status: 'activated', createdAt: iso(now), definition };
     this.jobs.set(job.pandaId, job);
     return job;
   }
 
-  private doneRanges(): RangeRecord[] {
-    return [...this.book.all()].filter((r) => r.status === 'done').sort((a, b) => a.fileId - b.fileId || a.processId - b.processId);
+  /**
+   * The merge job's inputs: the registered range outputs whose range is done under the ID it
+   * finished with, in range order.
+   */
+  private registeredRangeOutputs(): string[] {
+    const done = new Map([...this.book.all()].filter((r) => r.status === 'done').map((r) => [r.key, r]));
+    const picked = this.files.filter((f) => f.type === 'es-output' && done.get(f.rangeKey!)?.report?.eventRangeId === f.eventRangeId);
+    const order = (f: RegisteredFile): [number, number] => [done.get(f.rangeKey!)!.fileId, done.get(f.rangeKey!)!.processId];
+    return picked.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]).map((f) => f.lfn);
   }
 
   /** Queues a back-channel command for a job until it ends. */
@@ -232,7 +295,7 @@ export class DispatcherState {
       version: 1, task: this.task, nextId: this.nextId, seq: this.seq, jobsetId: this.jobsetId,
       taskStatus: this.taskStatus, ...(this.taskReason ? { taskReason: this.taskReason } : {}),
       jobs: [...this.jobs.values()], ranges: [...this.book.all()],
-      dispatches: this.dispatches, rangeUpdates: this.rangeUpdates, jobUpdates: this.jobUpdates,
+      dispatches: this.dispatches, rangeUpdates: this.rangeUpdates, jobUpdates: this.jobUpdates, files: this.files,
     };
   }
 
@@ -247,7 +310,7 @@ export class DispatcherState {
         outputLfn: outputLfnOf(this.task, this.jobsetId), ...(this.taskReason ? { reason: this.taskReason } : {}),
         counts: this.book.counts(),
       },
-      jobs: p.jobs, ranges: p.ranges, dispatches: p.dispatches, rangeUpdates: p.rangeUpdates, jobUpdates: p.jobUpdates,
+      jobs: p.jobs, ranges: p.ranges, dispatches: p.dispatches, rangeUpdates: p.rangeUpdates, jobUpdates: p.jobUpdates, files: p.files,
     })) as DispatcherSnapshot;
   }
 }

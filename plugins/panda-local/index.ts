@@ -36,5 +36,6 @@ export * from './range-commands.js';
 export * from './state-store.js';
 export * from './dispatcher-server.js';
 export * from './request-body.js';
+export * from './server-profiles.js';
 export * from './fault-injector.js';
 export * from './start-dispatcher.js';

@@ -1,11 +1,11 @@
 /**
  * Job definitions as the PanDA server's getJob writes them (reference/pilot-anchors.md
  * §1.3): every value a string, per-file values as parallel comma lists, `outFiles`
- * including the log, ES flags as `True`. The merge job lists `<outputLFN>.<eventRangeID>`
- * of every done range in `writeToFile`, as panda-server builds it from the ES job.
+ * including the log, ES flags as `True`. The merge job lists the registered
+ * `<outputLFN>.<eventRangeID>` of every done range in `writeToFile`, as panda-server builds
+ * it from the ES job's events.
  */
 import { createHash } from 'node:crypto';
-import type { RangeRecord } from './dispatcher-records.js';
 import type { TaskCommand, TaskInputFile, TaskSpec } from './task-spec.js';
 
 export interface JobIdentity {
@@ -52,10 +52,9 @@ export function normalJobDefinition(task: TaskSpec, id: JobIdentity, input: Task
   return baseFields(task, id, task.payload, outputLfn, inputColumns([input]), task.coreCount);
 }
 
-/** The merge job for the done ranges of a jobset, in range order. */
-export function mergeJobDefinition(task: TaskSpec, id: JobIdentity, done: readonly RangeRecord[]): Record<string, string> {
+/** The merge job over `lfns`: the registered outputs of the jobset's done ranges, in range order. */
+export function mergeJobDefinition(task: TaskSpec, id: JobIdentity, lfns: readonly string[]): Record<string, string> {
   const outputLfn = outputLfnOf(task, id.jobsetId);
-  const lfns = done.map((r) => `${outputLfn}.${r.report?.eventRangeId ?? r.eventRangeId}`);
   const datasetIn = expandPattern(task.output.dataset, task, id);
   const columns: Record<string, string> = {
     inFiles: lfns.join(','),

@@ -22,7 +22,10 @@ export type BodyResult =
 
 /**
  * The request body, decompressed per Content-Encoding (identity, gzip, deflate), within
- * `limits`. `onInflate` is told when decompression starts (the dispatcher logs it).
+ * `limits`. A JSON body (`Content-Type: application/json`) that starts with the gzip magic
+ * is gunzipped without any Content-Encoding: pilot3 (`pilot/util/https.py`) sends exactly
+ * that, and panda-server gunzips every JSON body (`server/panda.py`). `onInflate` is told
+ * when decompression starts (the dispatcher logs it).
  */
 export async function readRequestBody(req: http.IncomingMessage, limits: BodyLimits, onInflate?: (encoding: string, wireBytes: number) => void): Promise<BodyResult> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
@@ -39,9 +42,17 @@ export async function readRequestBody(req: http.IncomingMessage, limits: BodyLim
     inflater?.destroy();
     return { ok: false, status: 413, why: `request body larger than ${limits.maxWireBytes} bytes` };
   }
+  if (!inflater && isJson(req) && wire.length >= 2 && wire[0] === 0x1f && wire[1] === 0x8b) {
+    onInflate?.('gzip (JSON body without Content-Encoding)', wire.length);
+    return inflate(createGunzip(), wire, limits.maxBodyBytes);
+  }
   if (!inflater) return wire.length > limits.maxBodyBytes ? { ok: false, status: 413, why: `request body larger than ${limits.maxBodyBytes} bytes` } : { ok: true, body: wire };
   onInflate?.(encoding, wire.length);
   return inflate(inflater, wire, limits.maxBodyBytes);
+}
+
+function isJson(req: http.IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
 function makeInflater(encoding: string): Gunzip | Inflate | InflateRaw | undefined | null {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, silentLogger, type Logger, type SecretRegistry, type ServerCommand } from '../../core/index.js';
 import type { DispatcherSnapshot } from './dispatcher-records.js';
+import type { ServerProfile } from './server-profiles.js';
 import { createDispatcherServer, type ReplyEncoding } from './dispatcher-server.js';
 import { FaultInjector, type Fault, type FaultRecord } from './fault-injector.js';
 import type { BodyLimits } from './request-body.js';
@@ -40,6 +41,8 @@ export interface DispatcherOptions {
   readonly clock?: () => number;
   /** Request body bounds, on the wire and after decompression; default 64 MiB each. */
   readonly bodyLimits?: BodyLimits;
+  /** Which panda-server generation's parameter names to accept (`ps-2024` default, `ps-2015`). */
+  readonly profile?: ServerProfile;
   /** Replaces `${ESPILOT_ROOT}` in task commands; default the package root. */
   readonly packageRoot?: string;
 }
@@ -83,7 +86,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     state, encoding: options.encoding ?? 'auto', log, clock, faults,
     ...(store ? { store } : {}), ...(token ? { token } : {}), ...(options.keysDir ? { keysDir: options.keysDir } : {}),
     ...(options.tls ? { tls: options.tls } : {}), ...(options.secrets ? { secrets: options.secrets } : {}),
-    ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
+    ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}), ...(options.profile ? { profile: options.profile } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -8,9 +8,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PayloadLauncher, PilotError, ResolverToken, RunJob, SecretsToken,
-  abortError, exitCodeOf, withDiskCode, launcherNameFor, pilotPlugin, readJsonIfExists, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, storeJobLog, toPilotError,
+  abortError, exitCodeOf, withDiskCode, launcherNameFor, pilotPlugin, readJsonIfExists, readPayloadJobReport, writeJsonAtomic, reapedChildrenCpuSeconds, stageInJobInputs, stageOutJobFiles, storeJobLog, storedOutputs, toPilotError,
   type Experiment as ExperimentT, type JobOutcome, type Logger, type PayloadLauncher as LauncherT, type PluginResolver,
-  type RunJobContext, type SecretRegistry,
+  type RunJobContext, type SecretRegistry, type StoredOutput,
 } from '../../core/index.js';
 
 /** Written atomically when the payload has exited: recovery trusts outputs only after it. */
@@ -42,6 +42,8 @@ export class NormalRunJob implements RunJob {
     let failure: PilotError | undefined;
     let exeErrorDiag: string | undefined;
     let nEvents = 0;
+    let metaData: string | undefined;
+    const outputs: StoredOutput[] = [];
     await mkdir(workdir, { recursive: true });
     try {
       const inputPaths = await stageInJobInputs(transfers, job);
@@ -55,6 +57,7 @@ export class NormalRunJob implements RunJob {
       );
       if (killed) this.throwIfKilled(control.kill);
       const report = await experiment.parseJobReport(workdir);
+      metaData = await readPayloadJobReport(workdir, (m) => this.log.warn(m));
       transExitCode = report?.exitCode ?? exitCodeOf(exit);
       nEvents = report?.nEvents ?? 0;
       await writeJsonAtomic(join(workdir, PAYLOAD_EXIT_RECORD), { transExitCode, nEvents, exeErrorDiag: report?.exitMessage ?? report?.exitAcronym, cpu: reapedChildrenCpuSeconds() - cpu0 } satisfies PayloadExitRecord);
@@ -62,15 +65,18 @@ export class NormalRunJob implements RunJob {
         exeErrorDiag = report?.exitMessage ?? report?.exitAcronym;
         throw new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${transExitCode}${report?.exitAcronym ? ` (${report.exitAcronym})` : ''}`, { recoverable: false });
       }
-      if (job.outputFiles.length) await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs());
+      if (job.outputFiles.length) outputs.push(...storedOutputs(job, 'output', job.outputFiles, await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs())));
     } catch (err) {
       failure = toPilotError(withDiskCode(err, `job directory ${workdir}`), ErrorCodes.UNKNOWNEXCEPTION, `job ${job.pandaId}`);
       this.log.error(`job ${job.pandaId} failed: ${failure.codeName} ${failure.message}`);
     }
     await experiment.cleanup(workdir).catch((err: Error) => this.log.warn(`cleanup: ${err.message}`));
-    const logFailure = await this.stageOutLog(ctx, transfers);
-    failure ??= logFailure;
-    return outcomeOf(failure, { transExitCode, nEvents, cpu: Math.max(0, reapedChildrenCpuSeconds() - cpu0), startTime, ...(exeErrorDiag ? { exeErrorDiag } : {}) });
+    const log = await this.stageOutLog(ctx, transfers);
+    failure ??= log.failure;
+    return outcomeOf(failure, {
+      transExitCode, nEvents, cpu: Math.max(0, reapedChildrenCpuSeconds() - cpu0), startTime, ...(exeErrorDiag ? { exeErrorDiag } : {}),
+      outputs: [...outputs, ...log.stored], ...(metaData ? { metaData } : {}),
+    });
   }
 
   /**
@@ -83,25 +89,32 @@ export class NormalRunJob implements RunJob {
     const transfers = { binding: ctx.binding, jobDir: workdir, log: this.log };
     const exit = await readJsonIfExists<PayloadExitRecord>(join(workdir, PAYLOAD_EXIT_RECORD));
     let failure: PilotError | undefined;
+    const outputs: StoredOutput[] = [];
     if (!exit) {
       failure = new PilotError(ErrorCodes.KILLSIGNAL, 'the pilot died while the payload was running; outputs discarded', { recoverable: false });
     } else if (exit.transExitCode !== 0) {
       failure = new PilotError(ErrorCodes.PAYLOADEXECUTIONFAILURE, `payload failed with exit code ${exit.transExitCode}`, { recoverable: false });
     } else {
       try {
-        if (job.outputFiles.length) await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs());
+        if (job.outputFiles.length) outputs.push(...storedOutputs(job, 'output', job.outputFiles, await stageOutJobFiles(transfers, job.outputFiles, ctx.binding.outputs())));
       } catch (err) {
         failure = toPilotError(err, ErrorCodes.STAGEOUTFAILED, `recovery of job ${job.pandaId}`);
       }
     }
-    const logFailure = await this.stageOutLog(ctx, transfers);
-    failure ??= logFailure;
-    return outcomeOf(failure, { transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}) });
+    const log = await this.stageOutLog(ctx, transfers);
+    failure ??= log.failure;
+    const metaData = exit ? await readPayloadJobReport(workdir, (m) => this.log.warn(m)) : undefined;
+    return outcomeOf(failure, {
+      transExitCode: exit?.transExitCode ?? 0, nEvents: exit?.nEvents ?? 0, cpu: exit?.cpu ?? 0, startTime, ...(exit?.exeErrorDiag ? { exeErrorDiag: exit.exeErrorDiag } : {}),
+      outputs: [...outputs, ...log.stored], ...(metaData ? { metaData } : {}),
+    });
   }
 
-  /** The log (core storeJobLog): its failure fails the job; the object store copy's is ignored. */
-  private async stageOutLog(ctx: RunJobContext, transfers: Parameters<typeof stageOutJobFiles>[0]): Promise<PilotError | undefined> {
-    return (await storeJobLog(transfers, ctx.job, new Set(), this.secrets.scrubEnv(process.env))).error;
+  /** The log (core storeJobLog: `pl`, else `pw`, and a copy to the object store when the binding has one): its failure fails the job; the copy's is ignored. */
+  private async stageOutLog(ctx: RunJobContext, transfers: Parameters<typeof stageOutJobFiles>[0]): Promise<{ failure?: PilotError; stored: StoredOutput[] }> {
+    const { job } = ctx;
+    const r = await storeJobLog(transfers, job, new Set(), this.secrets.scrubEnv(process.env));
+    return { ...(r.error ? { failure: r.error } : {}), stored: r.stored && job.logFile ? storedOutputs(job, 'log', [job.logFile], [r.stored]) : [] };
   }
 
   private throwIfKilled(kill: AbortSignal): void {
@@ -109,7 +122,10 @@ export class NormalRunJob implements RunJob {
   }
 }
 
-function outcomeOf(failure: PilotError | undefined, r: { transExitCode: number; nEvents: number; cpu: number; startTime: number; exeErrorDiag?: string | undefined }): JobOutcome {
+function outcomeOf(
+  failure: PilotError | undefined,
+  r: { transExitCode: number; nEvents: number; cpu: number; startTime: number; exeErrorDiag?: string | undefined; outputs: readonly StoredOutput[]; metaData?: string },
+): JobOutcome {
   return {
     state: failure ? 'failed' : 'finished',
     pilotErrorCode: failure?.code ?? 0,
@@ -120,5 +136,7 @@ function outcomeOf(failure: PilotError | undefined, r: { transExitCode: number; 
     cpuConsumptionTime: r.cpu,
     startTime: r.startTime,
     endTime: Date.now(),
+    outputs: r.outputs,
+    ...(r.metaData ? { metaData: r.metaData } : {}),
   };
 }

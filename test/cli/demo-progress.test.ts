@@ -17,7 +17,7 @@ async function until(ok: () => boolean): Promise<void> {
 async function dispatcherWithEsJob(t: import('ava').ExecutionContext) {
   const demo = loadTaskFile(demoTaskPath(), packageRoot());
   const dispatcher = await startDispatcher({ task: { ...demo, inputFiles: demo.inputFiles.map((f) => ({ ...f, events: 4 })) } });
-  const api = new PandaClient({ server: { url: dispatcher.url, connectTimeoutMs: 2000, requestTimeoutMs: 5000, retries: 0, backoffBaseMs: 10, backoffMaxMs: 10, auth: 'none' }, secrets: new SecretRegistry(), logger: silentLogger });
+  const api = new PandaClient({ server: { url: dispatcher.url, connectTimeoutMs: 2000, requestTimeoutMs: 5000, retries: 0, backoffBaseMs: 10, backoffMaxMs: 10, auth: 'none', profile: 'ps-2024' }, secrets: new SecretRegistry(), logger: silentLogger });
   t.teardown(async () => { api.close(); await dispatcher.stop(); });
   return { dispatcher, api };
 }

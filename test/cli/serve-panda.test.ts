@@ -55,9 +55,9 @@ test('serves the demo task until SIGTERM; the state survives a restart', async (
 });
 
 test('bad flags are refused with every problem named', async (t) => {
-  const bad = serve(['--encoding', 'xml', '--port', 'abc']);
+  const bad = serve(['--encoding', 'xml', '--port', 'abc', '--profile', 'ps-1999']);
   const [code] = await once(bad.child, 'exit');
   await bad.url.catch(() => undefined);
   t.is(code, 2);
-  t.regex(bad.output(), /^espilot: serve-panda:\n  --port: expected a port from 0 to 65535, got "abc"\n  --encoding: expected auto, form or json, got "xml"\n/m);
+  t.regex(bad.output(), /^espilot: serve-panda:\n  --port: expected a port from 0 to 65535, got "abc"\n  --encoding: expected auto, form or json, got "xml"\n  --profile: expected ps-2024 or ps-2015, got "ps-1999"\n/m);
 });

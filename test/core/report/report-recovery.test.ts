@@ -23,7 +23,9 @@ test('a job whose pilot died before its final update: recovery sends it and writ
   const state = new JobStateStore(jobDir, job.pandaId);
   await state.create(job, 'normal', { experiment: 'generic', runJob: 'normal' });
   const now = Date.now();
-  await state.update({ phase: 'finished', finalUpdate: 'pending', outcome: { state: 'finished', pilotErrorCode: 0, pilotErrorDiag: '', transExitCode: 0, nEvents: 50, cpuConsumptionTime: 1, startTime: now - 1000, endTime: now } });
+  // It had stored its output and log: the outcome lists them for the server's Adder.
+  const outputs = [...job.outputFiles, job.logFile!].map((f, i) => ({ lfn: f.lfn, kind: f === job.logFile ? 'log' as const : 'output' as const, guid: f.guid ?? `G${i}`, size: 10, checksum: 'ad:0000000a', surl: `file:///se/${f.lfn}` }));
+  await state.update({ phase: 'finished', finalUpdate: 'pending', outcome: { state: 'finished', pilotErrorCode: 0, pilotErrorDiag: '', transExitCode: 0, nEvents: 50, cpuConsumptionTime: 1, startTime: now - 1000, endTime: now, outputs } });
   t.false(existsSync(join(jobDir, JOB_REPORT_FILE)));
 
   const results = await recoverJobs(run, api, site.workdir);

@@ -66,11 +66,11 @@ test('the series: pilot3\'s fields (max, avg, totals, rates), the TSV file, jobM
 });
 
 test('updateJob form: the memory fields under pilot3\'s names, the debug tail as stdout', (t) => {
-  const body = encodeForm(jobUpdateForm({ pandaId: '1', state: 'running', resources: { maxPSS: 1200, avgRSS: 7 }, jobMetrics: 'leak=2.00', stdout: 'payload.stdout\nlast line' }, 0));
+  const body = encodeForm(jobUpdateForm({ pandaId: '1', state: 'running', resources: { maxPSS: 1200, avgRSS: 7 }, jobMetrics: 'leak=2.00', stdout: 'payload.stdout\nlast line' }, 'ps-2024', 0));
   const form = new URLSearchParams(body);
   t.is(form.get('maxPSS'), '1200');
   t.is(form.get('avgRSS'), '7');
   t.is(form.get('jobMetrics'), 'leak=2.00');
   t.is(form.get('stdout'), 'payload.stdout\nlast line');
-  t.false(new URLSearchParams(encodeForm(jobUpdateForm({ pandaId: '1', state: 'running' }, 0))).has('stdout'));
+  t.false(new URLSearchParams(encodeForm(jobUpdateForm({ pandaId: '1', state: 'running' }, 'ps-2024', 0))).has('stdout'));
 });

@@ -31,7 +31,7 @@ async function setup(t: import('ava').ExecutionContext, jobPars: string, extraJo
 }
 
 test('a normal job end to end through mover-local: stage-in verified, payload, output and log stored, final update', async (t) => {
-  const { site, dispatcher, run, api } = await setup(t, `-c 'cat EVNT.7001._000001.pool.root.1 EVNT.7001._000001.pool.root.1 > HITS.7001._000001.pool.root.1'`);
+  const { site, dispatcher, run, api } = await setup(t, `-c 'cat EVNT.7001._000001.pool.root.1 EVNT.7001._000001.pool.root.1 > HITS.7001._000001.pool.root.1; echo "{\\"exitCode\\": 0, \\"nEvents\\": 10}" > jobReport.json'`);
   const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, maxJobs: 5, handleSignals: false });
   t.is(result.ended, 'no-job');
   t.is(result.jobs.length, 1);
@@ -49,9 +49,19 @@ test('a normal job end to end through mover-local: stage-in verified, payload, o
   const finals = updates.filter((u) => u.state === 'finished' || u.state === 'failed');
   t.is(finals.length, 1);
   t.is(finals[0]!.state, 'finished');
+  // The server's Adder registered the output and the log from the final update's xml.
+  t.is(snap.jobs.find((j) => j.pandaId === job.pandaId)!.status, 'finished');
+  const hits = 'HITS.7001._000001.pool.root.1';
+  const files = snap.files.filter((f) => f.pandaId === job.pandaId);
+  t.deepEqual(files.map((f) => [f.type, f.lfn]), [['output', hits], ['log', logs[0]]]);
+  t.like(files[0], { fsize: stored.length, checksum: `ad:${formatAdler32(adler32(stored))}`, surl: `file://${join(site.seDir, hits)}` });
+  t.regex(files[0]!.guid!, /^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[0-9A-F]{4}-[0-9A-F]{12}$/);
+  t.is(files[1]!.guid, snap.jobs[0]!.definition['logGUID']);
+  t.is(snap.task.status, 'done');
   const state = JSON.parse(await readFile(join(job.jobDir, `jobState-${job.pandaId}.json`), 'utf8'));
   t.is(state.finalUpdate, 'sent');
   t.is(state.job.userProxy, undefined);
+  t.is(state.outcome.metaData, '{"exitCode": 0, "nEvents": 10}\n', 'the payload\'s jobReport.json goes out as metaData');
 });
 
 test('a failing payload: failed with 1305, the log still stored, no output stored', async (t) => {
@@ -65,6 +75,7 @@ test('a failing payload: failed with 1305, the log still stored, no output store
   t.is((await readdir(site.seDir)).filter((n) => n.endsWith('.job.log.tgz')).length, 1);
   const final = dispatcher.snapshot().jobUpdates.find((u) => u.state === 'failed');
   t.is(final?.pilotErrorCode, 1305);
+  t.deepEqual(dispatcher.snapshot().files.map((f) => f.type), ['log'], 'a failed job registers its log only');
 });
 
 test('a corrupt input is refused (1171) and the payload never runs', async (t) => {

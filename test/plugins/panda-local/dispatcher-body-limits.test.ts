@@ -86,6 +86,10 @@ test.serial('a body declared larger than the limit is refused before it is read;
   t.is((await postTo('x'.repeat(2000))).status, 413, 'over the wire limit');
   t.is((await postTo(gzipSync('a'.repeat(5000)), { 'Content-Encoding': 'gzip' })).status, 413, 'inflates over the body limit');
   t.is((await postTo(gzipSync('siteName=x'), { 'Content-Encoding': 'gzip' })).status, 200, 'a small gzip body is read');
+  // pilot3's shape: gzipped JSON with no Content-Encoding is inflated under the same limit.
+  const json = { 'Content-Type': 'application/json' };
+  t.is((await postTo(gzipSync(JSON.stringify({ siteName: 'x' })), json)).status, 200, 'gzipped JSON without Content-Encoding is read');
+  t.is((await postTo(gzipSync(JSON.stringify({ siteName: 'x'.repeat(5000) })), json)).status, 413, 'and inflates over the body limit');
   t.is((await postTo('siteName=x', { 'Content-Encoding': 'br' })).status, 415);
   t.is((await postTo(Buffer.from('not gzip'), { 'Content-Encoding': 'gzip' })).status, 400);
 });

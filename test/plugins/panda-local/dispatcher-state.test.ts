@@ -25,7 +25,7 @@ test('a crash: the snapshot plus the journal rebuild exactly the state the clien
   t.teardown(async () => { c1.close(); await d1.stop(); });
   t.false(d1.restored);
   const job = (await c1.getJob({ siteName: 'S' }))!;
-  const ranges = await c1.getEventRanges({ pandaId: job.pandaId, nRanges: 4 });
+  const ranges = await c1.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 4 });
   await c1.updateEventRanges([{ eventRangeId: ranges[0]!.id, eventStatus: 'finished' }, { eventRangeId: ranges[1]!.id, eventStatus: 'fatal' }]);
   d1.command(job.pandaId, 'softkill');
   await c1.updateJob({ pandaId: job.pandaId, state: 'running' });
@@ -57,7 +57,7 @@ test('a clean stop folds the journal into the snapshot; a restart continues wher
   const c = new PandaClient({ server: { ...settings, url: d1.url }, secrets: new SecretRegistry(), env: {} });
   t.teardown(() => c.close());
   const job = (await c.getJob({ siteName: 'S' }))!;
-  await c.getEventRanges({ pandaId: job.pandaId, nRanges: 6 });
+  await c.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 6 });
   await c.updateJob({ pandaId: job.pandaId, state: 'failed' });
   const before = d1.snapshot();
   await d1.stop();
@@ -71,7 +71,7 @@ test('a clean stop folds the journal into the snapshot; a restart continues wher
   t.teardown(() => c2.close());
   const retry = (await c2.getJob({ siteName: 'S' }))!;
   t.is(retry.attemptNr, 2);
-  t.is((await c2.getEventRanges({ pandaId: retry.pandaId, nRanges: 10 })).length, 6);
+  t.is((await c2.getEventRanges({ pandaId: retry.pandaId, jobsetId: retry.jobsetId!, nRanges: 10 })).length, 6);
 });
 
 test('a state file of another task, or not a state file, is refused clearly', async (t) => {
@@ -90,7 +90,7 @@ test('injected faults: a lost reply makes the retried update arrive twice, appli
   t.teardown(async () => { c.close(); await d.stop(); });
   const job = (await c.getJob({ siteName: 'S' }))!;
   d.injectFault({ command: 'getEventRanges', kind: 'http-503', times: 2 });
-  const ranges = await c.getEventRanges({ pandaId: job.pandaId, nRanges: 2 });
+  const ranges = await c.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 2 });
   t.is(ranges.length, 2, 'two 503 answers, then the ranges');
   d.injectFault({ command: 'updateEventRanges', kind: 'drop-reply' });
   d.injectFault({ command: 'updateEventRanges', kind: 'status-10' });
@@ -111,7 +111,7 @@ test('injected faults: a slow answer is applied late; a client that gave up mean
   const c = new PandaClient({ server: { ...settings, url: d.url, retries: 2, backoffBaseMs: 1, backoffMaxMs: 5, requestTimeoutMs: 300 }, secrets: new SecretRegistry(), env: {} });
   t.teardown(async () => { c.close(); await d.stop(); });
   const job = (await c.getJob({ siteName: 'S' }))!;
-  const [range] = await c.getEventRanges({ pandaId: job.pandaId, nRanges: 1 });
+  const [range] = await c.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 1 });
   d.injectFault({ command: 'updateEventRanges', kind: 'slow', delayMs: 100 });
   const started = Date.now();
   t.deepEqual((await c.updateEventRanges([{ eventRangeId: range!.id, eventStatus: 'failed', errorCode: 1220 }])).results, [true]);

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 const MAX_CHARS = 2048;
 const LINES = 10;
 const LOG_LIKE = /(\.(stdout|stderr|log|txt)$)|(^log\.)/;
+/** Archives and data, whatever their name starts with (the job's own log tarball is `log.….tgz`). */
+const NOT_TEXT = /\.(tgz|tar|gz|bz2|xz|zip|root(\.\d+)?)$/;
 
 export function payloadLogTail(workdir: string, isPilotFile: (name: string) => boolean): string | undefined {
   let best: { path: string; mtime: number } | undefined;
@@ -23,7 +25,7 @@ export function payloadLogTail(workdir: string, isPilotFile: (name: string) => b
     return undefined;
   }
   for (const name of names) {
-    if (!LOG_LIKE.test(name) || isPilotFile(name)) continue;
+    if (!LOG_LIKE.test(name) || NOT_TEXT.test(name) || isPilotFile(name)) continue;
     try {
       const st = statSync(join(workdir, name));
       if (st.isFile() && (!best || st.mtimeMs > best.mtime)) best = { path: join(workdir, name), mtime: st.mtimeMs };

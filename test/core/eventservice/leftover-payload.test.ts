@@ -11,11 +11,20 @@ import { PAYLOAD_PID_FILE, groupHasLiveMembers, silentLogger, stopLeftoverPayloa
 
 /** Starts a detached group whose leader prints its worker's pid and exits, leaving the worker. */
 async function orphanedWorkerGroup(cwd: string): Promise<number> {
+  // The worker's pid comes on stdout, which the worker keeps open: read the line, not to the end.
   const leader = spawn('/bin/sh', ['-c', 'sleep 60 & echo $!'], { cwd, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  leader.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  await new Promise<void>((resolve) => leader.on('exit', () => resolve()));
-  if (!Number(out.trim())) throw new Error('the worker did not start');
+  const exited = new Promise<void>((resolve) => leader.on('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    leader.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    leader.stdout.on('end', () => reject(new Error(`the worker did not start (leader said ${JSON.stringify(out)})`)));
+  });
+  await exited;
+  leader.stdout.destroy();
+  if (!Number(line)) throw new Error(`the worker did not start (leader said ${JSON.stringify(line)})`);
   return leader.pid!;
 }
 

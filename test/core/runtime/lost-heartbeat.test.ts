@@ -12,12 +12,11 @@ import { esTask } from '../../helpers/es-job-harness.js';
 import { localSite } from '../../helpers/local-site.js';
 import { makeRun } from '../../helpers/make-run.js';
 
-test.serial('no heartbeat acknowledged for lostHeartbeatS: payload killed (EXCEEDEDMAXWAITTIME), no final update, outputs kept, a recovery finishes the job', async (t) => {
+async function setup(t: import('ava').ExecutionContext, events: number, lostHeartbeatS: number) {
   const site = await localSite();
-  // 400 events at 50 ms on 2 workers: the payload needs at least 10 s, far beyond the 2 s window.
-  const task = await site.placeInputs(esTask({ taskId: 8711, files: 1, events: 400, simulatorArgs: '--workers=2 --timePerEventMs=50' }));
+  // At 50 ms an event on 2 workers, the payload needs at least events × 25 ms.
+  const task = await site.placeInputs(esTask({ taskId: 8711, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=50' }));
   const dispatcher = await startDispatcher({ task });
-  const lostHeartbeatS = 2;
   const run = await makeRun({
     extraLayers: [site.layer({
       heartbeatS: 1, lostHeartbeatS,
@@ -29,6 +28,13 @@ test.serial('no heartbeat acknowledged for lostHeartbeatS: payload killed (EXCEE
   });
   const api = PandaClient.fromRun(run, {});
   t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
+  return { site, dispatcher, run, api };
+}
+
+test.serial('no heartbeat acknowledged for lostHeartbeatS: payload killed (EXCEEDEDMAXWAITTIME), no final update, outputs kept, a recovery finishes the job', async (t) => {
+  // 400 events: the payload needs at least 10 s, far beyond the 2 s window.
+  const lostHeartbeatS = 2;
+  const { site, dispatcher, run, api } = await setup(t, 400, lostHeartbeatS);
   // The server is unreachable for updateJob from the start: not one heartbeat is acknowledged.
   dispatcher.injectFault({ command: 'updateJob', kind: 'http-503', times: 100_000 });
 
@@ -61,4 +67,16 @@ test.serial('no heartbeat acknowledged for lostHeartbeatS: payload killed (EXCEE
   const finals = after.jobUpdates.filter((u) => u.pandaId === job.pandaId && u.state !== 'running' && u.outcome === 'applied');
   t.is(finals.length, 1, JSON.stringify(finals));
   for (const range of after.ranges) t.true(range.reports.length <= 1, `range ${range.key}: ${range.reports.length} applied reports`);
+});
+
+test.serial('a heartbeat that fails once, then succeeds, restarts the window: the job is not touched', async (t) => {
+  // 160 events: at least 4 s of payload, longer than the 3 s window; heartbeats every second.
+  const { dispatcher, run, api } = await setup(t, 160, 3);
+  dispatcher.injectFault({ command: 'updateJob', kind: 'http-503', times: 1 });
+  const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, handleSignals: false });
+  const job = result.jobs[0]!;
+  t.is(dispatcher.faultsProduced().length, 1, 'the first heartbeat failed');
+  t.is(job.outcome.state, 'finished', job.outcome.pilotErrorDiag);
+  t.true(job.finalUpdateSent);
+  t.false(run.lines.some((l) => /declared the job lost/.test(l)));
 });

@@ -12,13 +12,13 @@ import { dispatchedIds, finalReports } from '../../helpers/es-job-harness.js';
 import { localSite } from '../../helpers/local-site.js';
 import { makeRun } from '../../helpers/make-run.js';
 
-async function setup(t: import('ava').ExecutionContext, lifetime: Record<string, number>, events = 3) {
+async function setup(t: import('ava').ExecutionContext, lifetime: Record<string, number>, events = 3, simulatorArgs = '--workers=2 --timePerEventMs=50') {
   const site = await localSite();
   const demo = loadTaskFile(demoTaskPath(), packageRoot());
   const task = await site.placeInputs({
     ...demo, coreCount: 2,
     inputFiles: demo.inputFiles.slice(0, 1).map((f) => ({ ...f, events })),
-    payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4', '--workers=2').replace('--timePerEventMs=0', '--timePerEventMs=50') },
+    payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4 ', '').replace('--timePerEventMs=0', simulatorArgs) },
   });
   const dispatcher = await startDispatcher({ task });
   const run = await makeRun({
@@ -88,4 +88,20 @@ test.serial('lifetime: a running ES job is drained marginS before the limit; eve
   const finals = snap.jobUpdates.filter((u) => u.pandaId === job.pandaId && u.state !== 'running' && u.outcome === 'applied');
   t.is(finals.length, 1);
   t.log(`${held.length} ranges held, job ${job.outcome.state} ${job.outcome.pilotErrorCode ?? ''}; REACHEDMAXTIME=${ErrorCodes.REACHEDMAXTIME}`);
+});
+
+test.serial('lifetime: a payload still running at the limit is killed there, REACHEDMAXTIME', async (t) => {
+  // Hangs after 2 events and ignores SIGTERM; the drain (1 s) cannot end it within the margin
+  // (its grace is 30 s), so the kill at the limit (3 s) does, SIGKILL after killGraceS.
+  const limitS = 3;
+  const { run, api } = await setup(t, { limitS, marginS: 2, minJobTimeS: 0.5 }, 50, '--workers=1 --hang=2 --ignoreTerm');
+  const started = Date.now();
+  const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, handleSignals: false, startedAt: started });
+  const job = result.jobs[0]!;
+  t.true(Date.now() - started >= limitS * 1000, 'not killed before the limit');
+  t.is(job.outcome.pilotErrorCode, ErrorCodes.REACHEDMAXTIME, job.outcome.pilotErrorDiag);
+  t.true(run.lines.some((l) => /draining the job/.test(l)));
+  t.true(run.lines.some((l) => /reached with the job still running: killing the payload/.test(l)));
+  t.true(job.finalUpdateSent);
+  t.is(result.ended, 'time-limit');
 });

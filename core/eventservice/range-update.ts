@@ -15,7 +15,9 @@ export type StorageIdOf = (url: string) => number | undefined;
 /** Which of the job's ES stores (primary, failover) an object URL is under, by base. */
 export function storageIdOfDestinations(dests: EsDestinations): StorageIdOf {
   const known = [dests.primary, dests.failover].filter((d) => d !== undefined);
-  return (url) => known.find((d) => url.startsWith(d.url('')))?.storageId;
+  // Under the base means `<base>/…` (url('') is refused: an empty object name is no object).
+  const under = (d: (typeof known)[number], url: string) => url.startsWith(d.base.endsWith('/') ? d.base : `${d.base}/`);
+  return (url) => known.find((d) => under(d, url))?.storageId;
 }
 
 /**

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ES_PATH_CONVENTION, rangeUpdateEntry, rangeUpdateOf, storageIdOfDestinations, type BoundDestination, type RangeState } from '../../../core/index.js';
 
-const dest = (base: string, storageId?: number) => ({ base, url: (n: string) => `${base}/${n}`, ...(storageId !== undefined ? { storageId } : {}) }) as unknown as BoundDestination;
+const dest = (base: string, storageId?: number) => ({ base, url: (n: string) => { if (!n) throw new Error('an empty object name is refused (as containedUrl does)'); return `${base}/${n}`; }, ...(storageId !== undefined ? { storageId } : {}) }) as unknown as BoundDestination;
 const state = (url: string): RangeState => ({
   range: { id: 'r1', startEvent: 1, lastEvent: 1, lfn: 'EVNT.1', guid: 'G', wire: {} }, phase: 'stored', outputs: { paths: ['/w/o'], cpu: 3 },
   stored: [{ path: '/w/o', objectName: 'o.r1', url, size: 1, checksum: 'ad:00000001', mover: 'local' }],

@@ -36,7 +36,7 @@ export class ZipStageOutQueue implements OutputStager {
   private sealing = 0;
   private idle: Array<() => void> = [];
   private readonly inner: StageOutQueue;
-  private readonly members = new Map<string, readonly OutputUpload[]>();
+  private readonly members = new Map<string, { readonly uploads: readonly OutputUpload[]; readonly path: string }>();
   private readonly log: Logger;
 
   constructor(private readonly opts: ZipStageOutOptions) {
@@ -79,7 +79,7 @@ export class ZipStageOutQueue implements OutputStager {
         await unlink(path).catch(() => undefined); // a zip left by a crash before its upload is rebuilt
         const size = await writeZip(path, uploads.flatMap((u) => u.files.map((f) => ({ name: f.objectName, localPath: f.localPath }))));
         this.log.info(`zipped the outputs of ${uploads.length} range(s) into ${name} (${size} bytes)`);
-        this.members.set(name, uploads);
+        this.members.set(name, { uploads, path });
         this.inner.push({ rangeId: name, files: [{ localPath: path, objectName: name, within: this.opts.workdir }] });
       } catch (err) {
         const e = new PilotError(ErrorCodes.STAGEOUTFAILED, `cannot zip the outputs of ${uploads.length} range(s) into ${name}: ${(err as Error).message}`);
@@ -93,8 +93,7 @@ export class ZipStageOutQueue implements OutputStager {
 
   /** Each range of the zip is stored: its objects are the entries, located by the zip. */
   private async zipStored(name: string, zip: StoredObject): Promise<void> {
-    const uploads = this.members.get(name) ?? [];
-    this.members.delete(name);
+    const uploads = await this.release(name);
     for (const u of uploads) {
       const objects = u.files.map((f): StoredObject => ({
         path: f.localPath, objectName: f.objectName, url: zip.url, size: zip.size, checksum: zip.checksum, mover: zip.mover,
@@ -105,9 +104,20 @@ export class ZipStageOutQueue implements OutputStager {
   }
 
   private async zipFailed(name: string, err: PilotError): Promise<void> {
-    const uploads = this.members.get(name) ?? [];
-    this.members.delete(name);
+    const uploads = await this.release(name);
     for (const u of uploads) await this.opts.onFailed(u.rangeId, err).catch((cbErr: Error) => this.log.error(`range ${u.rangeId}: ${cbErr.message}`));
+  }
+
+  /**
+   * The zip's ranges; its local copy is removed (stored, it is in the object store; failed, the
+   * outputs are still here): it is neither data of the job's log nor left to fill the disk
+   * (pilot3 removes its EventService_premerge_* files before the log is made).
+   */
+  private async release(name: string): Promise<readonly OutputUpload[]> {
+    const m = this.members.get(name);
+    this.members.delete(name);
+    if (m) await unlink(m.path).catch((err: Error) => this.log.warn(`cannot remove ${m.path}: ${err.message}`));
+    return m?.uploads ?? [];
   }
 }
 

@@ -5,7 +5,7 @@
  * once in a version-1 chunk naming its zip, and the dispatcher registered each zip.
  */
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adler32, formatAdler32, rangeUpdateList, type EventRangeUpdate } from '../../../core/index.js';
 import { ES_STORE_ID, EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
@@ -82,4 +82,6 @@ test('zipped outputs: each zip holds exactly its ranges\' outputs, stored once, 
   const journal = await h.journal();
   t.true(journal.closed);
   for (const [id, r] of journal.ranges) t.is(r.stored?.[0]?.zip?.lfn, inZip.get(id), id);
+  // Stored zips leave the job directory (pilot3 removes its premerge archives before the log).
+  t.deepEqual((await readdir(h.workdir)).filter((n) => n.startsWith('EventService_premerge_')), []);
 });

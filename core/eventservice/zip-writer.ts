@@ -5,7 +5,7 @@
  * zipped with it so that one object replaces many small ones (pilot3's "premerge" archive).
  */
 import { crc32, deflateRawSync } from 'node:zlib';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, unlink } from 'node:fs/promises';
 
 export interface ZipEntrySource {
   /** The entry's name inside the archive (a plain name, no folders). */
@@ -19,7 +19,7 @@ const DOS_DATE_1980 = (0 << 9) | (1 << 5) | 1; // 1980-01-01: entries carry no w
 
 /**
  * Writes `entries` into a new archive at `zipPath` (created exclusively: an existing file is
- * an error, never overwritten). @returns the archive's size in bytes.
+ * an error, never overwritten; a failed write removes what it wrote). @returns the archive's size in bytes.
  * @throws Error when an entry name is not a plain name, is repeated, or the archive would need ZIP64.
  */
 export async function writeZip(zipPath: string, entries: readonly ZipEntrySource[]): Promise<number> {
@@ -31,6 +31,7 @@ export async function writeZip(zipPath: string, entries: readonly ZipEntrySource
     seen.add(e.name);
   }
   const fh = await open(zipPath, 'wx');
+  let ok = false;
   try {
     const central: Buffer[] = [];
     let offset = 0;
@@ -59,9 +60,11 @@ export async function writeZip(zipPath: string, entries: readonly ZipEntrySource
     await fh.write(cd);
     await fh.write(end);
     await fh.sync();
+    ok = true;
     return offset + cd.length + end.length;
   } finally {
     await fh.close();
+    if (!ok) await unlink(zipPath).catch(() => undefined);
   }
 }
 

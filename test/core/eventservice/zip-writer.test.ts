@@ -1,6 +1,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,4 +53,7 @@ test('an existing file is never overwritten, and names that leave the archive ro
   await t.throwsAsync(writeZip(join(dir.path, 'y.zip'), [{ name: '../a', localPath: join(dir.path, 'a') }]), { message: /not a plain file name/ });
   await t.throwsAsync(writeZip(join(dir.path, 'w.zip'), [{ name: 'a', localPath: join(dir.path, 'a') }, { name: 'a', localPath: join(dir.path, 'a') }]), { message: /appears twice/ });
   await t.throwsAsync(writeZip(join(dir.path, 'v.zip'), []), { message: /1–65535 entries/ });
+  // A source that vanished: the error, and no half-written archive left behind.
+  await t.throwsAsync(writeZip(join(dir.path, 'u.zip'), [{ name: 'a', localPath: join(dir.path, 'a') }, { name: 'b', localPath: join(dir.path, 'gone') }]), { code: 'ENOENT' });
+  t.false(existsSync(join(dir.path, 'u.zip')));
 });

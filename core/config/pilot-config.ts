@@ -163,6 +163,10 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const url = s.string('url');
   if (url && !/^https?:\/\/./.test(url)) s.fail('url', 'an http:// or https:// URL');
   const auth = s.oneOf('auth', ['none', 'x509', 'token'] as const, 'none');
+  // A ps-2015 server takes range reports one by one (updateEventRange): no zipFile, so a zipped output could not be found.
+  if (zip.bool('enabled', false) && s.oneOf('profile', ['ps-2024', 'ps-2015'] as const, 'ps-2024') === 'ps-2015') {
+    zip.fail('enabled', 'false with server.profile ps-2015 (its updateEventRange cannot name a zip)');
+  }
   const cfg: PilotConfig = {
     experiment: r.requiredString('experiment', 'an experiment plugin name'),
     plugins: r.stringList('plugins') ?? [],

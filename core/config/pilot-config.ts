@@ -51,6 +51,17 @@ export interface EventServiceSettings {
   readonly reportBatchSize: number;
   readonly reportIntervalMs: number;
   readonly maxMessageBytes: number;
+  /** Zip range outputs and report them with updateEventRanges version 1 (pilot3's premerge archive); off by default. */
+  readonly zipOutputs: ZipOutputSettings;
+}
+
+/** When a zip of range outputs is sealed and stored: whichever limit is reached first, or the job's end. */
+export interface ZipOutputSettings {
+  readonly enabled: boolean;
+  readonly maxRanges: number;
+  readonly maxBytes: number;
+  /** After its first range, the longest a zip waits for more (pilot3's queuedata es_stageout_gap). */
+  readonly maxWaitS: number;
 }
 
 export interface TransferSettings {
@@ -144,6 +155,7 @@ export const PILOT_DEFAULTS = {
     reportBatchSize: 100,
     reportIntervalMs: 1000,
     maxMessageBytes: 16 * 1024 * 1024,
+    zipOutputs: { enabled: false, maxRanges: 100, maxBytes: 1024 * 1024 * 1024, maxWaitS: 600 },
   },
   transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000 },
   monitors: { resourceIntervalS: 60, loopingCheckS: 900, loopingLimitS: 7200, debugHeartbeatS: 60 },
@@ -154,6 +166,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const r = FieldReader.of(root, raw, issues);
   const s = r.object('server');
   const es = r.object('eventService');
+  const zip = es.object('zipOutputs');
   const log = r.object('logging');
   const tr = r.object('transfers');
   const mon = r.object('monitors');
@@ -166,6 +179,10 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const url = s.string('url');
   if (url && !/^https?:\/\/./.test(url)) s.fail('url', 'an http:// or https:// URL');
   const auth = s.oneOf('auth', ['none', 'x509', 'token'] as const, 'none');
+  // A ps-2015 server takes range reports one by one (updateEventRange): no zipFile, so a zipped output could not be found.
+  if (zip.bool('enabled', false) && s.oneOf('profile', ['ps-2024', 'ps-2015'] as const, 'ps-2024') === 'ps-2015') {
+    zip.fail('enabled', 'false with server.profile ps-2015 (its updateEventRange cannot name a zip)');
+  }
   const cfg: PilotConfig = {
     experiment: r.requiredString('experiment', 'an experiment plugin name'),
     plugins: r.stringList('plugins') ?? [],
@@ -208,6 +225,12 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
       reportBatchSize: es.int('reportBatchSize', { min: 1, max: 100_000 }, 100),
       reportIntervalMs: es.int('reportIntervalMs', { min: 1 }, 1000),
       maxMessageBytes: es.int('maxMessageBytes', { min: 1024 }, 16 * 1024 * 1024),
+      zipOutputs: {
+        enabled: zip.bool('enabled', false),
+        maxRanges: zip.int('maxRanges', { min: 1, max: 65_535 }, 100),
+        maxBytes: zip.int('maxBytes', { min: 1, max: 4 * 1024 * 1024 * 1024 - 1 }, 1024 * 1024 * 1024),
+        maxWaitS: zip.number('maxWaitS', { min: 0 }, 600),
+      },
     },
     transfers: {
       backoffBaseMs: tr.int('backoffBaseMs', { min: 0 }, 2000),

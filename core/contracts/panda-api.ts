@@ -71,6 +71,20 @@ export interface EventRangeUpdate {
   readonly pathConvention?: number;
   readonly cpuConsumptionTime?: number;
   readonly coreCount?: number;
+  /** The zip the range's outputs were stored in (sent as updateEventRanges version 1). */
+  readonly zipFile?: ZipFileUpdate;
+}
+
+/** A version-1 chunk's `zipFile`, as pilot3 builds it (genericexecutor.update_finished_event_ranges). */
+export interface ZipFileUpdate {
+  readonly lfn: string;
+  readonly objstoreId: string | number;
+  readonly fsize: number;
+  /** Hex adler32 of the zip. */
+  readonly adler32?: string;
+  /** How many ranges the zip holds (pilot3's `numEvents`). */
+  readonly numEvents: number;
+  readonly pathConvention: number;
 }
 
 export interface EventRangeUpdateResult {

@@ -40,6 +40,7 @@ import { RangeReporter } from './range-reporter.js';
 import { storageIdOfDestinations } from './range-update.js';
 import { RangeTracker } from './range-tracker.js';
 import { StageOutQueue } from './stage-out-queue.js';
+import { ZipStageOutQueue } from './zip-stage-out.js';
 
 /** What the runner and the recovery need from the pilot run (a RunJob hands its own). */
 export interface EsJobDeps {
@@ -165,9 +166,10 @@ export class EsJobRun {
     const engine = (this.p.engine = new EsEngine({
       channel, source, tracker, reporter,
       namer: new OutputNamer({ workdir, outputLfns: job.outputFiles.map((f) => f.lfn), objectName: (lfn, id) => experiment.esOutputName(lfn, id), allowOutsideWorkdir: options.allowOutputsOutsideWorkdir }),
-      createStager: (hooks) => new StageOutQueue({
-        concurrency: es.stageOutConcurrency, ...destinations, log: this.log, signal: this.uploadAbort.signal, ...hooks,
-      }),
+      createStager: (hooks) => {
+        const queue = { concurrency: es.stageOutConcurrency, ...destinations, log: this.log, signal: this.uploadAbort.signal, ...hooks };
+        return es.zipOutputs.enabled ? new ZipStageOutQueue({ ...queue, zip: es.zipOutputs, workdir }) : new StageOutQueue(queue);
+      },
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,
       storageIdOf: storageIdOfDestinations(destinations),

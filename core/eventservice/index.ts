@@ -9,6 +9,8 @@ export * from './event-range-source.js';
 export * from './range-reporter.js';
 export * from './output-namer.js';
 export * from './stage-out-queue.js';
+export * from './zip-stage-out.js';
+export * from './zip-writer.js';
 export * from './es-engine.js';
 export * from './range-update.js';
 export * from './es-runner-options.js';

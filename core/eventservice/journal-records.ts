@@ -32,6 +32,11 @@ export interface StoredObject {
   /** `ad:<hex>` (or `md5:<hex>`), as verified by the mover. */
   readonly checksum: string;
   readonly mover: string;
+  /**
+   * Set when the output was stored inside a zip with other ranges' outputs (pilot3's premerge
+   * archive): `url`, `size` and `checksum` are then the zip's, `objectName` the entry's name.
+   */
+  readonly zip?: { readonly lfn: string; readonly ranges: number };
 }
 
 export interface RangeOutcome {

@@ -241,6 +241,11 @@ function checkStoredObject(v: unknown, at: string): void {
   count(o.size, `${at}.size`);
   if (!(typeof o.checksum === 'string' && CHECKSUM.test(o.checksum))) bad(`${at}.checksum`, 'ad:<8 hex digits> or md5:<32 hex digits>', o.checksum);
   text(o.mover, `${at}.mover`);
+  if (o.zip !== undefined) {
+    const z = object(o.zip, `${at}.zip`);
+    text(z['lfn'], `${at}.zip.lfn`);
+    if (count(z['ranges'], `${at}.zip.ranges`) < 1) bad(`${at}.zip.ranges`, 'at least 1', z['ranges']);
+  }
 }
 
 function checkOutcome(o: Record<string, unknown>): void {

@@ -1,6 +1,6 @@
 import type { EsDestinations } from '../contracts/job-binding.js';
-import type { EventRangeUpdate } from '../contracts/panda-api.js';
-import type { RangeOutcome, RangeState } from './journal-records.js';
+import type { EventRangeUpdate, ZipFileUpdate } from '../contracts/panda-api.js';
+import type { RangeOutcome, RangeState, StoredObject } from './journal-records.js';
 
 /**
  * The path convention range reports name for objects stored as `<outputLFN>.<rangeID>` under
@@ -29,6 +29,8 @@ export function rangeUpdateOf(id: string, outcome: RangeOutcome, state?: Readonl
   const cpu = state?.outputs?.cpu;
   const url = outcome.status === 'finished' ? state?.stored?.[0]?.url : undefined;
   const objstoreId = url !== undefined ? storageIdOf?.(url) : undefined;
+  const zipped = objstoreId !== undefined ? state?.stored?.[0] : undefined;
+  const zipFile = zipped?.zip ? zipFileOf(zipped, zipped.zip, objstoreId!) : undefined;
   return {
     eventRangeId: id,
     eventStatus: outcome.status,
@@ -36,5 +38,12 @@ export function rangeUpdateOf(id: string, outcome: RangeOutcome, state?: Readonl
     ...(outcome.diag ? { errorDiag: outcome.diag } : {}),
     ...(objstoreId !== undefined ? { objstoreId, pathConvention: ES_PATH_CONVENTION } : {}),
     ...(cpu !== undefined ? { cpuConsumptionTime: cpu } : {}),
+    ...(zipFile ? { zipFile } : {}),
   };
+}
+
+/** The version-1 `zipFile` of a range stored in a zip: the zip's name, store, size and adler32. */
+function zipFileOf(o: StoredObject, zip: NonNullable<StoredObject['zip']>, objstoreId: string | number): ZipFileUpdate {
+  const adler32 = o.checksum.startsWith('ad:') ? o.checksum.slice(3) : undefined;
+  return { lfn: zip.lfn, objstoreId, fsize: o.size, ...(adler32 ? { adler32 } : {}), numEvents: zip.ranges, pathConvention: ES_PATH_CONVENTION };
 }

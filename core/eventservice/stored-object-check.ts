@@ -71,7 +71,7 @@ function destinationOf(o: StoredObject, d: EsDestinations): BoundDestination | u
   for (const dest of d.failover ? [d.primary, d.failover] : [d.primary]) {
     let url: string;
     try {
-      url = dest.url(o.objectName);
+      url = dest.url(o.zip?.lfn ?? o.objectName); // a zipped output lives in its zip's object
     } catch {
       continue;
     }

@@ -19,7 +19,7 @@ import { parseJobDefinition } from './job-definition-parser.js';
 import { loadPandaAuth } from './panda-auth.js';
 import { PandaStatus, callPanda, expectSuccess, type CallContext } from './panda-call.js';
 import { malformedReply, structuredField, type PandaReply } from './reply-parser.js';
-import { commandList, getEventRangesForm, getJobForm, jobUpdateForm, rangeUpdateEntry, singleRangeForm } from './request-forms.js';
+import { commandList, getEventRangesForm, getJobForm, jobUpdateForm, rangeUpdateList, singleRangeForm } from './request-forms.js';
 
 export interface PandaClientOptions {
   /** `PilotSettings.pilot.server`; `url` is required (or `PANDA_SERVER_URL` in `env`). */
@@ -108,9 +108,8 @@ export class PandaClient implements PandaApi {
   async updateEventRanges(updates: readonly EventRangeUpdate[], pandaId?: string): Promise<EventRangeUpdateResult> {
     if (updates.length === 0) return { results: [], commands: [] };
     if (this.profile === 'ps-2015') return this.oneByOne(updates, pandaId);
-    const reply = await this.call('updateEventRanges', {
-      eventRanges: JSON.stringify(updates.map(rangeUpdateEntry)), version: 0, pandaID: pandaId,
-    });
+    const { version, eventRanges } = rangeUpdateList(updates);
+    const reply = await this.call('updateEventRanges', { eventRanges: JSON.stringify(eventRanges), version, pandaID: pandaId });
     expectSuccess(reply, this.ctx.secrets);
     const returns = structuredField('updateEventRanges', reply.fields, 'Returns', 'a JSON list of true/false/null', true);
     if (!Array.isArray(returns)) throw malformedReply('updateEventRanges', `Returns is not a list (${returns === undefined ? 'missing' : typeof returns})`);

@@ -90,6 +90,33 @@ export function rangeUpdateEntry(u: EventRangeUpdate): Record<string, string | n
 }
 
 /**
+ * updateEventRanges' `eventRanges` list and version: 0 (a flat list) unless an update names
+ * the zip its outputs are in; then 1, a list whose consecutive updates of one zip form one
+ * `{zipFile, eventRanges}` chunk and the rest stay plain entries (OraDBProxy reads both in one
+ * list). Only runs are grouped, so the server's per-range results keep the updates' order.
+ */
+export function rangeUpdateList(updates: readonly EventRangeUpdate[]): { version: 0 | 1; eventRanges: unknown[] } {
+  if (!updates.some((u) => u.zipFile)) return { version: 0, eventRanges: updates.map(rangeUpdateEntry) };
+  const list: unknown[] = [];
+  let chunk: { zipFile: Record<string, string | number>; eventRanges: Record<string, string | number>[] } | undefined;
+  for (const u of updates) {
+    const z = u.zipFile;
+    if (!z) { chunk = undefined; list.push(rangeUpdateEntry(u)); continue; }
+    if (!chunk || chunk.zipFile['lfn'] !== z.lfn) {
+      chunk = {
+        zipFile: { numEvents: z.numEvents, objstoreID: z.objstoreId, lfn: z.lfn, fsize: z.fsize, pathConvention: z.pathConvention, ...(z.adler32 ? { adler32: z.adler32 } : {}) },
+        eventRanges: [],
+      };
+      list.push(chunk);
+    }
+    // Inside a chunk the zip says where the output is; the entry keeps status, error and CPU.
+    const { objstoreID: _o, pathConvention: _p, ...entry } = rangeUpdateEntry(u);
+    chunk.eventRanges.push(entry);
+  }
+  return { version: 1, eventRanges: list };
+}
+
+/**
  * The single-range updateEventRange: only the parameters the server's function takes
  * (`coreCount`, `cpuConsumptionTime`, and from 2016 `objstoreID`, `pandaID`); an error
  * code or diagnostic has no place there.

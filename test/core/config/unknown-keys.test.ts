@@ -80,3 +80,14 @@ test('unread keys: with no close key the known ones are listed', (t) => {
   r.int('count', {});
   t.deepEqual(unreadKeyIssues(doc, 'cfg', rec).map(formatIssue), ['cfg.colour: unknown key (known keys: count, size)']);
 });
+
+test('eventService.zipOutputs: off by default, its limits read, and refused with a ps-2015 server (no zipFile in updateEventRange)', (t) => {
+  t.deepEqual(mergeSettings([{ source: 'site', pilot: {} }]).pilot.eventService.zipOutputs, { enabled: false, maxRanges: 100, maxBytes: 1024 * 1024 * 1024, maxWaitS: 600 });
+  const on = mergeSettings([{ source: 'site', pilot: { eventService: { zipOutputs: { enabled: true, maxRanges: 8, maxWaitS: 5 } } } }]).pilot.eventService.zipOutputs;
+  t.like(on, { enabled: true, maxRanges: 8, maxWaitS: 5 });
+  const e = t.throws(() => mergeSettings([{ source: 'site', pilot: { server: { profile: 'ps-2015' }, eventService: { zipOutputs: { enabled: true, maxRange: 8 } } } }]), { instanceOf: ConfigError });
+  t.deepEqual(e!.issues.map(formatIssue).sort(), [
+    'config.eventService.zipOutputs.enabled: expected false with server.profile ps-2015 (its updateEventRange cannot name a zip), got boolean true',
+    'config.eventService.zipOutputs.maxRange: unknown key (did you mean "maxRanges"?)',
+  ]);
+});

@@ -174,3 +174,14 @@ test('the header must be the recovered job\'s: PandaID, outputs and work directo
   await other({ ...expect, outputLfns: ['HITS.2'] }, /job\.outputLfns: expected the job's outputs \["HITS.2"\]/);
   await other({ ...expect, workdir: '/elsewhere' }, /job\.workdir: expected \/elsewhere/);
 });
+
+test('a range stored inside a premerge zip: the reader accepts the zip it names, and refuses a malformed one', async (t) => {
+  const zip = { lfn: 'EventService_premerge_9-77-1-2-1.zip', ranges: 2 };
+  const inZip = (id: string): Rec => ({ t: 'stored', ts: 4, id, objects: [{ ...object(id), url: `file:///os/${zip.lfn}`, size: 500, zip }] });
+  const { path } = await journalOf(t, [header('/w'), fetched(A, B), sent(A), sent(B), output(A), output(B), inZip(A), inZip(B), final(A), final(B)]);
+  const snap = await readRangeJournal(path);
+  t.deepEqual([...snap.ranges.values()].map((r) => r.stored?.[0]?.zip), [zip, zip]);
+  await refused(t, (d) => [...legit(d).slice(0, 9), { ...inZip(B), objects: [{ ...object(B), zip: { lfn: '', ranges: 2 } }] }], /field objects\[0\]\.zip\.lfn: expected a non-empty string/);
+  await refused(t, (d) => [...legit(d).slice(0, 9), { ...inZip(B), objects: [{ ...object(B), zip: { lfn: zip.lfn, ranges: 0 } }] }], /field objects\[0\]\.zip\.ranges: expected at least 1/);
+  await refused(t, (d) => [...legit(d).slice(0, 9), { ...inZip(B), objects: [{ ...object(B), zip: 'z.zip' }] }], /field objects\[0\]\.zip: expected an object/);
+});

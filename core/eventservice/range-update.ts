@@ -15,7 +15,8 @@ export type StorageIdOf = (url: string) => number | undefined;
 /** Which of the job's ES stores (primary, failover) an object URL is under, by base. */
 export function storageIdOfDestinations(dests: EsDestinations): StorageIdOf {
   const known = [dests.primary, dests.failover].filter((d) => d !== undefined);
-  return (url) => known.find((d) => url.startsWith(d.url('')))?.storageId;
+  const prefixes = known.map((d) => ({ prefix: d.base.endsWith('/') ? d.base : `${d.base}/`, storageId: d.storageId }));
+  return (url) => prefixes.find((p) => url.startsWith(p.prefix))?.storageId;
 }
 
 /**

@@ -108,7 +108,7 @@ async function oneRep(swift: SwiftServer, ranges: number, outputBytes: number, w
     await flushDisk();
     const rawPutPerS = await rawPutBaseline(raw, join(dir, 'baseline'), baselineObjects, outputBytes);
     await flushDisk();
-    const site = await writeB5Site(dir, swift, bucket, dispatcher.url, workers);
+    const site = await writeB5Site(dir, swift, bucket, dispatcher.url, workers, b5Task(ranges, workers, outputBytes));
     const pilot = await runMeasuredPilot({
       args: ['run', '--queue', site.queuePath, '--config', site.sitePath, '--workdir', site.workdir, '--max-jobs', '1', '--log-level', 'warn'],
       dir, timeoutMs: Math.max(120_000, ranges * 100),

@@ -37,11 +37,14 @@ export interface B5Site {
 }
 
 /** Writes the keys, queue and site file for a pilot against `serverUrl` storing ES outputs in `bucket`. */
-export async function writeB5Site(dir: string, swift: SwiftServer, bucket: string, serverUrl: string, workers: number): Promise<B5Site> {
+export async function writeB5Site(dir: string, swift: SwiftServer, bucket: string, serverUrl: string, workers: number, task: Record<string, unknown>): Promise<B5Site> {
   const keysDir = join(dir, 'keys');
   const workdir = join(dir, 'work');
   await mkdir(keysDir, { recursive: true });
   await mkdir(workdir, { recursive: true });
+  // ES jobs stage in their inputs: the task's files lie on the storage element.
+  await mkdir(join(dir, 'se'), { recursive: true });
+  for (const f of (task['inputFiles'] as Array<{ lfn: string }>) ?? []) await writeFile(join(dir, 'se', f.lfn), `B5 input ${f.lfn}\n`);
   await writeFile(join(keysDir, 'b5.access'), swift.accessKey, { mode: 0o600 });
   await writeFile(join(keysDir, 'b5.secret'), swift.secretKey, { mode: 0o600 });
   const queue = siteQueuedata({

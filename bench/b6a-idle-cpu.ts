@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { JobControlSource, PandaApi, PandaClient, RunJob, bindJob, createRun, type RunJob as RunJobT } from '../core/index.js';
+import { JobControlSource, PandaApi, PandaClient, RunJob, bindJob, createRun, siteQueuedata, type RunJob as RunJobT } from '../core/index.js';
 import { packageRoot, stableGuid } from '../plugins/panda-local/index.js';
 import { stats, type BenchRow } from './bench-stats.js';
 import { benchMain, rounded } from './bench-support.js';
@@ -58,13 +58,16 @@ export async function run(options: B6aOptions = {}): Promise<B6aResult> {
     payload: { transformation: 'node', jobPars: `\${ESPILOT_ROOT}/dist/plugins/payload-simulator/athenamp-simulator.js --channel=$PILOT_EVENTRANGECHANNEL --workers=${workers} --outputFile={outputLFN} --timePerEventMs=${perEvent} --outputBytes=4096` },
     merge: { transformation: 'true', jobPars: '' },
   }));
+  await mkdir(join(dir, 'se'));
+  await writeFile(join(dir, 'se', 'EVNT.6._000001.pool.root.1'), 'B6a input\n');
   const server = await startServer(taskFile);
   const pilot = await createRun({
     logLevel: 'warn',
     env: {},
     cli: {
       pilot: { server: { url: server.url }, eventService: { payloadGraceS: 60, killGraceS: 5 } },
-      queuedata: { objectstore: `eventservice^${pathToFileURL(join(dir, 'os')).href}` },
+      // ES jobs stage in their input: it lies on the queue's storage element.
+      queuedata: siteQueuedata({ name: 'BENCH', storageUrl: pathToFileURL(join(dir, 'se')).href, esObjectstoreUrl: pathToFileURL(join(dir, 'os')).href, coreCount: workers }),
     },
   });
   const panda = PandaClient.fromRun(pilot, {});

@@ -9,6 +9,7 @@ interface RunFlags extends ConfigFlags {
   server?: string;
   site?: string;
   maxJobs?: string;
+  lifetime?: string;
   timeLimit?: string;
   dryRun?: boolean;
   jobFile?: string;
@@ -18,13 +19,17 @@ interface RunFlags extends ConfigFlags {
   recover?: boolean;
 }
 
+/** The pilot's lifetime counts from the process start, not from the end of the recovery. */
+const PILOT_STARTED_AT = Date.now() - Math.round(process.uptime() * 1000);
+
 /** `espilot run`: take jobs from a PanDA server and see them through. */
 export function registerRunCommand(program: Command): void {
   withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)'))
     .option('-s, --server <url>', 'PanDA server base URL (https://host:25443); default PANDA_SERVER_URL or config.server.url')
     .option('--site <name>', 'siteName for getJob (default: the queue name)')
     .option('--max-jobs <n>', 'run up to n jobs, then stop', '1')
-    .option('--time-limit <seconds>', 'do not start a new job after this many seconds')
+    .option('-l, --lifetime <seconds>', 'the pilot\'s time limit (pilot3 --lifetime): no new job when too little is left, the running job drained before it (config.lifetime.limitS, default 324000)')
+    .option('--time-limit <seconds>', 'alias of --lifetime')
     .option('--workdir <dir>', 'work directory (pilot and job directories, recovery)')
     .option('--heartbeat <seconds>', 'updateJob heartbeat interval (default 1800)')
     .option('--prod-source-label <label>', 'prodSourceLabel for getJob', 'managed')
@@ -51,7 +56,17 @@ function cliOverrides(flags: RunFlags): Record<string, unknown> {
   if (Object.keys(server).length) pilot['server'] = server;
   if (flags.workdir) pilot['workdir'] = flags.workdir;
   if (flags.heartbeat) pilot['heartbeatS'] = flags.heartbeat;
+  const lifetime = lifetimeFlag(flags);
+  if (lifetime !== undefined) pilot['lifetime'] = { ...(pilot['lifetime'] as Record<string, unknown> | undefined), limitS: lifetime };
   return pilot;
+}
+
+/** `--lifetime` and its alias `--time-limit` (the older name): one value, in seconds. */
+function lifetimeFlag(flags: RunFlags): number | undefined {
+  const lifetime = positiveInt(flags.lifetime, '--lifetime');
+  const alias = positiveInt(flags.timeLimit, '--time-limit');
+  if (lifetime !== undefined && alias !== undefined && lifetime !== alias) throw usage('--time-limit', `is an alias of --lifetime; both given with different values (${lifetime} and ${alias})`);
+  return lifetime ?? alias;
 }
 
 function positiveInt(text: string | undefined, flag: string): number | undefined {
@@ -75,12 +90,11 @@ async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
         if (r.action === 'recovered' || r.action === 'final-update') out(`recovered job ${r.pandaId}: ${r.outcome?.state} (final update ${r.finalUpdateSent ? 'sent' : 'pending'})`);
       }
     }
-    const timeLimit = positiveInt(flags.timeLimit, '--time-limit');
     const result = await runPilotLoop({
       run, api,
       request: { siteName: flags.site ?? run.settings.queue.name, computingElement: run.settings.queue.name, node: hostname(), prodSourceLabel: flags.prodSourceLabel ?? 'managed' },
       maxJobs: positiveInt(flags.maxJobs, '--max-jobs') ?? 1,
-      ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}),
+      startedAt: PILOT_STARTED_AT,
     });
     for (const r of result.rejected) out(`job ${r.pandaId}: rejected (${r.code}: ${r.diagnostic})`);
     for (const j of result.jobs) {

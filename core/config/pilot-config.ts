@@ -92,11 +92,24 @@ export interface PilotConfig {
   readonly server: ServerSettings;
   readonly workdir: string;
   readonly heartbeatS: number;
+  /** No successful heartbeat for this long: the server has declared the job lost (pilot3 `lost_heartbeat`). */
+  readonly lostHeartbeatS: number;
+  readonly lifetime: LifetimeSettings;
   readonly logging: { readonly level: LogLevel; readonly format: LogFormat };
   readonly eventService: EventServiceSettings;
   readonly transfers: TransferSettings;
   readonly monitors: MonitorSettings;
   readonly disk: DiskSettings;
+}
+
+/** The pilot's own time limit (pilot3 `--lifetime`) and how a job is fitted into it. */
+export interface LifetimeSettings {
+  /** Seconds the pilot may live (pilot3 `--lifetime`, default 324000). */
+  readonly limitS: number;
+  /** The running job is drained (softkill) this long before the limit (pilot3 stops 3 min early). */
+  readonly marginS: number;
+  /** No new job is taken when less than this remains before the drain starts. */
+  readonly minJobTimeS: number;
 }
 
 /** Built-in defaults: the bottom layer of every configuration. */
@@ -117,6 +130,8 @@ export const PILOT_DEFAULTS = {
   },
   workdir: '.espilot-work',
   heartbeatS: 1800,
+  lostHeartbeatS: 10_800,
+  lifetime: { limitS: 324_000, marginS: 180, minJobTimeS: 600 },
   logging: { level: 'info', format: 'text' },
   eventService: {
     rangesPerCoreFactor: 2,
@@ -143,6 +158,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const tr = r.object('transfers');
   const mon = r.object('monitors');
   const disk = r.object('disk');
+  const life = r.object('lifetime');
   const options = r.raw('pluginOptions');
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     r.fail('pluginOptions', 'an object keyed by plugin name');
@@ -171,6 +187,12 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
     },
     workdir: r.requiredString('workdir', 'a directory path'),
     heartbeatS: r.int('heartbeatS', { min: 1 }, 1800),
+    lostHeartbeatS: r.number('lostHeartbeatS', { min: 0.1 }, 10_800),
+    lifetime: {
+      limitS: life.number('limitS', { min: 0.1 }, 324_000),
+      marginS: life.number('marginS', { min: 0 }, 180),
+      minJobTimeS: life.number('minJobTimeS', { min: 0 }, 600),
+    },
     logging: {
       level: log.oneOf('level', ['silent', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
       format: log.oneOf('format', ['text', 'json'] as const, 'text'),

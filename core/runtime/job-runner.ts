@@ -72,13 +72,14 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   const control = o.control ?? new JobControlSource();
   let progress = { nEvents: 0 } as { nEvents: number; cpuConsumptionTime?: number };
   let outcome: JobOutcome;
+  let lost = false;
   if (refused) {
     log.error(`job ${job.pandaId} not started: ${refused.codeName} ${refused.message}`);
     outcome = failedOutcome(refused, progress.nEvents, started);
   } else {
     const monitors = new JobMonitors({ job, queue: settings.queue, settings: settings.pilot.monitors, workdir: jobDir, control, log, killGraceMs: settings.pilot.eventService.killGraceS * 1000 });
     const monitor = new Monitor({
-      api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, coreCount: job.coreCount,
+      api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, lostHeartbeatMs: settings.pilot.lostHeartbeatS * 1000, coreCount: job.coreCount,
       siteName: settings.queue.name, progress: () => ({ ...progress, cpuConsumptionTime: Math.max(progress.cpuConsumptionTime ?? 0, monitors.cpuSeconds) }),
       debugIntervalMs: settings.pilot.monitors.debugHeartbeatS * 1000, resources: () => monitors.usage(),
       debugTail: () => { const t = monitors.logTail(); return t === undefined ? undefined : run.secrets.mask(t); },
@@ -103,8 +104,11 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
       await Promise.all([monitors.stop(), monitor.stop(), disk.stop()]);
     }
     outcome = withResourceUsage(await blameFullDisk(outcome, jobDir, limits), monitors, reapedChildrenCpuSeconds() - cpu0);
+    lost = monitor.lost;
   }
-  const finalUpdateSent = await recordAndSendFinalUpdate(api, state, outcome, settings.queue.name, log);
+  // A lost job's final state would be refused: its state file keeps no outcome, so a recovery finishes it from its outputs.
+  if (lost) log.error(`job ${job.pandaId} lost (no heartbeat acknowledged for ${settings.pilot.lostHeartbeatS} s): final update not sent; outputs kept in ${jobDir} for espilot recover`);
+  const finalUpdateSent = lost ? false : await recordAndSendFinalUpdate(api, state, outcome, settings.queue.name, log);
   log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);
   const report = await writeReportQuietly(jobDir, run, log);
   return { pandaId: job.pandaId, runJob: runJobName, jobDir, outcome, finalUpdateSent, ...(report ? { report } : {}) };

@@ -4,10 +4,16 @@
  * commands handed to the job control; each carries the resource monitor's fields and, in
  * debug mode, the tail of the payload's log (`stdout`). Timers are unref'd so they never
  * keep a pilot alive.
+ *
+ * Lost heartbeat (pilot3 `last_heartbeat` check): when no heartbeat has been acknowledged for
+ * `lostHeartbeatMs`, the server has declared the job lost and will refuse its final state.
+ * The payload is killed (EXCEEDEDMAXWAITTIME, as pilot3's ExceededMaxWaitTime) and `lost`
+ * is set: the job runner then keeps the outputs and sends no final update.
  */
 import type { PandaApi } from '../contracts/panda-api.js';
 import type { ResourceUsage } from '../contracts/run-job.js';
 import type { Logger } from '../logging/logger.js';
+import { ErrorCodes } from '../errors/error-codes.js';
 import type { JobControlSource } from './job-control-source.js';
 import { usageUpdateFields } from './monitors/job-monitors.js';
 
@@ -20,6 +26,8 @@ export interface MonitorOptions {
   readonly coreCount: number;
   readonly node?: string;
   readonly siteName?: string;
+  /** No acknowledged heartbeat for this long: the job is lost (pilot3 `lost_heartbeat`). */
+  readonly lostHeartbeatMs: number;
   /** Between heartbeats in debug mode (pilot3 debug_heartbeat); default `intervalMs`. */
   readonly debugIntervalMs?: number;
   /** Progress for each heartbeat. */
@@ -34,16 +42,37 @@ export class Monitor {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private lastBeat = Date.now();
+  private lastAck = Date.now();
+  private lostSince: number | undefined;
 
   constructor(private readonly o: MonitorOptions) {}
 
+  /** The server has (by now) declared the job lost: no heartbeat was acknowledged for the window. */
+  get lost(): boolean {
+    return this.lostSince !== undefined;
+  }
+
+  /** Starts the heartbeats; the lost-heartbeat window counts from now (or from the last acknowledged beat). */
   start(): void {
     const debugMs = this.o.debugIntervalMs ?? this.o.intervalMs;
     this.lastBeat = Date.now();
     this.timer = setInterval(() => {
+      if (this.checkLost()) return;
       if (Date.now() - this.lastBeat >= (this.o.control.debugMode ? debugMs : this.o.intervalMs)) void this.beat();
-    }, Math.min(this.o.intervalMs, debugMs));
+    }, Math.min(this.o.intervalMs, debugMs, this.o.lostHeartbeatMs));
     this.timer.unref();
+  }
+
+  /** Declares the job lost once the window has passed without an acknowledged heartbeat. */
+  private checkLost(): boolean {
+    if (this.lostSince !== undefined) return true;
+    const silent = Date.now() - this.lastAck;
+    if (silent < this.o.lostHeartbeatMs) return false;
+    this.lostSince = Date.now();
+    const why = `no heartbeat acknowledged by the server for ${(silent / 1000).toFixed(1)} s (lostHeartbeatS ${this.o.lostHeartbeatMs / 1000} s): the server has declared the job lost`;
+    this.o.log.error(`job ${this.o.pandaId}: ${why}; killing the payload, keeping its outputs, no final update`);
+    this.o.control.requestKill(ErrorCodes.EXCEEDEDMAXWAITTIME, why);
+    return true;
   }
 
   /** Sends one heartbeat now (also used for the first `running` update). Never throws. */
@@ -74,6 +103,7 @@ export class Monitor {
         ...usageUpdateFields(this.o.resources?.()),
         ...(stdout !== undefined ? { stdout } : {}),
       });
+      if (this.lostSince === undefined) this.lastAck = Date.now();
       this.o.control.applyServerCommands(commands, this.o.log);
     } catch (err) {
       this.o.log.warn(`heartbeat for job ${this.o.pandaId} failed: ${(err as Error).message}`);

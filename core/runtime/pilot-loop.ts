@@ -1,16 +1,19 @@
 /**
  * The pilot's outer loop: preflight, then getJob → runJob until the server has no job, the
- * job limit or the time limit is reached, or a signal asks the pilot to stop.
+ * job limit is reached, the pilot's lifetime cannot fit another job (`PilotLifetime`), or a
+ * signal asks the pilot to stop. Each job is drained before the lifetime ends.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PandaApi, type GetJobRequest } from '../contracts/panda-api.js';
 import { localWriteError } from '../errors/disk-errors.js';
+import { ErrorCodes } from '../errors/error-codes.js';
 import { JobDefinitionError } from '../panda/job-definition-parser.js';
 import { assertPreflight } from '../select/preflight.js';
 import type { PilotRun } from './create-run.js';
 import { JobControlSource, installSignalHandlers } from './job-control-source.js';
 import { runJob, type JobRunResult } from './job-runner.js';
+import { PilotLifetime } from './monitors/pilot-lifetime.js';
 import { PRIVATE_DIR_MODE } from '../state/state-file.js';
 
 export interface PilotLoopOptions {
@@ -19,8 +22,8 @@ export interface PilotLoopOptions {
   readonly request: GetJobRequest;
   /** Jobs to run at most (default 1). */
   readonly maxJobs?: number;
-  /** Do not start a new job after this many milliseconds. */
-  readonly timeLimitMs?: number;
+  /** When the pilot started (its lifetime counts from here); default: when the loop starts. */
+  readonly startedAt?: number;
   /** Handle SIGTERM/SIGINT/... (default true; tests that run several pilots in one process pass false). */
   readonly handleSignals?: boolean;
   /** Job control for the first job (tests drive softkill/kill through it). */
@@ -51,13 +54,15 @@ export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult
   // No job is taken on a disk that cannot hold the pilot's own directory: a clear NOLOCALSPACE, no stack.
   await mkdir(pilotDir, { recursive: true, mode: PRIVATE_DIR_MODE }).catch((err: unknown) => { throw localWriteError(err, `pilot directory ${pilotDir}`); });
   await writeFile(join(pilotDir, 'pilot.pid'), `${process.pid}\n`, { mode: 0o600 }).catch((err: unknown) => { throw localWriteError(err, `${join(pilotDir, 'pilot.pid')}`); });
-  const started = Date.now();
+  const lifetime = new PilotLifetime(run.settings.pilot.lifetime, o.startedAt ?? Date.now());
   const maxJobs = o.maxJobs ?? 1;
   const jobs: JobRunResult[] = [];
   const rejected: RejectedJob[] = [];
   let ended: PilotLoopResult['ended'] = 'max-jobs';
   while (jobs.length + rejected.length < maxJobs) {
-    if (o.timeLimitMs !== undefined && Date.now() - started >= o.timeLimitMs) {
+    const refusal = lifetime.refusesJob();
+    if (refusal) {
+      log.info(`no new job: ${refusal}`);
       ended = 'time-limit';
       break;
     }
@@ -81,13 +86,15 @@ export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult
     }
     const control = jobs.length === 0 && o.control ? o.control : new JobControlSource();
     const uninstall = o.handleSignals === false ? () => undefined : installSignalHandlers(control, log);
+    const unwatch = lifetime.watch(control, log);
     try {
       jobs.push(await runJob({ run, api: o.api, job, pilotDir, control }));
     } finally {
+      unwatch();
       uninstall();
     }
     if (control.softkill.aborted) {
-      ended = 'signal';
+      ended = control.stopReason?.code === ErrorCodes.REACHEDMAXTIME ? 'time-limit' : 'signal';
       break;
     }
   }

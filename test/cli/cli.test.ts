@@ -109,6 +109,8 @@ test('mistakes in flags and paths are plain messages: one espilot: prefix, no pi
     [['run', '--dry-run', '--job-file', join(root, 'no-such-job.json'), '--queue', localQueue], /^espilot: invalid configuration: --job-file: expected an existing JSON file, got ".*no-such-job\.json"\n$/],
     [['report', join(root, 'no-such-dir')], /^espilot: report: <dir>: expected a readable directory, got .*ENOENT\n$/],
     [['run', '--job-file', localQueue, '--queue', localQueue], /^espilot: run: --job-file: only with --dry-run: a run takes its jobs from the server\n$/],
+    [['run', '--lifetime', '5', '--time-limit', '6', '--queue', localQueue], /^espilot: run: --time-limit: is an alias of --lifetime; both given with different values \(5 and 6\)\n$/],
+    [['run', '--lifetime', 'soon', '--queue', localQueue], /^espilot: run: --lifetime: expected a positive integer, got "soon"\n$/],
     [['run', '--dry-run', '--job-file', site, '--queue', localQueue], /^espilot: invalid job definition:\n  job\.PandaID: expected a numeric PandaID, got nothing\n/],
   ] as const) {
     const r = await runCli(args);
@@ -132,6 +134,22 @@ test('run --dry-run without --job-file is refused before any server is asked for
   t.regex(r.stderr, /^espilot: run: --dry-run: needs --job-file <getJob reply\.json>: a dry run never takes a job from the server, which would count it as dispatched\n$/);
   t.is(requests, 0);
 });
+
+for (const flag of ['--lifetime', '--time-limit']) {
+  test(`run ${flag} 30: less than lifetime.minJobTimeS (600 s) left, so no job is asked for`, async (t) => {
+    let requests = 0;
+    const server = createServer((_req, res) => { requests++; res.end(''); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const dir = await tempDir();
+    t.teardown(dir.remove);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const r = await runCli(['run', flag, '30', '--server', url, '--queue', localQueue, '--workdir', dir.path, '--no-recover']);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    t.regex(r.stdout + r.stderr, /no new job: pilot lifetime: .* \(lifetime 30 s, margin 180 s\), less than the 600 s a job needs/);
+    t.is(requests, 0);
+  });
+}
 
 test('check: a plugin module that does not exist is named, exit 2', async (t) => {
   const dir = await tempDir();

@@ -23,7 +23,7 @@ const CATALOG = '.espilot-checksums';
 /** A job that ended holding: all ranges stored and finished in the journal, none acknowledged. */
 async function heldJob(t: import('ava').ExecutionContext, taskId: number) {
   const site = await localSite();
-  const dispatcher = await startDispatcher({ task: esTask({ taskId, files: 1, events: EVENTS, simulatorArgs: '--workers=1' }) });
+  const dispatcher = await startDispatcher({ task: await site.placeInputs(esTask({ taskId, files: 1, events: EVENTS, simulatorArgs: '--workers=1' })) });
   const run = await makeRun({
     extraLayers: [site.layer({
       server: { url: dispatcher.url, retries: 0, requestTimeoutMs: 300, backoffBaseMs: 10, backoffMaxMs: 50 },

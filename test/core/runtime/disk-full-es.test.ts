@@ -22,7 +22,7 @@ test.serial('ES job: the work disk fills up mid-run; journal appends or the payl
   t.teardown(() => disk.unmount());
   const site = await localSite();
   const events = 400;
-  const dispatcher = await startDispatcher({ task: esTask({ taskId: 8802, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=10' }) });
+  const dispatcher = await startDispatcher({ task: await site.placeInputs(esTask({ taskId: 8802, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=10' })) });
   const run = await makeRun({
     extraLayers: [site.layer({
       workdir: disk.path, disk: { freeSpaceLimitMB: 1, checkIntervalS: 3600 },

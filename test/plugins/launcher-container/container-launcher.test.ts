@@ -41,8 +41,12 @@ test('the payload runs sandboxed in its work dir with the given env, secrets scr
 
 test('kill reaches what the payload started inside the sandbox', async (t) => {
   const f = files('kill');
-  const marker = `espilot-container-sleep-${process.pid}`;
-  const p = await launcher.launch({ command: `sh -c 'while :; do sleep 0.1; done' ${marker} & echo started; wait`, cwd: dir.path, env: { PATH: '/usr/bin:/bin' }, ...f });
+  // The full marker only exists inside the sandbox (assembled from the environment), so no
+  // wrapper's command line (sh -c …, bwrap …) matches it.
+  const suffix = String(process.pid);
+  const marker = `espilot-container-sleep-${suffix}`;
+  const p = await launcher.launch({ command: `sh -c 'while :; do sleep 0.1; done' espilot-container-sleep-$SUFFIX & echo started; wait`, cwd: dir.path, env: { PATH: '/usr/bin:/bin', SUFFIX: suffix }, ...f });
+  t.teardown(() => p.kill('SIGKILL'));
   let inside: number[] = [];
   for (let i = 0; i < 250 && !inside.length; i++) {
     inside = await processesWith(marker);

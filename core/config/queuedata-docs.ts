@@ -45,6 +45,8 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.ddmendpoints.<name>.id': { text: 'CRIC\'s id of the endpoint; a finished event range reports the id of the store its output is in as `objstoreID` (with `pathConvention` 1000).', default: '—' },
   'queuedata.direct_access_lan': 'Payloads may read inputs in place over the LAN (TURL in the PoolFileCatalog and the range PFN, no copy), for analysis jobs and jobs with `transferType=direct`.',
   'queuedata.direct_access_wan': 'Like `direct_access_lan`, over the WAN.',
+  'queuedata.container_type': 'Container runtime by user, `name:user;...` (e.g. `apptainer:pilot;docker:wrapper`): `apptainer` or `singularity` for user `pilot` runs payloads through the `container` launcher.',
+  'queuedata.container_options': 'Options for the payload container (e.g. `-B /scratch`), before the pilot\'s `/cvmfs,${workdir},/home` binds; `-C`/`--containall`/`-c`/`--contain` are dropped (the ES channel needs the host\'s /tmp); `none` = unset.',
   'queuedata.ddmendpoints.<name>.is_secure': { text: 'Use TLS to reach the endpoint (S3).', default: '—' },
   'queuedata.objectstore': 'Legacy (pilot1) object store string: `<url>|eventservice^<path>|logs^<path>` or `eventservice^<url>|logs^<url>`; where ES outputs and log copies go when `astorages` names none.',
   'queuedata.os_access_key': 'getKeyPair name of the access key for the legacy `objectstore` string (set with `os_secret_key`).',

@@ -73,6 +73,8 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
     directAccessLan: r.bool('direct_access_lan', false),
     directAccessWan: r.bool('direct_access_wan', false),
     ...(hpc ? { hpc } : {}),
+    containerType: containerTypes(r, 'container_type'),
+    containerOptions: containerOptions(r.string('container_options', '')),
   };
   return deepFreeze(q);
 }
@@ -82,6 +84,27 @@ function positiveMB(r: FieldReader, key: string, name: 'maxRssMB' | 'maxVmemMB')
   if (!r.has(key)) return {};
   const mb = r.int(key, { min: 0 }, 0);
   return mb > 0 ? { [name]: mb } : {};
+}
+
+/** pilot3 `clean__container_type`: `name:user` pairs separated by `;`; other entries name the field. */
+function containerTypes(r: FieldReader, key: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const text = r.string(key, '');
+  for (const entry of text.split(';').map((e) => e.trim()).filter(Boolean)) {
+    const parts = entry.split(':').map((p) => p.trim());
+    if (parts.length !== 2 || !parts[0] || !parts[1]) {
+      r.fail(key, `entries "<container>:<user>" separated by ";" (e.g. "apptainer:pilot"), not ${JSON.stringify(entry)}`);
+      continue;
+    }
+    out[parts[1]] = parts[0];
+  }
+  return out;
+}
+
+/** pilot3 `clean__container_options`: `none` means unset. */
+function containerOptions(text: string): string {
+  const t = text.trim();
+  return t.toLowerCase() === 'none' ? '' : t;
 }
 
 function copytoolRef(r: FieldReader, key: string): CopytoolRef | undefined {

@@ -66,4 +66,11 @@ export interface QueueData {
   readonly directAccessWan: boolean;
   /** Run ES jobs in HPC mode (catchall `HPC_<name>` or `hpc`). */
   readonly hpc?: string;
+  /**
+   * CRIC `container_type` (`name:user;...`, e.g. `apptainer:pilot;docker:wrapper`): container
+   * runtime name by user; `pilot` is the one the payload runs in. Empty: no container.
+   */
+  readonly containerType: Readonly<Record<string, string>>;
+  /** CRIC `container_options` (e.g. `-B /scratch`), `''` when unset or `none`. */
+  readonly containerOptions: string;
 }

@@ -15,6 +15,7 @@ import type { PluginResolver } from '../plugin/plugin-resolver.js';
 import { validatePluginOptions } from '../plugin/plugin-options.js';
 import { queueDestinations } from '../binding/queue-destinations.js';
 import { schemeOf } from '../binding/select-movers.js';
+import { CONTAINER_LAUNCHER, payloadContainer } from './select-launcher.js';
 
 export interface PreflightProblem {
   /** `warning`: the run works as configured (a fallback copytool that is skipped); `error`: it does not. */
@@ -39,6 +40,7 @@ export function preflight(settings: PilotSettings, registry: PluginRegistry, res
   need(Experiment, pilot.experiment, 'config.experiment');
   need(PayloadLauncher, pilot.launcher, 'config.launcher');
   if (queue.glexec !== 'false') need(PayloadLauncher, 'glexec', `queuedata.glexec (${queue.glexec})`);
+  else if (payloadContainer(queue)) need(PayloadLauncher, CONTAINER_LAUNCHER, `queuedata.container_type (${payloadContainer(queue)}:pilot)`);
   need(PayloadChannel, pilot.channel, 'config.channel');
 
   for (const d of queueDestinations(settings, registry)) {

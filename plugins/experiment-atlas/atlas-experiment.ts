@@ -7,13 +7,14 @@
 import { inject } from '../../core/index.js';
 import {
   ErrorCodes, Experiment, LoggerToken, PLUGIN_API_VERSION, PilotError, PluginOptions, pilotPlugin, type JobDefinition,
-  type Logger, type PayloadContext, type PayloadHelper, type PayloadHelperContext,
+  type Logger, type PayloadCommand, type PayloadContext, type PayloadHelper, type PayloadHelperContext,
 } from '../../core/index.js';
 import { GenericExperiment } from '../experiment-generic/index.js';
 import { cleanupAthenaMP } from './athena-cleanup.js';
 import { parseAtlasOptions, type AtlasOptions } from './atlas-options.js';
 import { atlasMergeParameters } from './atlas-merge-inputs.js';
 import { injectAthenaChannel } from './channel-injection.js';
+import { releaseSetup } from './release-setup.js';
 import { TokenExtractor, wantsTokenExtractor } from './token-extractor.js';
 
 const PROC_VARIABLES = ['ATHENA_PROC_NUMBER', 'ATHENA_CORE_NUMBER'] as const;
@@ -28,7 +29,7 @@ export function isMergeTransform(job: JobDefinition): boolean {
   name: 'atlas',
   options: parseAtlasOptions,
   apiVersion: PLUGIN_API_VERSION,
-  description: 'ATLAS: AthenaMP channel forms, ATHENA_PROC_NUMBER, Token Extractor, merge list files',
+  description: 'ATLAS: release setup (asetup), AthenaMP channel forms, ATHENA_PROC_NUMBER, Token Extractor, merge list files',
 })
 export class AtlasExperiment extends GenericExperiment {
   constructor(
@@ -48,6 +49,13 @@ export class AtlasExperiment extends GenericExperiment {
     if (!job.eventService || !wantsTokenExtractor(job, this.options.tokenExtractorSetup)) return [];
     const te = await TokenExtractor.start(job, ctx, { executable: this.options.tokenExtractor, ...(this.options.tokenExtractorSetup ? { setup: this.options.tokenExtractorSetup } : {}) }, this.log);
     return [te];
+  }
+
+  /** The generic command behind the release setup (ATLAS_LOCAL_ROOT_BASE, asetup), when the job has a release and CVMFS is there. */
+  override async payloadCommand(job: JobDefinition, ctx: PayloadContext): Promise<PayloadCommand> {
+    const base = await super.payloadCommand(job, ctx);
+    const setup = releaseSetup(job, { mode: this.options.releaseSetup, cvmfsRoot: this.options.cvmfsRoot });
+    return setup ? Object.freeze({ ...base, command: setup + base.command }) : base;
   }
 
   /** @throws PilotError CORECOUNTMISMATCH (1217) when the job's core count does not fit the slot or the site's pinned ATHENA_PROC_NUMBER. */

@@ -17,6 +17,14 @@ export interface AtlasOptions {
    * the comma-joined paths in place of `@inputFor_x`).
    */
   readonly mergeInputs: 'list-file' | 'placeholder';
+  /**
+   * The release setup before the transform (ATLAS_LOCAL_ROOT_BASE, asetup from `swRelease`,
+   * `homepackage`, `cmtConfig`): `auto` adds it when `<cvmfsRoot>/atlas.cern.ch/repo` exists
+   * (pilot3), `never` leaves the command as the job gives it.
+   */
+  readonly releaseSetup: 'auto' | 'never';
+  /** Where CVMFS is mounted (default `/cvmfs`). */
+  readonly cvmfsRoot: string;
 }
 
 /** @throws ConfigError naming each bad field. */
@@ -27,11 +35,16 @@ export function parseAtlasOptions(raw: unknown): AtlasOptions {
   const tokenExtractor = r.string('tokenExtractor', 'TokenExtractor');
   const tokenExtractorSetup = r.string('tokenExtractorSetup');
   const mergeInputs = r.oneOf('mergeInputs', ['list-file', 'placeholder'] as const, 'list-file');
+  const releaseSetup = r.oneOf('releaseSetup', ['auto', 'never'] as const, 'auto');
+  const cvmfsRoot = r.string('cvmfsRoot', '/cvmfs');
+  if (!cvmfsRoot.startsWith('/')) r.fail('cvmfsRoot', 'an absolute path');
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze({
     ...(athenaProcNumber !== undefined ? { athenaProcNumber } : {}),
     tokenExtractor,
     ...(tokenExtractorSetup ? { tokenExtractorSetup } : {}),
     mergeInputs,
+    releaseSetup,
+    cvmfsRoot,
   });
 }

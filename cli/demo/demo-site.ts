@@ -6,7 +6,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, PluginNotFoundError, SiteMover, describeValue, schemeOf, siteQueuedata, type ConfigLayer, type PluginRegistry } from '../../core/index.js';
+import { ConfigError, PluginNotFoundError, SiteMover, adler32, describeValue, formatAdler32, schemeOf, siteQueuedata, type ConfigLayer, type PluginRegistry } from '../../core/index.js';
 
 export const DEMO_QUEUE = 'ESPILOT_DEMO';
 
@@ -23,9 +23,19 @@ export interface DemoSite {
   layer(serverUrl: string): ConfigLayer;
 }
 
-/** Puts the task's input files on the storage element, where ES jobs stage them in from (activity pr). */
-export async function placeDemoInputs(site: Pick<DemoSite, 'seDir'>, inputs: ReadonlyArray<{ readonly lfn: string; readonly events: number }>): Promise<void> {
-  for (const f of inputs) await writeFile(join(site.seDir, f.lfn), `espilot demo input ${f.lfn}: ${f.events} event(s)\n`);
+/**
+ * Puts the task's input files on the storage element, where ES jobs stage them in from
+ * (activity pr). @returns each file's size and adler32, which the job definition carries so
+ * that stage-in verifies the copy (as a real job's inputs are).
+ */
+export async function placeDemoInputs(site: Pick<DemoSite, 'seDir'>, inputs: ReadonlyArray<{ readonly lfn: string; readonly events: number }>): Promise<Map<string, { size: number; checksum: string }>> {
+  const placed = new Map<string, { size: number; checksum: string }>();
+  for (const f of inputs) {
+    const bytes = Buffer.from(`espilot demo input ${f.lfn}: ${f.events} event(s)\n`);
+    await writeFile(join(site.seDir, f.lfn), bytes);
+    placed.set(f.lfn, { size: bytes.length, checksum: `ad:${formatAdler32(adler32(bytes))}` });
+  }
+  return placed;
 }
 
 /** `./espilot-demo/<UTC timestamp>` under `cwd`. */

@@ -35,8 +35,9 @@ export async function runDemo(o: DemoOptions, io: DemoIO): Promise<DemoSummary> 
   const t0 = Date.now();
   const phases: DemoPhase[] = [];
   const site = await prepareDemoSite(o.workdir ?? defaultDemoWorkdir(io.cwd), o);
-  const task = demoTask(o, packageRoot());
-  await placeDemoInputs(site, task.inputFiles);
+  const bare = demoTask(o, packageRoot());
+  const placed = await placeDemoInputs(site, bare.inputFiles);
+  const task: typeof bare = Object.freeze({ ...bare, inputFiles: Object.freeze(bare.inputFiles.map((f) => Object.freeze({ ...f, ...placed.get(f.lfn) }))) });
   let progress: DemoProgress | undefined;
   const logs = demoLogs(join(site.workdir, 'espilot.log'), o.logLevel, io.stderr, (w) => (progress ? progress.aside(w) : w()));
   const secrets = new SecretRegistry();

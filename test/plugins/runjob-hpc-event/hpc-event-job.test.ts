@@ -58,7 +58,8 @@ test('a dead instance: its in-flight ranges are failed (1227), the others finish
   t.true(failed.length >= 1, `the range the instance died with is failed\n${h.run.lines.filter((l) => /instance|payload/.test(l)).join('\n')}`);
   t.is(failed.length + finished.length, ids.length);
   t.true(s.rangeUpdates.filter((u) => u.eventStatus === 'failed').every((u) => u.errorCode === 1227));
-  t.true(h.run.lines.some((l) => /payload instance 1 ended holding \d+ range\(s\): reported failed; the other 2 instance\(s\) continue/.test(l)), h.run.lines.filter((l) => /instance|payload|1227/.test(l)).join('\n'));
+  // How many others are still running when instance 1 dies depends on the machine's pace.
+  t.true(h.run.lines.some((l) => /payload instance 1 ended holding \d+ range\(s\): reported failed; the other \d instance\(s\) continue/.test(l)), h.run.lines.filter((l) => /instance|payload|1227/.test(l)).join('\n'));
   // The surviving instances got every other range of the task done and stored.
   t.true(finished.length > failed.length);
   t.deepEqual(await h.storedNames(), finished.map((id) => `${outLfn}.${id}`).sort());

@@ -8,13 +8,11 @@
  * named, the job failed (FILEHANDLINGFAILURE 1303) and nothing reported from it.
  */
 import test from 'ava';
-import { appendFile, copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JOURNAL_FILE, PandaClient, adler32, formatAdler32, readRangeJournal, recoverJobs, runPilotLoop } from '../../../core/index.js';
-import { startDispatcher } from '../../../plugins/panda-local/index.js';
-import { esTask, finalReports } from '../../helpers/es-job-harness.js';
-import { localSite } from '../../helpers/local-site.js';
-import { makeRun } from '../../helpers/make-run.js';
+import { adler32, formatAdler32, readRangeJournal, recoverJobs } from '../../../core/index.js';
+import { finalReports } from '../../helpers/es-job-harness.js';
+import { heldEsJob } from '../../helpers/held-es-job.js';
 
 const EVENTS = 5;
 /** The local mover's checksum catalog beside file:// objects. */
@@ -22,24 +20,10 @@ const CATALOG = '.espilot-checksums';
 
 /** A job that ended holding: all ranges stored and finished in the journal, none acknowledged. */
 async function heldJob(t: import('ava').ExecutionContext, taskId: number) {
-  const site = await localSite();
-  const dispatcher = await startDispatcher({ task: await site.placeInputs(esTask({ taskId, files: 1, events: EVENTS, simulatorArgs: '--workers=1' })) });
-  const run = await makeRun({
-    extraLayers: [site.layer({
-      server: { url: dispatcher.url, retries: 0, requestTimeoutMs: 300, backoffBaseMs: 10, backoffMaxMs: 50 },
-      eventService: { reportIntervalMs: 60_000, payloadGraceS: 10, killGraceS: 1 },
-      pluginOptions: { event: { finalFlushS: 1.5, settleMs: 150 } },
-    })],
-    env: { PATH: process.env['PATH'] },
-  });
-  const api = PandaClient.fromRun(run, {});
-  t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
-  dispatcher.injectFault({ command: 'updateEventRanges', kind: 'stall', times: 1000 });
-  const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, maxJobs: 1, handleSignals: false });
+  const { site, dispatcher, run, api, result, journalPath } = await heldEsJob(t, { taskId, events: EVENTS });
   const job = result.jobs[0]!;
   t.like(job.outcome, { state: 'holding', nEvents: EVENTS });
   dispatcher.clearFaults();
-  const journalPath = (await readdir(site.workdir, { recursive: true })).map((p) => join(site.workdir, String(p))).find((p) => p.endsWith(JOURNAL_FILE))!;
   const snap = await readRangeJournal(journalPath);
   const ids = [...snap.ranges.keys()];
   t.is(ids.length, EVENTS);

@@ -7,28 +7,12 @@
  * its finished ranges were never reported.
  */
 import test from 'ava';
-import { PandaClient, finalJobUpdate, recoverJobs, runPilotLoop } from '../../../core/index.js';
-import { startDispatcher } from '../../../plugins/panda-local/index.js';
-import { esTask, finalReports } from '../../helpers/es-job-harness.js';
-import { localSite } from '../../helpers/local-site.js';
-import { makeRun } from '../../helpers/make-run.js';
+import { finalJobUpdate, recoverJobs } from '../../../core/index.js';
+import { finalReports } from '../../helpers/es-job-harness.js';
+import { heldEsJob } from '../../helpers/held-es-job.js';
 
 test('ES holding: reported transferring, then recovery delivers every range report once and closes the job', async (t) => {
-  const site = await localSite();
-  const dispatcher = await startDispatcher({ task: await site.placeInputs(esTask({ taskId: 951, files: 1, events: 5, simulatorArgs: '--workers=1' })) });
-  const run = await makeRun({
-    extraLayers: [site.layer({
-      server: { url: dispatcher.url, retries: 0, requestTimeoutMs: 300, backoffBaseMs: 10, backoffMaxMs: 50 },
-      eventService: { reportIntervalMs: 60_000, payloadGraceS: 10, killGraceS: 1 },
-      pluginOptions: { event: { finalFlushS: 1.5, settleMs: 150 } },
-    })],
-    env: { PATH: process.env['PATH'] },
-  });
-  const api = PandaClient.fromRun(run, {});
-  t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
-
-  dispatcher.injectFault({ command: 'updateEventRanges', kind: 'stall', times: 1000 });
-  const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, maxJobs: 1, handleSignals: false });
+  const { site, dispatcher, run, api, result } = await heldEsJob(t, { taskId: 951, events: 5 });
   const job = result.jobs[0]!;
   t.like(job.outcome, { state: 'holding', nEvents: 5 });
   t.true(job.finalUpdateSent);

@@ -2,9 +2,10 @@
  * The payload outlives a SIGKILLed pilot (it runs in its own process groups) and nobody
  * serves it any more. The runner records every group it started; a recovery stops them.
  */
-import { readFile, readdir, readlink, realpath, writeFile } from 'node:fs/promises';
+import { readFile, readlink, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
+import { processTree } from '../util/process-table.js';
 import type { PayloadGroup } from './es-payload-seams.js';
 
 /** One line per process group: `<pid> <cwd>` (a bare pid: the job's directory). */
@@ -44,15 +45,8 @@ export async function stopLeftoverPayload(workdir: string, log: Logger): Promise
 
 async function groupWorksIn(pgid: number, dir: string): Promise<boolean> {
   const inDir = (cwd: string | undefined) => cwd !== undefined && (cwd === dir || cwd.startsWith(`${dir}/`));
-  if (inDir(await readlink(`/proc/${pgid}/cwd`).catch(() => undefined))) return true;
-  for (const name of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
-    if (!stat) continue;
-    // Fields after the command (which may hold spaces): state ppid pgrp ...
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) !== pgid || state === 'Z' || state === 'X') continue;
-    if (inDir(await readlink(`/proc/${name}/cwd`).catch(() => undefined))) return true;
+  for (const p of processTree(new Set([pgid]))) {
+    if (inDir(await readlink(`/proc/${p.pid}/cwd`).catch(() => undefined))) return true;
   }
   return false;
 }

@@ -3,7 +3,8 @@
  * `killGraceS`) when asked, when it stays silent longer than `maxWaitForEventS`, or when it
  * outlives its grace after `No more events`. Timers only: nothing polls.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { processTree } from '../util/process-table.js';
 import type { PayloadExit, PayloadProcess } from '../contracts/payload-launcher.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -122,17 +123,8 @@ export class PayloadSupervisor {
  */
 export async function groupHasLiveMembers(pgid: number): Promise<boolean> {
   if (!signalGroup(pgid, 0)) return false;
-  const pids = await readdir('/proc').catch(() => undefined);
-  if (!pids) return true;
-  for (const name of pids) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
-    if (!stat) continue;
-    // Fields after the command (which may hold spaces): state ppid pgrp ...
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
+  if (!existsSync('/proc/self')) return true;
+  return processTree(new Set([pgid])).some((p) => p.pgrp === pgid);
 }
 
 /** Signals a process group; with signal 0, tells whether it can still be signalled. */

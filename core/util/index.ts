@@ -2,3 +2,4 @@ export * from './shell-quote.js';
 export * from './exit-code.js';
 export * from './command-runner.js';
 export * from './contained-path.js';
+export * from './process-table.js';

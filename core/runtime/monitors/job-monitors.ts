@@ -21,7 +21,8 @@ import { JOB_STATE_PREFIX } from '../../state/job-state.js';
 import { loopingLimitS, newestFileTouch } from './looping-check.js';
 import { memoryExcess, memoryLimitFor, type MemoryLimit } from './memory-limit.js';
 import { payloadLogTail } from './payload-log-tail.js';
-import { findTree, sampleProcessTree } from './process-tree-sample.js';
+import { processTree } from '../../util/process-table.js';
+import { sampleProcessTree } from './process-tree-sample.js';
 import { RESOURCE_SERIES_FILE, ResourceSeries } from './resource-series.js';
 
 export interface JobMonitorsOptions {
@@ -106,7 +107,7 @@ export class JobMonitors implements PayloadWatch {
   }
 
   private async stopLeftovers(): Promise<void> {
-    const left = () => (this.pgids.size ? findTree(this.pgids).map((p) => p.pid) : []);
+    const left = () => (this.pgids.size ? processTree(this.pgids).map((p) => p.pid) : []);
     let pids = left();
     if (!pids.length) return;
     this.o.log.warn(`${pids.length} payload process(es) still running after the payload ended (${pids.join(', ')}): SIGTERM, SIGKILL after ${this.o.killGraceMs / 1000} s`);

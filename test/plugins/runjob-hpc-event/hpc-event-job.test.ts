@@ -43,7 +43,9 @@ test('M instances over TCP share the job: every range finished once, stored and 
 
 test('a dead instance: its in-flight ranges are failed (1227), the others finish the job', async (t) => {
   // The launch template gives instance 1 a crash (SIGKILL on its second range); {instance} is the template's.
-  const launchTemplate = 'SIM_FAULT=$([ {instance} = 1 ] && echo --crashAfter=1) /bin/sh -c {command}';
+  // The others start a second later, so instance 1 has its first ranges (and dies on its second)
+  // before they take the whole task on a fast machine.
+  const launchTemplate = '[ {instance} = 1 ] || sleep 1; SIM_FAULT=$([ {instance} = 1 ] && echo --crashAfter=1) /bin/sh -c {command}';
   const h = await EsJobHarness.start({ task: hpcTask(702, '$SIM_FAULT'), pluginOptions: { 'hpc-event': { instances: 3, launchTemplate, settleMs: 150, finalFlushS: 20 } } });
   t.teardown(() => h.dispose());
   const job = await h.getJob();

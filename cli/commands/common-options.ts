@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createRun, type ConfigIssue, type LogRecord, type PilotRun } from '../../core/index.js';
-import { queueLayerOf, withQueueOptions, type QueueFlags } from './queue-options.js';
+import { queueLayersOf, withQueueOptions, type QueueFlags } from './queue-options.js';
 
 export interface ConfigFlags extends QueueFlags {
   readonly config?: string;
@@ -37,11 +37,11 @@ export function cliLayer(flags: ConfigFlags): { pilot: Record<string, unknown> }
 
 /** `collectIssues`: configuration problems go there instead of being thrown (see createRun). */
 export async function openRun(flags: ConfigFlags, collectIssues?: ConfigIssue[]): Promise<PilotRun> {
-  const queueLayer = await queueLayerOf(flags, flags.cacheDir ?? process.cwd());
+  const queueLayers = await queueLayersOf(flags, flags.cacheDir ?? process.cwd(), flags.logSink);
   return createRun({
     ...(collectIssues ? { collectIssues } : {}),
     ...(flags.config ? { configPath: flags.config } : {}),
-    ...(queueLayer ? { queueLayer } : {}),
+    ...(queueLayers.length ? { queueLayers } : {}),
     ...(flags.logSink ? { logSink: flags.logSink } : {}),
     cli: { pilot: { ...cliLayer(flags).pilot, ...(flags.cliExtra ?? {}) } },
   });

@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import {
-  SecretRegistry, createLogger, cricQueueLayer, isPlainObject, isQueueName, queuedataLayer, withStorageData,
-  type ConfigLayer, type LogLevel,
+  SecretRegistry, createLogger, cricQueueLayers, isPlainObject, isQueueName, queuedataLayer, storageDataLayer,
+  type ConfigLayer, type LogLevel, type LogRecord,
 } from '../../core/index.js';
 
 export interface QueueFlags {
@@ -24,20 +24,22 @@ export function withQueueOptions(cmd: Command): Command {
 }
 
 /**
- * The queuedata layer of the flags, or undefined without `--queue`. The last good CRIC copies
+ * The queuedata layers of the flags (none without `--queue`). The last good CRIC copies
  * are kept in `cacheDir` (the work directory) for when CRIC is down.
  */
-export async function queueLayerOf(flags: QueueFlags, cacheDir: string): Promise<ConfigLayer | undefined> {
-  if (!flags.queue) return undefined;
-  const logger = createLogger({ secrets: new SecretRegistry(), level: (flags.logLevel as LogLevel | undefined) ?? 'info' });
+export async function queueLayersOf(flags: QueueFlags, cacheDir: string, sink?: (record: LogRecord, line: string) => void): Promise<ConfigLayer[]> {
+  if (!flags.queue) return [];
+  // The run's logger comes after its settings; this one goes where the run's lines will go (pilotlog.txt too).
+  const logger = createLogger({ secrets: new SecretRegistry(), level: (flags.logLevel as LogLevel | undefined) ?? 'info', ...(sink ? { sink } : {}) });
   if (isQueueName(flags.queue, existsSync)) {
-    return cricQueueLayer({
+    return cricQueueLayers({
       queue: flags.queue, cacheDir, logger,
       ...(flags.queuedataUrl ? { queuedataUrl: flags.queuedataUrl } : {}),
       ...(flags.storagedataUrl ? { storagedataUrl: flags.storagedataUrl } : {}),
     });
   }
   const layer = queuedataLayer(flags.queue);
-  if (!flags.storagedataUrl || !isPlainObject(layer.queuedata)) return layer;
-  return { ...layer, queuedata: await withStorageData(layer.queuedata, { storagedataUrl: flags.storagedataUrl, cacheDir, logger }) };
+  if (!flags.storagedataUrl || !isPlainObject(layer.queuedata)) return [layer];
+  const storage = await storageDataLayer(layer.queuedata, { storagedataUrl: flags.storagedataUrl, cacheDir, logger });
+  return [layer, ...(storage ? [storage] : [])];
 }

@@ -38,34 +38,40 @@ export function isQueueName(value: string, exists: (p: string) => boolean): bool
   return !exists(value) && !value.includes('/') && !/\.json$/i.test(value);
 }
 
-/** @throws ConfigError when a document cannot be had (cricSource) or does not describe the queue. */
-export async function cricQueueLayer(o: CricQueueOptions): Promise<ConfigLayer> {
+/**
+ * The queue's layers: its CRIC queue JSON, then the endpoints it names from the storage data
+ * (a layer of their own, so `config --explain` says where each came from).
+ * @throws ConfigError when a document cannot be had (cric-source.ts) or does not describe the queue.
+ */
+export async function cricQueueLayers(o: CricQueueOptions): Promise<ConfigLayer[]> {
   const env = o.env ?? process.env;
   const queueUrl = o.queuedataUrl ?? env['QUEUEDATA_SERVER_URL'] ?? CRIC_QUEUE_URL;
   const q = await loadCricDocument({
     location: queueUrl, flag: '--queuedata-url', pandaqueue: o.queue, cacheFile: join(o.cacheDir, QUEUE_CACHE_FILE), logger: o.logger, ...(o.policy ? { policy: o.policy } : {}),
   });
   const queue = queueEntry(q.doc, o.queue, q.source);
-  return { source: `cric:${q.source}`, queuedata: await withStorageData(queue, o) };
+  const storage = await storageDataLayer(queue, o);
+  return [{ source: `cric:${q.source}`, queuedata: queue }, ...(storage ? [storage] : [])];
 }
 
 export type StorageDataOptions = Pick<CricQueueOptions, 'storagedataUrl' | 'cacheDir' | 'policy' | 'logger' | 'env'>;
 
 /**
- * The queue with the endpoints its `astorages` name (and its own `ddmendpoints` lack) from the
- * storage data; only those: CRIC's file has every endpoint of the experiment.
+ * The endpoints the queue's `astorages` name (and its own `ddmendpoints` lack), from the
+ * storage data; only those: CRIC's file has every endpoint of the experiment. Undefined when
+ * the queue needs none.
  */
-export async function withStorageData(queue: Record<string, unknown>, o: StorageDataOptions): Promise<Record<string, unknown>> {
+export async function storageDataLayer(queue: Record<string, unknown>, o: StorageDataOptions): Promise<ConfigLayer | undefined> {
   const env = o.env ?? process.env;
   const own = isPlainObject(queue['ddmendpoints']) ? queue['ddmendpoints'] : {};
   const wanted = endpointNames(queue).filter((n) => !(n in own));
-  if (!wanted.length) return queue;
+  if (!wanted.length) return undefined;
   const s = await loadCricDocument({
     location: o.storagedataUrl ?? env['STORAGEDATA_SERVER_URL'] ?? CRIC_STORAGE_URL, flag: '--storagedata-url', cacheFile: join(o.cacheDir, STORAGE_CACHE_FILE),
     logger: o.logger, ...(o.policy ? { policy: o.policy } : {}),
   });
   const found = Object.fromEntries(wanted.filter((n) => n in s.doc).map((n) => [n, s.doc[n]]));
-  return Object.keys(found).length ? { ...queue, ddmendpoints: { ...own, ...found } } : queue;
+  return { source: `cric-storage:${s.source}`, queuedata: { ddmendpoints: found } };
 }
 
 /** `{ "<QUEUE>": {...} }` as CRIC serves it, or the queue object itself (its `nickname` the queue). */

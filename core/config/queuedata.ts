@@ -43,7 +43,8 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
   const storages = storageEndpoints(r.object('ddmendpoints'));
   const astorages = activityMap(r, 'astorages', (n, path) => {
     // The gap is the endpoint, not astorages: say which one the storage data lacks.
-    if (!storages[n]) {
+    // An endpoint that is there but did not parse has its own issues.
+    if (!storages[n] && !r.object('ddmendpoints').has(n)) {
       const known = Object.keys(storages);
       issues.push({
         path: r.at(`ddmendpoints.${n}`),
@@ -76,7 +77,8 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
     stageInRetry: r.int('stageinretry', { min: 1, max: 9 }, 2),
     stageOutRetry: r.int('stageoutretry', { min: 1, max: 9 }, 2),
     catchall,
-    ...(r.has('maxwdir') ? { maxWorkdirMB: r.int('maxwdir', { min: 1 }, 0) } : {}),
+    // CRIC's 0 is "not set" (pilot3 QueueData.maxwdir default).
+    ...(r.has('maxwdir') && r.int('maxwdir', { min: 0 }, 0) > 0 ? { maxWorkdirMB: r.int('maxwdir', { min: 0 }, 0) } : {}),
     coreCount: r.int('corecount', { min: 1, max: 4096 }, 1),
     ...positiveMB(r, 'maxrss', 'maxRssMB'),
     ...positiveMB(r, 'maxvmem', 'maxVmemMB'),

@@ -65,12 +65,14 @@ function protocolList(ar: FieldReader, activity: string): Protocol[] {
     const p = FieldReader.of(`${ar.at(activity)}[${i}]`, item, ar.issues);
     const endpoint = p.requiredString('endpoint', 'a protocol URL such as root://host:1094');
     if (!endpoint) return;
-    if (!/^[a-z][a-z0-9+.-]*:\/\/./i.test(endpoint)) {
-      p.fail('endpoint', 'a URL with a scheme');
+    // A POSIX protocol is `file://` with the whole path in `path`: the joined URL is what must be whole.
+    const url = joinPath(endpoint, p.string('path', ''));
+    if (!/^[a-z][a-z0-9+.-]*:\/\/./i.test(url)) {
+      p.fail('endpoint', 'a URL with a scheme (with `path`)');
       return;
     }
     const id = p.has('id') ? p.int('id', { min: 0 }, 0) : undefined;
-    out.push({ url: joinPath(endpoint, p.string('path', '')), ...(id !== undefined ? { id } : {}) });
+    out.push({ url, ...(id !== undefined ? { id } : {}) });
   });
   return out;
 }

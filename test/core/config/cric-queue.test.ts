@@ -9,7 +9,7 @@ import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  ConfigError, QUEUE_CACHE_FILE, createLogger, cricQueueLayer, isQueueName, mergeSettings, SecretRegistry, type LogRecord,
+  ConfigError, QUEUE_CACHE_FILE, createLogger, cricQueueLayers, isQueueName, mergeSettings, SecretRegistry, type LogRecord,
 } from '../../../core/index.js';
 import { startCricServer } from '../../helpers/cric-server.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -37,10 +37,10 @@ async function cric(t: { teardown(f: () => Promise<void>): void }) {
 test('a CRIC queue as served: verbatim fields accepted, its endpoints from the ddmendpoints JSON, protocols per activity', async (t) => {
   const c = await cric(t);
   const { logger } = logs();
-  const layer = await cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger, policy: POLICY });
-  t.is(layer.source, `cric:${c.server.url}/cache/schedconfig/${Q}.json`);
-  t.deepEqual(Object.keys(layer.queuedata!['ddmendpoints'] as object).sort(), ['CERN-PROD_DATADISK', 'CERN-PROD_ES_OS'], 'only the endpoints the queue names');
-  const s = mergeSettings([layer]);
+  const layers = await cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger, policy: POLICY });
+  t.deepEqual(layers.map((l) => l.source), [`cric:${c.server.url}/cache/schedconfig/${Q}.json`, `cric-storage:${c.server.url}/cache/ddmendpoints.json`]);
+  t.deepEqual(Object.keys(layers[1]!.queuedata!['ddmendpoints'] as object).sort(), ['CERN-PROD_DATADISK', 'CERN-PROD_ES_OS'], 'only the endpoints the queue names');
+  const s = mergeSettings(layers);
   const q = s.queue;
   t.is(q.name, Q);
   t.is(q.glexec, 'false', 'glexec: false (a JSON boolean)');
@@ -69,16 +69,16 @@ test('a CRIC queue as served: verbatim fields accepted, its endpoints from the d
 test('CRIC down: the copy kept from the last good fetch is used, and its age is logged', async (t) => {
   const c = await cric(t);
   const first = logs();
-  await cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger: first.logger, policy: POLICY });
+  await cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger: first.logger, policy: POLICY });
   const kept = JSON.parse(await readFile(join(c.dir, QUEUE_CACHE_FILE), 'utf8')) as Record<string, unknown>;
   t.truthy(kept[Q], 'the good copy is kept in the work directory');
   const hour = Date.now() / 1000 - 3600;
   await utimes(join(c.dir, QUEUE_CACHE_FILE), hour, hour);
   await c.server.stop();
   const second = logs();
-  const layer = await cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger: second.logger, policy: POLICY });
-  t.is(layer.source, `cric:cache:${join(c.dir, QUEUE_CACHE_FILE)}`);
-  t.is(mergeSettings([layer]).queue.storages['CERN-PROD_ES_OS']?.id, 1273, 'the endpoints came from their kept copy too');
+  const layers = await cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger: second.logger, policy: POLICY });
+  t.is(layers[0]!.source, `cric:cache:${join(c.dir, QUEUE_CACHE_FILE)}`);
+  t.is(mergeSettings(layers).queue.storages['CERN-PROD_ES_OS']?.id, 1273, 'the endpoints came from their kept copy too');
   t.is(second.lines.filter((l) => /attempt \d\/3 to load .*schedconfig/.test(l)).length, 2, 'three attempts, two waits');
   t.regex(second.lines.join('\n'), /using the copy kept in .*queuedata\.json, 60 min old/);
 });
@@ -86,7 +86,7 @@ test('CRIC down: the copy kept from the last good fetch is used, and its age is 
 test('CRIC down and nothing kept: an error naming the flag and the URL', async (t) => {
   const c = await cric(t);
   await c.server.stop();
-  const e = await t.throwsAsync(cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { instanceOf: ConfigError });
+  const e = await t.throwsAsync(cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { instanceOf: ConfigError });
   t.is(e?.issues[0]?.path, '--queuedata-url');
   t.regex(e!.issues[0]!.expected, new RegExp(`a reachable ${c.server.url}/cache/schedconfig/${Q}\\.json`));
 });
@@ -95,9 +95,9 @@ test('a 5xx is tried again; a 404 is CRIC\'s answer and not retried', async (t) 
   const c = await cric(t);
   const path = `/cache/schedconfig/${Q}.json`;
   c.server.serve(path, { status: 503, body: '{}' });
-  await t.throwsAsync(cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { message: /HTTP 503/ });
+  await t.throwsAsync(cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { message: /HTTP 503/ });
   t.is(c.server.hits.get(path), 3);
-  const e = await t.throwsAsync(cricQueueLayer({ queue: 'NO_SUCH_QUEUE', queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { instanceOf: ConfigError });
+  const e = await t.throwsAsync(cricQueueLayers({ queue: 'NO_SUCH_QUEUE', queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { instanceOf: ConfigError });
   t.regex(e!.issues[0]!.got, /HTTP 404/);
   t.is(c.server.hits.get('/cache/schedconfig/NO_SUCH_QUEUE.json'), 1);
 });
@@ -105,9 +105,9 @@ test('a 5xx is tried again; a 404 is CRIC\'s answer and not retried', async (t) 
 test('bad JSON from CRIC is a clear error, and never replaces the kept copy', async (t) => {
   const c = await cric(t);
   const { logger } = logs();
-  await cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger, policy: POLICY });
+  await cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger, policy: POLICY });
   c.server.serve(`/cache/schedconfig/${Q}.json`, { status: 200, body: '{"CERN-PROD_ES": {"nickname": ' });
-  const e = await t.throwsAsync(cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger, policy: POLICY }), { instanceOf: ConfigError });
+  const e = await t.throwsAsync(cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger, policy: POLICY }), { instanceOf: ConfigError });
   t.is(e?.issues[0]?.path, '--queuedata-url');
   t.is(e?.issues[0]?.expected, 'valid JSON');
   t.regex(e!.issues[0]!.got, new RegExp(`^${c.server.url}/cache/schedconfig/${Q}\\.json: `));
@@ -117,13 +117,13 @@ test('bad JSON from CRIC is a clear error, and never replaces the kept copy', as
 test('a queue name the document does not hold, and an endpoint the storage data lacks, are named', async (t) => {
   const c = await cric(t);
   c.server.serve('/cache/schedconfig/OTHER.json', { [Q]: QUEUES[Q] });
-  const e = await t.throwsAsync(cricQueueLayer({ queue: 'OTHER', queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { instanceOf: ConfigError });
+  const e = await t.throwsAsync(cricQueueLayers({ queue: 'OTHER', queuedataUrl: c.queuedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY }), { instanceOf: ConfigError });
   t.regex(e!.issues[0]!.expected, /the PanDA queue "OTHER"/);
   t.regex(e!.issues[0]!.got, /"CERN-PROD_ES"/);
   const { 'CERN-PROD_ES_OS': _gone, ...rest } = ENDPOINTS;
   c.server.serve('/cache/ddmendpoints.json', rest);
-  const layer = await cricQueueLayer({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY });
-  const bad = t.throws(() => mergeSettings([layer]), { instanceOf: ConfigError });
+  const layers = await cricQueueLayers({ queue: Q, queuedataUrl: c.queuedataUrl, storagedataUrl: c.storagedataUrl, cacheDir: c.dir, logger: logs().logger, policy: POLICY });
+  const bad = t.throws(() => mergeSettings(layers), { instanceOf: ConfigError });
   const issue = bad!.issues.find((i) => i.path === 'queuedata.ddmendpoints.CERN-PROD_ES_OS');
   t.truthy(issue, bad!.message);
   t.regex(issue!.expected, /the storage endpoint astorages\.es_events\[0\] names/);

@@ -22,6 +22,8 @@ export interface Pilot3Flags {
   readonly jobType?: string;
   readonly resourceType?: string;
   readonly workingGroup?: string;
+  /** `--no-pilot-log`: commander's negation sets this false. */
+  readonly pilotLog?: boolean;
 }
 
 /** pilot3 `-w` values (arguments.py); espilot picks the RunJob per job, so the value only has to be one of them. */
@@ -43,7 +45,8 @@ export function withPilot3Options(cmd: Command): Command {
     .option('-p, --port <n>', 'PanDA server port, added to --url when it has none', '25443')
     .option('--job-type <type>', 'jobType sent with getJob (pilot3 --job-type)')
     .option('--resource-type <type>', 'resourceType sent with getJob: SCORE, MCORE, SCORE_*, MCORE_* (pilot3 --resource-type)')
-    .option('--working-group <group>', 'workingGroup sent with getJob (pilot3 --working-group)');
+    .option('--working-group <group>', 'workingGroup sent with getJob (pilot3 --working-group)')
+    .option('--no-pilot-log', 'do not write pilotlog.txt in the work directory (pilot3 --no-pilot-log)');
 }
 
 /** prodSourceLabel from -j (or --prod-source-label) and -i, as pilot3 get_job_label maps RC test labels. */

@@ -41,7 +41,7 @@ export function registerRunCommand(program: Command): void {
       const log = new PilotLogFile();
       const run = await openRun({ ...flags, cliExtra: cliOverrides(flags), ...(workdir ? { cacheDir: workdir } : {}), logSink: log.sink } as ConfigFlags);
       try {
-        if (!flags.dryRun) log.open(run.settings.pilot.workdir);
+        if (!flags.dryRun && flags.pilotLog !== false) log.open(run.settings.pilot.workdir);
         process.exitCode = flags.dryRun ? await dryRun(run, flags) : await realRun(run, flags);
       } finally {
         await run.dispose();

@@ -26,6 +26,7 @@ const SCHEMES = ['root', 'davs', 'https', 's3', 'file'];
   description: 'CRIC queues\' rucio copytool: the endpoint\'s protocol, copied by the mover of its scheme (no Rucio client)',
 })
 export class RucioMover implements SiteMover {
+  // async: a missing mover is a rejected promise, as the contract's callers expect.
   private readonly byScheme = new Map<string, SiteMover>();
 
   constructor(
@@ -33,19 +34,19 @@ export class RucioMover implements SiteMover {
     @inject(ResolverToken) private readonly resolver: PluginResolver,
   ) {}
 
-  stageIn(req: TransferRequest): Promise<TransferResult> {
+  async stageIn(req: TransferRequest): Promise<TransferResult> {
     return this.moverFor(req.url).stageIn(req);
   }
 
-  stageOut(req: TransferRequest): Promise<TransferResult> {
+  async stageOut(req: TransferRequest): Promise<TransferResult> {
     return this.moverFor(req.url).stageOut(req);
   }
 
-  stat(url: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
+  async stat(url: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
     return this.moverFor(url).stat(url, signal);
   }
 
-  delete(url: string, signal?: AbortSignal): Promise<void> {
+  async delete(url: string, signal?: AbortSignal): Promise<void> {
     return this.moverFor(url).delete(url, signal);
   }
 

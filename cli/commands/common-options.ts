@@ -1,21 +1,24 @@
 import type { Command } from 'commander';
-import { createRun, type ConfigIssue, type PilotRun } from '../../core/index.js';
+import { createRun, type ConfigIssue, type LogRecord, type PilotRun } from '../../core/index.js';
+import { queueLayersOf, withQueueOptions, type QueueFlags } from './queue-options.js';
 
-export interface ConfigFlags {
+export interface ConfigFlags extends QueueFlags {
   readonly config?: string;
-  readonly queue?: string;
   readonly experiment?: string;
   readonly logLevel?: string;
   readonly logFormat?: string;
   /** Command-specific settings for the CLI layer (`config` names). */
   readonly cliExtra?: Record<string, unknown>;
+  /** Where CRIC copies are cached (default: the current directory). */
+  readonly cacheDir?: string;
+  /** Log lines go here instead of stderr (run: pilotlog.txt as well). */
+  readonly logSink?: (record: LogRecord, line: string) => void;
 }
 
 /** `--config` / `--queue` (and the CLI-layer overrides) shared by the commands that read configuration. */
 export function withConfigOptions(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <site.json>', 'site configuration file (plugins, options, queuedata overrides)')
-    .option('-q, --queue <queuedata.json>', 'queuedata (schedconfig/CRIC) file of the PanDA queue')
+  return withQueueOptions(cmd
+    .option('-c, --config <site.json>', 'site configuration file (plugins, options, queuedata overrides)'))
     .option('--experiment <name>', 'experiment plugin (overrides the configuration)')
     .option('--log-level <level>', 'silent, error, warn, info, debug')
     .option('--log-format <format>', 'text or json');
@@ -33,11 +36,13 @@ export function cliLayer(flags: ConfigFlags): { pilot: Record<string, unknown> }
 }
 
 /** `collectIssues`: configuration problems go there instead of being thrown (see createRun). */
-export function openRun(flags: ConfigFlags, collectIssues?: ConfigIssue[]): Promise<PilotRun> {
+export async function openRun(flags: ConfigFlags, collectIssues?: ConfigIssue[]): Promise<PilotRun> {
+  const queueLayers = await queueLayersOf(flags, flags.cacheDir ?? process.cwd(), flags.logSink);
   return createRun({
     ...(collectIssues ? { collectIssues } : {}),
     ...(flags.config ? { configPath: flags.config } : {}),
-    ...(flags.queue ? { queuePath: flags.queue } : {}),
+    ...(queueLayers.length ? { queueLayers } : {}),
+    ...(flags.logSink ? { logSink: flags.logSink } : {}),
     cli: { pilot: { ...cliLayer(flags).pilot, ...(flags.cliExtra ?? {}) } },
   });
 }

@@ -1,21 +1,20 @@
 import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, PandaClient, describeValue, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
+import { PandaClient, describeValue, getJobRequest, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
 import { cliLayer, openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
+import { PilotLogFile } from './pilot-log-file.js';
+import { checkPilot3Flags, jobLabelOf, serverUrlOf, usage, withPilot3Options, type Pilot3Flags } from './pilot3-options.js';
 
-interface RunFlags extends ConfigFlags {
+interface RunFlags extends ConfigFlags, Pilot3Flags {
   server?: string;
-  site?: string;
   maxJobs?: string;
   lifetime?: string;
   timeLimit?: string;
   dryRun?: boolean;
   jobFile?: string;
-  workdir?: string;
   heartbeat?: string;
-  prodSourceLabel?: string;
   recover?: boolean;
 }
 
@@ -24,15 +23,12 @@ const PILOT_STARTED_AT = Date.now() - Math.round(process.uptime() * 1000);
 
 /** `espilot run`: take jobs from a PanDA server and see them through. */
 export function registerRunCommand(program: Command): void {
-  withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)'))
-    .option('-s, --server <url>', 'PanDA server base URL (https://host:25443); default PANDA_SERVER_URL or config.server.url')
-    .option('--site <name>', 'siteName for getJob (default: the queue name)')
-    .option('--max-jobs <n>', 'run up to n jobs, then stop', '1')
+  withPilot3Options(withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)')))
+    .option('--server <url>', 'PanDA server base URL (https://host:25443); default PANDA_SERVER_URL or config.server.url (pilot3: --url)')
+    .option('--max-jobs <n>', 'run up to n jobs, then stop (default: 1, or as many as the queue\'s timefloor allows)')
     .option('-l, --lifetime <seconds>', 'the pilot\'s time limit (pilot3 --lifetime): no new job when too little is left, the running job drained before it (config.lifetime.limitS, default 324000)')
     .option('--time-limit <seconds>', 'alias of --lifetime')
-    .option('--workdir <dir>', 'work directory (pilot and job directories, recovery)')
     .option('--heartbeat <seconds>', 'updateJob heartbeat interval (default 1800)')
-    .option('--prod-source-label <label>', 'prodSourceLabel for getJob', 'managed')
     .option('--no-recover', 'do not finish jobs that dead pilots left in the work directory')
     .option('--dry-run', 'with --job-file: print the job, the plugins chosen for every step and the payload command; run nothing')
     .option('--job-file <file>', 'with --dry-run: the job, a saved getJob reply (JSON)')
@@ -40,21 +36,35 @@ export function registerRunCommand(program: Command): void {
       // Asking the server would dispatch a real job to a pilot that then never runs it.
       if (flags.dryRun && !flags.jobFile) throw usage('--dry-run', 'needs --job-file <getJob reply.json>: a dry run never takes a job from the server, which would count it as dispatched');
       if (flags.jobFile && !flags.dryRun) throw usage('--job-file', 'only with --dry-run: a run takes its jobs from the server');
-      const run = await openRun({ ...flags, cliExtra: cliOverrides(flags) } as ConfigFlags);
+      checkPilot3Flags(flags);
+      const workdir = workdirOf(flags);
+      const log = new PilotLogFile();
+      const run = await openRun({ ...flags, cliExtra: cliOverrides(flags), ...(workdir ? { cacheDir: workdir } : {}), logSink: log.sink } as ConfigFlags);
       try {
+        if (!flags.dryRun && flags.pilotLog !== false) log.open(run.settings.pilot.workdir);
         process.exitCode = flags.dryRun ? await dryRun(run, flags) : await realRun(run, flags);
       } finally {
         await run.dispose();
+        await log.close();
       }
     });
+}
+
+/** `-a/--workdir`, else PILOT_HOME (pilot3 sets it to its work directory; wrappers pass it on), else the configuration's. */
+function workdirOf(flags: RunFlags): string | undefined {
+  return flags.workdir ?? (process.env['PILOT_HOME'] || undefined);
 }
 
 function cliOverrides(flags: RunFlags): Record<string, unknown> {
   const pilot: Record<string, unknown> = cliLayer(flags).pilot;
   const server: Record<string, unknown> = {};
-  if (flags.server) server['url'] = flags.server;
+  const url = serverUrlOf(flags);
+  if (url && flags.server && url !== flags.server.replace(/\/$/, '')) throw usage('--url', `and --server name different servers (${url} and ${flags.server})`);
+  if (url ?? flags.server) server['url'] = url ?? flags.server;
   if (Object.keys(server).length) pilot['server'] = server;
-  if (flags.workdir) pilot['workdir'] = flags.workdir;
+  const workdir = workdirOf(flags);
+  if (workdir) pilot['workdir'] = workdir;
+  if (flags.pilotUser) pilot['experiment'] = flags.pilotUser;
   if (flags.heartbeat) pilot['heartbeatS'] = flags.heartbeat;
   const lifetime = lifetimeFlag(flags);
   if (lifetime !== undefined) pilot['lifetime'] = { ...(pilot['lifetime'] as Record<string, unknown> | undefined), limitS: lifetime };
@@ -76,10 +86,6 @@ function positiveInt(text: string | undefined, flag: string): number | undefined
   return n;
 }
 
-/** A mistake in the flags (printed plainly by main, no pilot error code). */
-function usage(flag: string, message: string): ConfigError {
-  return new ConfigError([{ path: flag, expected: 'a valid use of the flag', got: 'see message', message }], undefined, 'run');
-}
 
 async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
   const api = PandaClient.fromRun(run);
@@ -90,11 +96,19 @@ async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
         if (r.action === 'recovered' || r.action === 'final-update') out(`recovered job ${r.pandaId}: ${r.outcome?.state} (final update ${r.finalUpdateSent ? 'sent' : 'pending'})`);
       }
     }
+    const { queue } = run.settings;
+    const request = getJobRequest({
+      siteName: flags.site ?? queue.name, queue: queue.name, prodSourceLabel: jobLabelOf(flags), workdir: run.settings.pilot.workdir,
+      ...(queue.maxWorkdirMB ? { maxWorkdirMB: queue.maxWorkdirMB } : {}),
+      ...(flags.resourceType ? { resourceType: flags.resourceType } : {}),
+      ...(flags.jobType ? { jobType: flags.jobType } : {}),
+      ...(flags.workingGroup ? { workingGroup: flags.workingGroup } : {}),
+    });
+    // pilot3 multi-job mode: with a timefloor, jobs follow one another until it has passed; --max-jobs caps them.
+    const maxJobs = positiveInt(flags.maxJobs, '--max-jobs') ?? (queue.timefloorS > 0 ? Number.POSITIVE_INFINITY : 1);
     const result = await runPilotLoop({
-      run, api,
-      request: { siteName: flags.site ?? run.settings.queue.name, computingElement: run.settings.queue.name, node: hostname(), prodSourceLabel: flags.prodSourceLabel ?? 'managed' },
-      maxJobs: positiveInt(flags.maxJobs, '--max-jobs') ?? 1,
-      startedAt: PILOT_STARTED_AT,
+      run, api, request, maxJobs, startedAt: PILOT_STARTED_AT,
+      ...(queue.timefloorS > 0 ? { timefloorS: queue.timefloorS } : {}),
     });
     for (const r of result.rejected) out(`job ${r.pandaId}: rejected (${r.code}: ${r.diagnostic})`);
     for (const j of result.jobs) {

@@ -40,6 +40,7 @@ export const PLUGIN_OPTION_DOCS: FieldDocs = {
   'pluginOptions.hpc-event.stderrName': "File name of each instance's stderr in its `instance-<i>/` directory.",
   'pluginOptions.gfal2.pythonBin': "The python the gfal-* scripts run with (GFAL_PYTHONBIN); Debian's has the gfal2 bindings.",
   'pluginOptions.gfal2.binDir': "Folder of the gfal-* tools; empty: found on PATH.",
+  'pluginOptions.rucio.movers': 'Movers the `rucio` copytool hands each copy to, tried in order: the first loaded one that handles the URL\'s scheme (from the CRIC endpoint\'s protocol) does it. Default gfal2, xrootd-objectstore, s3-objectstore, local.',
   'pluginOptions.gfal2.connectionWindowS': "XRD_CONNECTIONWINDOW for root:// transfers: how long a connection is tried before the tool gives up.",
   'pluginOptions.gfal2.requestTimeoutS': "XRD_REQUESTTIMEOUT: deadline of one request inside a transfer.",
   'pluginOptions.gfal2.metadataTimeoutS': "Deadline of stat, checksum, mkdir and rm calls.",

@@ -30,12 +30,17 @@ export function moverNamesFor(queue: QueueData, activity: Activity): string[] {
 }
 
 /**
- * Base URL of the storage an activity writes to or reads from: the first `astorages` entry,
+ * Base URL of the storage an activity writes to or reads from: the first `astorages` entry
+ * (its read protocol for stage-in activities),
  * else the legacy `objectstore` string's `eventservice` (ES outputs) or `logs` (logs) path.
  */
 export function destinationFor(queue: QueueData, activity: Activity): string | undefined {
   const names = queue.astorages[activity];
-  if (names?.length) return queue.storages[names[0]!]?.url;
+  if (names?.length) {
+    const s = queue.storages[names[0]!];
+    // A CRIC endpoint may read through other protocols (read_lan) than it writes (write_lan).
+    return STAGE_IN_ACTIVITIES.has(activity) ? (s?.readUrl ?? s?.url) : s?.url;
+  }
   if (activity === 'es_events' || activity === 'es_events_read') return queue.objectstore?.eventservice;
   if (activity === 'pls') return queue.objectstore?.logs;
   return undefined;

@@ -50,7 +50,7 @@ export function queuedataLayer(path: string): ConfigLayer {
   let doc = readJsonFile(path, '--queue');
   if (isPlainObject(doc) && Object.keys(doc).length === 1) {
     const only = Object.values(doc)[0];
-    if (isPlainObject(only) && ('copytool' in only || 'acopytools' in only || 'nickname' in only || 'objectstore' in only)) doc = only;
+    if (isPlainObject(only) && ['copytool', 'copytools', 'acopytools', 'astorages', 'nickname', 'objectstore'].some((k) => k in only)) doc = only;
   }
   if (!isPlainObject(doc)) throw new ConfigError([{ path: 'queuedata', expected: 'a JSON object', got: describeValue(doc) }]);
   return { source: `queuedata:${path}`, queuedata: doc };

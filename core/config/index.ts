@@ -9,3 +9,6 @@ export * from './pilot-config-docs.js';
 export * from './queuedata-docs.js';
 export * from './closest-name.js';
 export * from './unknown-keys.js';
+export * from './cric-source.js';
+export * from './cric-queue.js';
+export * from './storage-data.js';

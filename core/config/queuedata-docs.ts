@@ -12,7 +12,15 @@ import type { FieldDocs } from './config-reference.js';
 export const QUEUEDATA_PROBE: Record<string, unknown> = {
   acopytools: { pr: ['local'] },
   astorages: { pr: ['<name>'] },
-  ddmendpoints: { '<name>': { endpoint: 'file:///probe', is_secure: false, id: 1 } },
+  ddmendpoints: {
+    '<name>': { endpoint: 'file:///probe', is_secure: false, id: 1 },
+    '<cric-name>': {
+      id: 2, type: 'OS_ES', is_deterministic: true,
+      arprotocols: { write_lan: [{ endpoint: 's3://probe:443', path: '/b', id: 7 }], read_lan: [{ endpoint: 'root://probe', path: '//p', id: 8 }] },
+      rprotocols: { 7: { settings: { access_key: 'probe', secret_key: 'probe', is_secure: true } } },
+    },
+  },
+  copytools: { local: { setup: '' } },
   maxwdir: 1,
   maxrss: 1,
   maxvmem: 1,
@@ -22,7 +30,13 @@ export const QUEUEDATA_PROBE: Record<string, unknown> = {
 
 /** `queuedata.acopytools.pr` → `queuedata.acopytools.<activity>` (the probe's activity stands for all). */
 export function normalizeQueuedataPath(path: string): string {
-  return path.replace(/^queuedata\.(acopytools|astorages)\.pr$/, 'queuedata.$1.<activity>');
+  return path
+    .replace(/^queuedata\.(acopytools|astorages)\.pr$/, 'queuedata.$1.<activity>')
+    .replace(/^queuedata\.ddmendpoints\.<cric-name>\.arprotocols\.(write|read)_lan$/, 'queuedata.ddmendpoints.<name>.arprotocols.$1_lan')
+    .replace(/^queuedata\.ddmendpoints\.<cric-name>\.arprotocols\.(write|read)_wan$/, 'queuedata.ddmendpoints.<name>.arprotocols.$1_wan')
+    .replace(/^queuedata\.ddmendpoints\.<cric-name>\.rprotocols\.7(\.|$)/, 'queuedata.ddmendpoints.<name>.rprotocols.<id>$1')
+    .replace(/^queuedata\.ddmendpoints\.<cric-name>\./, 'queuedata.ddmendpoints.<name>.')
+    .replace(/^queuedata\.copytools\.local$/, 'queuedata.copytools.<name>');
 }
 
 const ACTIVITY_LIST = '`pr` (read inputs), `pw` (write outputs), `pl` (logs), `pls` (log copy to an object store), `es_events` (ES outputs), `es_events_read` (ES outputs read back by merge jobs), `es_failover`, `default`';
@@ -56,8 +70,17 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.glexec': '`true`: run payloads under the user\'s identity with glExec (falling back to direct launch when glExec is unusable); `test`: the same but a failing glExec fails the job; `false`: the configured launcher.',
   'queuedata.stageinretry': 'Attempts per copytool for each stage-in (recoverable errors only, with backoff).',
   'queuedata.stageoutretry': 'Attempts per copytool for each stage-out (recoverable errors only, with backoff).',
-  'queuedata.maxwdir': { text: 'Work directory size limit in MB. Inputs larger in total fail the job before it starts with SIZETOOLARGE (1168); a running job whose directory grows past it plus 20% (divided by `corecount` for a single-core job, as pilot3 does) is stopped with USERDIRTOOLARGE (1104). Unset: no limit.', default: '—' },
+  'queuedata.maxwdir': { text: 'Work directory size limit in MB. Inputs larger in total fail the job before it starts with SIZETOOLARGE (1168); a running job whose directory grows past it plus 20% (divided by `corecount` for a single-core job, as pilot3 does) is stopped with USERDIRTOOLARGE (1104). Unset or 0 (CRIC\'s "not set"): no limit.', default: '—' },
   'queuedata.maxrss': { text: 'Memory (MB) of the queue\'s job slot, all `corecount` cores. The payload is killed, PAYLOADEXCEEDMAXMEM 1235, when its process tree\'s PSS exceeds 2 × maxrss / corecount × the job\'s cores (pilot3\'s rule and RSS grace); without it the job\'s `minRamCount` sets the limit. 0: not set.', default: '—' },
   'queuedata.maxvmem': { text: 'Virtual memory (MB) of the queue\'s job slot: the payload\'s VMEM is limited like its PSS by `maxrss`. 0: not set.', default: '—' },
+  'queuedata.timefloor': { text: 'Minutes (CRIC) during which the pilot takes another job after each one (pilot3 multi-job mode: a new job only while less than `timefloor` has passed since the pilot started; `--max-jobs` caps the count). 0: one job (unless `--max-jobs`).', default: '0' },
+  'queuedata.copytools': 'CRIC `copytools`: `{"<name>": {"setup": ...}}`. Without `acopytools` every declared copytool serves every activity (pilot3 `set_acopytools`); the `setup` is not run (espilot\'s movers find their tools through plugin options).',
+  'queuedata.ddmendpoints.<name>.arprotocols.write_lan': 'CRIC form of an endpoint: a list of protocols `{endpoint, path, id}` for writing over the LAN (`write_wan` likewise, used when there is no `write_lan`): the first is where outputs go, `<endpoint><path>/<name>`; its `id` selects `rprotocols.<id>.settings`.',
+  'queuedata.ddmendpoints.<name>.arprotocols.read_lan': 'Read protocols over the LAN (`read_wan` likewise, used when there is no `read_lan`): the first is where stage-ins read (default: the write protocol).',
+  'queuedata.ddmendpoints.<name>.rprotocols.<id>.settings.access_key': 'getKeyPair name of the S3 access key of the protocol (object stores).',
+  'queuedata.ddmendpoints.<name>.rprotocols.<id>.settings.secret_key': 'getKeyPair name of the S3 secret key of the protocol.',
+  'queuedata.ddmendpoints.<name>.rprotocols.<id>.settings.is_secure': { text: 'Use TLS for the protocol (S3).', default: '—' },
+  'queuedata.ddmendpoints.<name>.is_deterministic': { text: 'Rucio\'s deterministic path scheme; read but not applied: espilot writes `<protocol>/<name>`, not `<scope>/<md5 dirs>/<lfn>` (README, `rucio` copytool).', default: '—' },
+  'queuedata.ddmendpoints.<name>.type': { text: 'CRIC endpoint type (`DATADISK`, `OS_ES`, `OS_LOGS`).', default: '—' },
   'queuedata.corecount': 'Cores of the queue\'s job slots; jobs without their own coreCount use it (ranges fetched per request = cores × `eventService.rangesPerCoreFactor`).',
 };

@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { FieldReader, deepFreeze } from './field-reader.js';
 import { parseObjectstoreString } from './objectstore-string.js';
+import { cricEndpoint, isCricEndpoint } from './storage-data.js';
 import type { CopytoolRef, GlexecMode, QueueData, StorageEndpoint } from '../contracts/queue-data.js';
 
 export type { CopytoolRef, GlexecMode, QueueData, StorageEndpoint } from '../contracts/queue-data.js';
@@ -33,13 +34,23 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
 
   const copytool = copytoolRef(r, 'copytool');
   const copytoolIn = copytoolRef(r, 'copytoolin');
-  const acopytools = activityMap(r, 'acopytools', (n, path) => {
+  const copytools = copytoolNames(r);
+  const named = activityMap(r, 'acopytools', (n, path) => {
     if (!COPYTOOL_NAME.test(n)) issues.push({ path, expected: 'a copytool name', got: JSON.stringify(n) });
   });
+  // pilot3 set_acopytools: without acopytools, every declared copytool serves every activity.
+  const acopytools = Object.keys(named).length || !copytools.length ? named : { default: [...copytools] };
   const storages = storageEndpoints(r.object('ddmendpoints'));
   const astorages = activityMap(r, 'astorages', (n, path) => {
-    if (Object.keys(storages).length && !storages[n]) {
-      issues.push({ path, expected: `a storage defined in ${r.at('ddmendpoints')} (${Object.keys(storages).join(', ')})`, got: JSON.stringify(n) });
+    // The gap is the endpoint, not astorages: say which one the storage data lacks.
+    // An endpoint that is there but did not parse has its own issues.
+    if (!storages[n] && !r.object('ddmendpoints').has(n)) {
+      const known = Object.keys(storages);
+      issues.push({
+        path: r.at(`ddmendpoints.${n}`),
+        expected: `the storage endpoint ${path.replace(`${root}.`, '')} names, in the storage data (ddmendpoints, or --storagedata-url)`,
+        got: known.length ? `no such endpoint (the storage data has ${known.join(', ')})` : 'no storage data',
+      });
     }
   });
   const osText = r.string('objectstore');
@@ -62,11 +73,12 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
     storages,
     ...(objectstore ? { objectstore } : {}),
     ...(accessKeyName && secretKeyName ? { objectstoreKeys: { accessKeyName, secretKeyName, secure: r.bool('os_is_secure', false) } } : {}),
-    glexec: r.oneOf('glexec', ['true', 'false', 'test'] as const, 'false'),
+    glexec: glexecMode(r),
     stageInRetry: r.int('stageinretry', { min: 1, max: 9 }, 2),
     stageOutRetry: r.int('stageoutretry', { min: 1, max: 9 }, 2),
     catchall,
-    ...(r.has('maxwdir') ? { maxWorkdirMB: r.int('maxwdir', { min: 1 }, 0) } : {}),
+    // CRIC's 0 is "not set" (pilot3 QueueData.maxwdir default).
+    ...(r.has('maxwdir') && r.int('maxwdir', { min: 0 }, 0) > 0 ? { maxWorkdirMB: r.int('maxwdir', { min: 0 }, 0) } : {}),
     coreCount: r.int('corecount', { min: 1, max: 4096 }, 1),
     ...positiveMB(r, 'maxrss', 'maxRssMB'),
     ...positiveMB(r, 'maxvmem', 'maxVmemMB'),
@@ -75,8 +87,28 @@ export function queueDataFrom(raw: unknown, root: string, issues: ConfigIssue[])
     ...(hpc ? { hpc } : {}),
     containerType: containerTypes(r, 'container_type'),
     containerOptions: containerOptions(r.string('container_options', '')),
+    // pilot3 clean__timefloor: CRIC gives minutes.
+    timefloorS: r.int('timefloor', { min: 0 }, 0) * 60,
+    copytools,
   };
   return deepFreeze(q);
+}
+
+/** CRIC sends `glexec` as a JSON boolean, schedconfig as a string. */
+function glexecMode(r: FieldReader): GlexecMode {
+  const v = r.raw('glexec');
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return r.oneOf('glexec', ['true', 'false', 'test'] as const, 'false');
+}
+
+/** CRIC `copytools`: `{ "<name>": { "setup": "..." } }`; the setups stay unread (explain shows them so). */
+function copytoolNames(r: FieldReader): string[] {
+  if (!r.has('copytools')) return [];
+  const m = r.object('copytools');
+  return m.keys().filter((n) => {
+    m.object(n); // opened, not read: its `setup` shows as unused
+    return COPYTOOL_NAME.test(n) || (m.fail(n, 'a copytool name as the key') ?? false);
+  });
 }
 
 /** A memory size in MB; 0 (CRIC's "not set") leaves the field out. */
@@ -136,6 +168,11 @@ function storageEndpoints(r: FieldReader): Record<string, StorageEndpoint> {
   const out: Record<string, StorageEndpoint> = {};
   for (const name of r.keys()) {
     const e = r.object(name);
+    if (isCricEndpoint(e)) {
+      const c = cricEndpoint(name, e);
+      if (c) out[name] = c;
+      continue;
+    }
     const url = e.requiredString('endpoint', 'a storage URL such as s3://host:port/bucket');
     if (url && !/^[a-z][a-z0-9+.-]*:\/\/./i.test(url)) e.fail('endpoint', 'a URL with a scheme');
     const accessKeyName = e.string('access_key');

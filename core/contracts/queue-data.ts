@@ -28,6 +28,12 @@ export interface StorageEndpoint {
   readonly name: string;
   /** Base URL objects are written under: `<url>/<name>`. */
   readonly url: string;
+  /** Base URL stage-ins read from when it differs from `url` (CRIC `read_lan`/`read_wan` vs `write_*` protocols). */
+  readonly readUrl?: string;
+  /** CRIC `is_deterministic`: Rucio's own path scheme under the endpoint (informational: espilot writes `<url>/<name>`). */
+  readonly deterministic?: boolean;
+  /** CRIC `type` (`DATADISK`, `OS_ES`, `OS_LOGS`, ...). */
+  readonly type?: string;
   /** CRIC's id of the endpoint (pilot3 `storage.pk`): what range updates report as `objstoreID`. */
   readonly id?: number;
   /** PanDA getKeyPair names for S3 credentials (CRIC `access_key` / `secret_key` settings). */
@@ -73,4 +79,11 @@ export interface QueueData {
   readonly containerType: Readonly<Record<string, string>>;
   /** CRIC `container_options` (e.g. `-B /scratch`), `''` when unset or `none`. */
   readonly containerOptions: string;
+  /**
+   * CRIC `timefloor` in seconds (CRIC gives minutes): while less time than this has passed since
+   * the pilot started, it asks for another job after each one (pilot3 multi-job mode). 0: one job.
+   */
+  readonly timefloorS: number;
+  /** CRIC `copytools`: the names the queue declares (their `setup` is not run; espilot's movers find their tools). */
+  readonly copytools: readonly string[];
 }

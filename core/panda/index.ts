@@ -12,3 +12,4 @@ export * from './request-forms.js';
 export * from './panda-call.js';
 export * from './panda-client.js';
 export * from './server-commands.js';
+export * from './getjob-request.js';

@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly configPath?: string;
   /** Queuedata file (`--queue`). */
   readonly queuePath?: string;
+  /** Queuedata already loaded (a CRIC queue and its endpoints, cric-queue.ts); used instead of `queuePath`. */
+  readonly queueLayers?: readonly ConfigLayer[];
   /** Highest-precedence layer (CLI flags), already in layer form. */
   readonly cli?: Omit<ConfigLayer, 'source'>;
   /** Extra layers between queuedata and the site file (e.g. a demo's generated settings). */
@@ -55,7 +57,8 @@ export interface PilotRun {
 /** Builds the layers in precedence order: queuedata < env < extra < site file < CLI. */
 export function buildLayers(options: RunOptions): ConfigLayer[] {
   const layers: ConfigLayer[] = [];
-  if (options.queuePath) layers.push(queuedataLayer(options.queuePath));
+  if (options.queueLayers) layers.push(...options.queueLayers);
+  else if (options.queuePath) layers.push(queuedataLayer(options.queuePath));
   layers.push(envLayer(options.env ?? process.env));
   layers.push(...(options.extraLayers ?? []));
   if (options.configPath) layers.push(siteLayer(options.configPath));

@@ -22,6 +22,11 @@ export interface PilotLoopOptions {
   readonly request: GetJobRequest;
   /** Jobs to run at most (default 1). */
   readonly maxJobs?: number;
+  /**
+   * pilot3 multi-job mode (queuedata `timefloor`, seconds): after a job, another is asked for
+   * only while less than this has passed since the pilot started. Undefined: `maxJobs` alone decides.
+   */
+  readonly timefloorS?: number;
   /** When the pilot started (its lifetime counts from here); default: when the loop starts. */
   readonly startedAt?: number;
   /** Handle SIGTERM/SIGINT/... (default true; tests that run several pilots in one process pass false). */
@@ -59,7 +64,15 @@ export async function runPilotLoop(o: PilotLoopOptions): Promise<PilotLoopResult
   const jobs: JobRunResult[] = [];
   const rejected: RejectedJob[] = [];
   let ended: PilotLoopResult['ended'] = 'max-jobs';
+  const startedAt = o.startedAt ?? Date.now();
   while (jobs.length + rejected.length < maxJobs) {
+    const elapsedS = (Date.now() - startedAt) / 1000;
+    if (o.timefloorS !== undefined && jobs.length + rejected.length > 0 && elapsedS > o.timefloorS) {
+      log.info(`no new job: the pilot has run ${Math.round(elapsedS)} s, past the queue's timefloor of ${o.timefloorS} s`);
+      ended = 'time-limit';
+      break;
+    }
+    if (o.timefloorS !== undefined && jobs.length + rejected.length > 0) log.info(`timefloor ${o.timefloorS} s, ${Math.round(elapsedS)} s since the start: asking for another job`);
     const refusal = lifetime.refusesJob();
     if (refusal) {
       log.info(`no new job: ${refusal}`);

@@ -79,6 +79,8 @@ async function handle(o: DispatcherServerOptions, req: http.IncomingMessage, res
   }
   const params = parseParams(req, read.body, url.searchParams);
   if (!params) return send(res, 500, 'text/plain', `${command}: unreadable request body`);
+  // What the pilot describes itself with (getJob carries no secret): for sites checking a pilot's command line.
+  if (command === 'getJob') o.log.debug(`getJob ${Object.entries(params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   const refused = profileRefusal(o.profile ?? 'ps-2024', command, params);
   if (refused) {
     o.log.warn(`${command}: answered ${refused.status}: ${refused.body}`);

@@ -64,7 +64,7 @@ test('wrong types are all reported, each naming field, expectation and value', (
   t.is(e!.issues.length, 6);
 });
 
-test('acopytools and astorages with ddmendpoints; unknown storage is an error', (t) => {
+test('acopytools and astorages with ddmendpoints; an unknown storage is an error naming the endpoint', (t) => {
   const q = parseQueueData({
     acopytools: { pw: ['gfal2', 'local'], es_events: 'objectstore', default: ['local'] },
     astorages: { es_events: ['CERN_OS_ES'] },
@@ -75,8 +75,9 @@ test('acopytools and astorages with ddmendpoints; unknown storage is an error', 
   t.is(q.storages['CERN_OS_ES']?.url, 's3://os.cern.ch:443//atlas_es');
   t.true(q.storages['CERN_OS_ES']?.secure);
   const e = t.throws(() => parseQueueData({ astorages: { pw: ['NOPE'] }, ddmendpoints: { A: { endpoint: 'root://h//p' } } }), { instanceOf: ConfigError });
-  t.is(e?.issues[0]?.path, 'queuedata.astorages.pw[0]');
-  t.regex(e!.issues[0]!.expected, /a storage defined in queuedata.ddmendpoints \(A\)/);
+  t.is(e?.issues[0]?.path, 'queuedata.ddmendpoints.NOPE', 'the gap is the endpoint');
+  t.regex(e!.issues[0]!.expected, /the storage endpoint astorages\.pw\[0\] names/);
+  t.is(e?.issues[0]?.got, 'no such endpoint (the storage data has A)');
 });
 
 test('layers: CLI > site > env > queuedata > defaults, with sources', (t) => {

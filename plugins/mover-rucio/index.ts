@@ -1,0 +1,1 @@
+export { RucioMover } from './rucio-mover.js';

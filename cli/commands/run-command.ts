@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, PandaClient, describeValue, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
+import { ConfigError, describeValue, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
 import { cliLayer, openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
+import { harvesterLayer, pandaApiFor, withHarvesterOptions, type HarvesterFlags } from './harvester-options.js';
 
-interface RunFlags extends ConfigFlags {
+interface RunFlags extends ConfigFlags, HarvesterFlags {
   server?: string;
   site?: string;
   maxJobs?: string;
@@ -24,7 +25,7 @@ const PILOT_STARTED_AT = Date.now() - Math.round(process.uptime() * 1000);
 
 /** `espilot run`: take jobs from a PanDA server and see them through. */
 export function registerRunCommand(program: Command): void {
-  withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)'))
+  withHarvesterOptions(withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)')))
     .option('-s, --server <url>', 'PanDA server base URL (https://host:25443); default PANDA_SERVER_URL or config.server.url')
     .option('--site <name>', 'siteName for getJob (default: the queue name)')
     .option('--max-jobs <n>', 'run up to n jobs, then stop', '1')
@@ -58,6 +59,8 @@ function cliOverrides(flags: RunFlags): Record<string, unknown> {
   if (flags.heartbeat) pilot['heartbeatS'] = flags.heartbeat;
   const lifetime = lifetimeFlag(flags);
   if (lifetime !== undefined) pilot['lifetime'] = { ...(pilot['lifetime'] as Record<string, unknown> | undefined), limitS: lifetime };
+  const harvester = harvesterLayer(flags);
+  if (harvester) pilot['pluginOptions'] = { harvester };
   return pilot;
 }
 
@@ -82,7 +85,7 @@ function usage(flag: string, message: string): ConfigError {
 }
 
 async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
-  const api = PandaClient.fromRun(run);
+  const { api, close } = pandaApiFor(run);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     if (flags.recover !== false) {
@@ -103,7 +106,7 @@ async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
     if (result.ended === 'no-job' && result.jobs.length === 0) out('no job available from the server');
     return result.jobs.every((j) => j.finalUpdateSent) ? 0 : 1;
   } finally {
-    api.close();
+    close();
   }
 }
 

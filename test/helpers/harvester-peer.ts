@@ -50,8 +50,10 @@ export interface HarvesterPeerOptions {
   readonly panda: PandaClient;
   readonly siteName: string;
   readonly files?: Partial<HarvesterPeerFiles>;
-  /** Between monitor cycles and between event-feeder cycles. */
-  readonly cycleMs: number;
+  /** Between monitor cycles (Harvester's are minutes apart, so the pilot usually writes to an unread dump). */
+  readonly monitorMs: number;
+  /** Between event-feeder cycles; also the pause inside a ranges file write. */
+  readonly feederMs: number;
   /** How many jobs it may place (the first at start). */
   readonly jobs?: number;
 }
@@ -87,7 +89,7 @@ export class HarvesterPeer {
   static async start(o: HarvesterPeerOptions): Promise<HarvesterPeer> {
     const peer = new HarvesterPeer(o);
     if (!(await peer.placeJob())) throw new Error('the PanDA server has no job for the Harvester peer to place');
-    peer.loops.push(peer.cycle(() => peer.monitor()), peer.cycle(() => peer.feedEvents()));
+    peer.loops.push(peer.cycle(() => peer.monitor(), o.monitorMs), peer.cycle(() => peer.feedEvents(), o.feederMs));
     return peer;
   }
 
@@ -105,14 +107,14 @@ export class HarvesterPeer {
     return this.monitor();
   }
 
-  private async cycle(step: () => Promise<void>): Promise<void> {
+  private async cycle(step: () => Promise<void>, everyMs: number): Promise<void> {
     while (!this.stopped) {
       try {
         await step();
       } catch (err) {
         this.problems.push(`peer cycle failed: ${(err as Error).stack ?? String(err)}`);
       }
-      await new Promise((r) => setTimeout(r, this.o.cycleMs));
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   }
 
@@ -268,7 +270,7 @@ export class HarvesterPeer {
     const fh = await open(this.path('eventRanges'), 'w');
     try {
       await fh.write(text.slice(0, Math.floor(text.length / 2)));
-      await new Promise((r) => setTimeout(r, this.o.cycleMs));
+      await new Promise((r) => setTimeout(r, this.o.feederMs));
       await fh.write(text.slice(Math.floor(text.length / 2)));
     } finally {
       await fh.close();

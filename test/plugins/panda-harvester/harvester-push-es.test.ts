@@ -24,7 +24,7 @@ test('push mode with Harvester\'s event-range files: every range finished once, 
   });
   let peer: HarvesterPeer | undefined;
   t.teardown(async () => { await peer?.stop(); await h.dispose(); await access.remove(); await pilotWork.remove(); });
-  peer = await HarvesterPeer.start({ accessPoint: access.path, panda: h.panda, siteName: 'TEST', cycleMs: 40 });
+  peer = await HarvesterPeer.start({ accessPoint: access.path, panda: h.panda, siteName: 'TEST', monitorMs: 300, feederMs: 30 });
   const pandaId = peer.jobsPlaced[0]!;
 
   const api = h.run.resolver.get<PandaApi>(PandaApi, 'harvester');

@@ -85,7 +85,7 @@ export class HarvesterPandaApi implements PandaApi {
       });
     } catch (err) {
       if (first || !(err instanceof PilotError)) {
-        throw err instanceof PilotError ? new PilotError(err.code, `${err.message} (files.jobSpec, datadir; pilot3 waits 60 s)`, { recoverable: false }) : err;
+        throw err instanceof PilotError ? new PilotError(err.code, `${err.message}: no job for this worker (pluginOptions.harvester.jobWaitS; check --harvester-datadir and files.jobSpec)`, { recoverable: false }) : err;
       }
       this.log.info(`no further job from Harvester: ${err.message}`);
       await rm(requestPath, { force: true });

@@ -60,10 +60,11 @@ export function jobLabelOf(flags: Pilot3Flags): string {
 }
 
 /** Checks the values espilot does not pass on unchanged. */
-export function checkPilot3Flags(flags: Pilot3Flags): void {
+/** @param pushMode whether Harvester push mode was asked for (`--harvester-submit-mode PUSH`), where -z is pilot3's normal use. */
+export function checkPilot3Flags(flags: Pilot3Flags, pushMode = false): void {
   if (flags.workflow && !WORKFLOWS.includes(flags.workflow)) throw usage('--workflow', `expected one of ${WORKFLOWS.join(', ')}, got ${JSON.stringify(flags.workflow)}`);
   if (flags.resourceType !== undefined && !isResourceType(flags.resourceType)) throw usage('--resource-type', `expected SCORE, MCORE, SCORE_* or MCORE_*, got ${JSON.stringify(flags.resourceType)}`);
-  if (flags.noserverupdate) throw usage('-z', 'without server updates PanDA would never hear of the job; -z is for Harvester push mode (--harvester-submit-mode PUSH)');
+  if (flags.noserverupdate && !pushMode) throw usage('-z', 'without server updates PanDA would never hear of the job; -z is for Harvester push mode (--harvester-submit-mode PUSH)');
 }
 
 /** `--url` with `-p` added when the URL has no port (pilot3 https.py joins them the same way). */

@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PandaClient, describeValue, getJobRequest, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
+import { describeValue, getJobRequest, isPlainObject, newChannelName, parseJobDefinition, planJob, readJsonFile, recoverJobs, runPilotLoop, type PilotRun } from '../../core/index.js';
 import { cliLayer, openRun, withConfigOptions, type ConfigFlags } from './common-options.js';
+import { harvesterLayer, pandaApiFor, withHarvesterOptions, type HarvesterFlags } from './harvester-options.js';
 import { PilotLogFile } from './pilot-log-file.js';
 import { checkPilot3Flags, jobLabelOf, serverUrlOf, usage, withPilot3Options, type Pilot3Flags } from './pilot3-options.js';
 
-interface RunFlags extends ConfigFlags, Pilot3Flags {
+interface RunFlags extends ConfigFlags, Pilot3Flags, HarvesterFlags {
   server?: string;
   maxJobs?: string;
   lifetime?: string;
@@ -23,7 +24,7 @@ const PILOT_STARTED_AT = Date.now() - Math.round(process.uptime() * 1000);
 
 /** `espilot run`: take jobs from a PanDA server and see them through. */
 export function registerRunCommand(program: Command): void {
-  withPilot3Options(withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)')))
+  withHarvesterOptions(withPilot3Options(withConfigOptions(program.command('run').description('get jobs from a PanDA server and run them (Event Service, merge and normal jobs)'))))
     .option('--server <url>', 'PanDA server base URL (https://host:25443); default PANDA_SERVER_URL or config.server.url (pilot3: --url)')
     .option('--max-jobs <n>', 'run up to n jobs, then stop (default: 1, or as many as the queue\'s timefloor allows)')
     .option('-l, --lifetime <seconds>', 'the pilot\'s time limit (pilot3 --lifetime): no new job when too little is left, the running job drained before it (config.lifetime.limitS, default 324000)')
@@ -36,7 +37,7 @@ export function registerRunCommand(program: Command): void {
       // Asking the server would dispatch a real job to a pilot that then never runs it.
       if (flags.dryRun && !flags.jobFile) throw usage('--dry-run', 'needs --job-file <getJob reply.json>: a dry run never takes a job from the server, which would count it as dispatched');
       if (flags.jobFile && !flags.dryRun) throw usage('--job-file', 'only with --dry-run: a run takes its jobs from the server');
-      checkPilot3Flags(flags);
+      checkPilot3Flags(flags, flags.harvesterSubmitMode?.toUpperCase() === 'PUSH');
       const workdir = workdirOf(flags);
       const log = new PilotLogFile();
       const run = await openRun({ ...flags, cliExtra: cliOverrides(flags), ...(workdir ? { cacheDir: workdir } : {}), logSink: log.sink } as ConfigFlags);
@@ -68,6 +69,8 @@ function cliOverrides(flags: RunFlags): Record<string, unknown> {
   if (flags.heartbeat) pilot['heartbeatS'] = flags.heartbeat;
   const lifetime = lifetimeFlag(flags);
   if (lifetime !== undefined) pilot['lifetime'] = { ...(pilot['lifetime'] as Record<string, unknown> | undefined), limitS: lifetime };
+  const harvester = harvesterLayer(flags);
+  if (harvester) pilot['pluginOptions'] = { harvester };
   return pilot;
 }
 
@@ -88,7 +91,7 @@ function positiveInt(text: string | undefined, flag: string): number | undefined
 
 
 async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
-  const api = PandaClient.fromRun(run);
+  const { api, close } = pandaApiFor(run);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     if (flags.recover !== false) {
@@ -117,7 +120,7 @@ async function realRun(run: PilotRun, flags: RunFlags): Promise<number> {
     if (result.ended === 'no-job' && result.jobs.length === 0) out('no job available from the server');
     return result.jobs.every((j) => j.finalUpdateSent) ? 0 : 1;
   } finally {
-    api.close();
+    close();
   }
 }
 

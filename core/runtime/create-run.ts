@@ -6,6 +6,7 @@ import { mergeSettings, queuedataLayer, settingsFrom, siteLayer, envLayer, type 
 import type { ConfigIssue } from '../errors/config-error.js';
 import { ChecksumStore } from '../contracts/checksum-store.js';
 import { Experiment } from '../contracts/experiment.js';
+import { PandaApi } from '../contracts/panda-api.js';
 import { PayloadChannel } from '../contracts/payload-channel.js';
 import { PayloadLauncher } from '../contracts/payload-launcher.js';
 import { RunJob } from '../contracts/run-job.js';
@@ -17,7 +18,7 @@ import { PluginResolver } from '../plugin/plugin-resolver.js';
 import type { PluginRegistry } from '../plugin/plugin-registry.js';
 
 /** Every contract a plugin may provide. */
-export const CONTRACTS: readonly symbol[] = [Experiment, RunJob, SiteMover, PayloadChannel, ChecksumStore, PayloadLauncher];
+export const CONTRACTS: readonly symbol[] = [Experiment, RunJob, SiteMover, PayloadChannel, ChecksumStore, PayloadLauncher, PandaApi];
 
 export interface RunOptions {
   /** Site configuration file (`--config`). */

@@ -133,7 +133,7 @@ export class EsJobRun {
     const journal = (this.p.journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), {
       pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}),
       outputLfns: job.outputFiles.map((f) => f.lfn), channel: channelName, workdir, createdAt: this.startTime,
-    }));
+    }, { syncs: resolver.syncs }));
     const tracker = (this.p.tracker = new RangeTracker(journal, this.log));
     const channel = (this.p.channel = await this.seams.openChannel(channelName));
     const env = secrets.scrubEnv(process.env);

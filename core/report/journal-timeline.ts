@@ -7,6 +7,7 @@
 import type { FinalRangeStatus } from '../contracts/event-range.js';
 import type { JournalJobHeader, JournalRecord, RangePhase, StoredObject } from '../eventservice/journal-records.js';
 import { eventsIn } from '../eventservice/journal-records.js';
+import { fetchedRanges } from '../eventservice/journal-codec.js';
 import { readFile } from 'node:fs/promises';
 
 /** One range as a report shows it. Times are milliseconds since the epoch. */
@@ -85,7 +86,7 @@ export function journalTimelineOf(path: string, content: string | Buffer): Journ
 
 function apply(byId: Map<string, RangeTiming>, rec: Exclude<JournalRecord, { t: 'job' } | { t: 'closed' }>): void {
   if (rec.t === 'fetched') {
-    for (const r of rec.ranges) {
+    for (const r of fetchedRanges(rec)) {
       if (byId.has(r.id)) continue;
       byId.set(r.id, {
         id: r.id, lfn: r.lfn, startEvent: r.startEvent, lastEvent: r.lastEvent, events: eventsIn(r),

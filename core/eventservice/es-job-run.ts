@@ -173,6 +173,7 @@ export class EsJobRun {
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,
       storageIdOf: storageIdOfDestinations(destinations),
+      backlog: es.stageOutBacklog,
       maxRangesPerPeer: nRanges, // a payload with N cores holds N at a time; the batch fetched for it is N × rangesPerCoreFactor
       log: this.log,
       onNoMoreEvents: () => this.supervisor?.startGrace(es.payloadGraceS * 1000, '"No more events"'),

@@ -61,6 +61,8 @@ export type JournalRecord =
   | { readonly t: 'stored'; readonly ts: number; readonly id: string; readonly objects: readonly StoredObject[] }
   | { readonly t: 'final'; readonly ts: number; readonly id: string; readonly outcome: RangeOutcome }
   | { readonly t: 'reported'; readonly ts: number; readonly acked: readonly string[]; readonly rejected: readonly string[] }
+  /** Stage-out backpressure: `full` when ranges stopped being handed out, then when they were again (stage-out-backlog.ts). */
+  | { readonly t: 'backlog'; readonly ts: number; readonly full: boolean; readonly ranges: number; readonly bytes: number }
   | { readonly t: 'closed'; readonly ts: number };
 
 /** Everything known about one range. */

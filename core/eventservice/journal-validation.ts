@@ -16,6 +16,7 @@
  *            final finished (unacknowledged) → final failed, written by a recovery whose
  *            check of the stored objects failed (es-job-recovery.ts)
  *   reported final → reported, each id once
+ *   backlog  anywhere (informational: stage-out backpressure for the report's timeline)
  *   closed   anywhere (informational: recovery acts on range states only)
  *
  * Hand-written checks and module-level patterns: this runs on every record of a journal that
@@ -91,11 +92,17 @@ export function checkRecordShape(v: unknown): JournalRecord {
       idList(rec['acked'], 'acked');
       idList(rec['rejected'], 'rejected');
       break;
+    case 'backlog':
+      time(rec);
+      if (typeof rec['full'] !== 'boolean') bad('full', 'true or false', rec['full']);
+      count(rec['ranges'], 'ranges');
+      count(rec['bytes'], 'bytes');
+      break;
     case 'closed':
       time(rec);
       break;
     default:
-      bad('t', 'a record type (job, fetched, sent, output, stored, final, reported, closed)', rec['t']);
+      bad('t', 'a record type (job, fetched, sent, output, stored, final, reported, backlog, closed)', rec['t']);
   }
   return rec as unknown as JournalRecord;
 }

@@ -64,6 +64,8 @@ export class RangeTracker {
   private readonly knownPeers = new Set<string>();
   /** Per peer, the ranges it holds: sent, no report and no outcome yet. */
   private readonly held = new Map<string, Set<string>>();
+  private heldTotal = 0;
+  private awaiting = 0;
   private readonly done: Required<DoneBook> = { tally: emptyTally(), ids: new Set(), outputPaths: [] };
 
   constructor(private readonly journal: RangeJournal, private readonly log: Logger) {
@@ -78,7 +80,10 @@ export class RangeTracker {
   static fromSnapshot(snapshot: JournalSnapshot, journal: RangeJournal, log: Logger): RangeTracker {
     const t = new RangeTracker(journal, log);
     Object.assign(t.done.tally, snapshot.tally);
-    for (const [id, s] of snapshot.ranges) t.states.set(id, { ...s });
+    for (const [id, s] of snapshot.ranges) {
+      t.states.set(id, { ...s });
+      if (s.phase === 'output' && !s.outcome) t.awaiting++;
+    }
     return t;
   }
 
@@ -107,6 +112,17 @@ export class RangeTracker {
     let ids = this.held.get(key);
     if (!ids) this.held.set(key, (ids = new Set()));
     ids.add(id);
+    this.heldTotal++;
+  }
+
+  /** How many ranges all peers hold without an answer. */
+  get holding(): number {
+    return this.heldTotal;
+  }
+
+  /** Outputs received and not yet stored or decided (awaiting stage-out). */
+  get awaitingUpload(): number {
+    return this.awaiting;
   }
 
   /** How many ranges `peer` holds without an answer. */
@@ -133,6 +149,7 @@ export class RangeTracker {
     if (verdict !== 'accepted') return verdict;
     const record = this.record({ t: 'output', ts: Date.now(), id, paths, ...(cpu !== undefined ? { cpu } : {}), ...(wall !== undefined ? { wall } : {}) });
     this.release(id);
+    this.awaiting++;
     await record;
     return 'accepted';
   }
@@ -146,6 +163,7 @@ export class RangeTracker {
     if (s?.phase !== 'output' || s.outcome) return false;
     const ts = Date.now();
     const recs: JournalRecord[] = [{ t: 'stored', ts, id, objects }, { t: 'final', ts, id, outcome: { status: 'finished' } }];
+    this.awaiting--;
     for (const r of recs) applyJournalRecord(this.states, r, this.done);
     await this.journal.appendAll(recs);
     return true;
@@ -164,10 +182,16 @@ export class RangeTracker {
       return false;
     }
     if (outcome.status === 'finished' && s.phase !== 'stored') throw new Error(`range ${id} cannot be finished before its outputs are stored (phase ${s.phase})`);
+    if (s.phase === 'output') this.awaiting--;
     const record = this.record({ t: 'final', ts: Date.now(), id, outcome });
     this.release(id);
     await record;
     return true;
+  }
+
+  /** Journals a stage-out backpressure episode starting or ending (for the report's timeline). */
+  markBacklog(full: boolean, ranges: number, bytes: number): void {
+    this.recordLazily({ t: 'backlog', ts: Date.now(), full, ranges, bytes });
   }
 
   /** Records the server's answer to final reports. */
@@ -236,7 +260,7 @@ export class RangeTracker {
   /** The range is no longer in its peer's hands (reported on or decided). */
   private release(id: string): void {
     const peer = this.states.get(id)?.peer;
-    if (peer !== undefined) this.held.get(peer)?.delete(id);
+    if (peer !== undefined && this.held.get(peer)?.delete(id)) this.heldTotal--;
   }
 
   private select(pred: (s: RangeState) => boolean): string[] {

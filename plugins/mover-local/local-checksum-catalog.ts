@@ -1,11 +1,12 @@
 /**
  * The checksum catalog of a `file://` store: one small JSON record per object in a hidden
- * `.espilot-checksums/` folder beside it, written by temp + fsync + rename.
+ * `.espilot-checksums/` folder beside it, written by temp + fsync + rename. With the run's
+ * `Syncer` the fsyncs join the run's sync batches (the mover's object and the journal's).
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, PilotError, refuseDotSegments, writeFileAtomic, type Checksum, type RecordedChecksums } from '../../core/index.js';
+import { ErrorCodes, PilotError, refuseDotSegments, writeFileAtomic, type Checksum, type RecordedChecksums, type Syncer } from '../../core/index.js';
 
 export const CATALOG_DIR = '.espilot-checksums';
 
@@ -28,14 +29,34 @@ export function localPathOf(url: string): string {
 }
 
 export class LocalChecksumCatalog {
+  constructor(private readonly syncs?: Syncer) {}
+
   private recordPath(objectPath: string): string {
     return join(dirname(objectPath), CATALOG_DIR, `${basename(objectPath)}.json`);
   }
 
   async record(objectPath: string, size: number, checksums: readonly Checksum[]): Promise<void> {
     const target = this.recordPath(objectPath);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFileAtomic(target, JSON.stringify({ size, checksums }), 0o644);
+    const made = await mkdir(dirname(target), { recursive: true });
+    const text = JSON.stringify({ size, checksums });
+    if (!this.syncs) return writeFileAtomic(target, text, 0o644);
+    // A new catalog folder is an entry in the store's folder: durable too.
+    if (made !== undefined) await this.syncs.dir(dirname(dirname(target)));
+    const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    try {
+      const fh = await open(tmp, 'w', 0o644);
+      try {
+        await fh.writeFile(text);
+        await this.syncs.file(fh);
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    await this.syncs.dir(dirname(target));
   }
 
   async lookup(objectPath: string): Promise<RecordedChecksums | undefined> {

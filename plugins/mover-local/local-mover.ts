@@ -1,7 +1,10 @@
 /**
  * SiteMover for `file://` URLs: local disks and shared file systems. Copies through a temp
  * name in the destination folder, fsyncs, verifies, and renames, so the final name only
- * ever holds a complete, verified file.
+ * ever holds a complete, verified file. Its syncs (the copy's data, the folder after the
+ * rename, the checksum record) go through the run's `Syncer` (core/util/sync-batcher.ts):
+ * concurrent uploads and the range journal share each batch, and a stage-out resolves only
+ * once all of them completed.
  */
 import { inject } from '../../core/index.js';
 import { constants } from 'node:fs';
@@ -9,7 +12,8 @@ import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   ChecksumAccumulator, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PilotError, SiteMover, checksumFile, checksumsEqual,
-  fileSystemTransferError, mismatchKind, partialPath, pilotPlugin, transferError, type Checksum, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
+  SyncBatcherToken, fileSystemTransferError, mismatchKind, partialPath, pilotPlugin, transferError,
+  type Checksum, type Logger, type RemoteObject, type Syncer, type TransferRequest, type TransferResult,
 } from '../../core/index.js';
 import { LocalChecksumCatalog, localPathOf } from './local-checksum-catalog.js';
 
@@ -25,9 +29,11 @@ const CHUNK = 4 * 1024 * 1024;
   description: 'file:// copy with temp name, fsync, verify, rename',
 })
 export class LocalMover implements SiteMover {
-  private readonly catalog = new LocalChecksumCatalog();
+  private readonly catalog: LocalChecksumCatalog;
 
-  constructor(@inject(LoggerToken) private readonly log: Logger) {}
+  constructor(@inject(LoggerToken) private readonly log: Logger, @inject(SyncBatcherToken) private readonly syncs: Syncer) {
+    this.catalog = new LocalChecksumCatalog(syncs);
+  }
 
   async stageOut(req: TransferRequest): Promise<TransferResult> {
     const started = Date.now();
@@ -40,7 +46,7 @@ export class LocalMover implements SiteMover {
     await this.mkdirs(dirname(target), 'out');
     const tmp = partialPath(target);
     try {
-      const sums = await copyFileDurably(req.localPath, tmp, req.signal, 'out');
+      const sums = await copyFileDurably(req.localPath, tmp, req.signal, 'out', this.syncs);
       if (req.size !== undefined && req.size !== sums.size) {
         throw transferError('size-mismatch', 'out', `size of ${req.localPath} is ${sums.size}, expected ${req.size}`);
       }
@@ -63,7 +69,7 @@ export class LocalMover implements SiteMover {
       } else {
         await rename(tmp, target);
       }
-      await fsyncDir(dirname(target));
+      await this.syncs.dir(dirname(target));
       await this.catalog.record(target, sums.size, stored.md5 ? [adler, stored.md5] : [adler]);
       return { url: req.url, size: sums.size, checksum: adler, durationMs: Date.now() - started };
     } catch (err) {
@@ -83,7 +89,7 @@ export class LocalMover implements SiteMover {
     await this.mkdirs(dirname(req.localPath), 'in');
     const tmp = partialPath(req.localPath);
     try {
-      const sums = await copyFileDurably(source, tmp, req.signal, 'in', expected?.type === 'md5');
+      const sums = await copyFileDurably(source, tmp, req.signal, 'in', this.syncs, expected?.type === 'md5');
       if (expectedSize !== undefined && sums.size !== expectedSize) {
         throw transferError('size-mismatch', 'in', `${req.url} has ${sums.size} bytes, expected ${expectedSize}`);
       }
@@ -132,7 +138,7 @@ async function statOrUndefined(path: string) {
 
 
 /** Copies with a checksum of the bytes read, then fsyncs the copy. */
-async function copyFileDurably(from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', md5 = false) {
+async function copyFileDurably(from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', syncs: Syncer, md5 = false) {
   const acc = new ChecksumAccumulator(md5 ? ['adler32', 'md5'] : ['adler32']);
   const src = await open(from, 'r');
   try {
@@ -151,7 +157,7 @@ async function copyFileDurably(from: string, to: string, signal: AbortSignal | u
         acc.update(chunk);
         await dst.write(chunk);
       }
-      await dst.sync();
+      await syncs.file(dst);
     } finally {
       await dst.close();
     }
@@ -160,15 +166,6 @@ async function copyFileDurably(from: string, to: string, signal: AbortSignal | u
   }
   const [adler32, md5sum] = acc.digest();
   return { size: acc.size, adler32: adler32!, ...(md5sum ? { md5: md5sum } : {}) } as { size: number; adler32: Checksum; md5?: Checksum };
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 function mismatch(direction: 'in' | 'out', expected: Checksum, what: string, got?: Checksum): PilotError {

@@ -28,6 +28,15 @@ export function localPathOf(url: string): string {
   }
 }
 
+/** A checksum record written and being synced under a temp name (LocalChecksumCatalog.stage). */
+export interface StagedRecord {
+  readonly synced: Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  /** Folders to sync once committed. */
+  readonly dirs: readonly string[];
+}
+
 export class LocalChecksumCatalog {
   constructor(private readonly syncs?: Syncer) {}
 
@@ -37,26 +46,39 @@ export class LocalChecksumCatalog {
 
   async record(objectPath: string, size: number, checksums: readonly Checksum[]): Promise<void> {
     const target = this.recordPath(objectPath);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFileAtomic(target, JSON.stringify({ size, checksums }), 0o644);
+  }
+
+  /**
+   * Writes the record for `objectPath` under a temp name and starts its fdatasync (the mover
+   * syncs it in the same batch as the object's copy); `commit` renames it into place. Needs
+   * the run's Syncer. The caller then syncs `dirs` (the catalog folder, and the store folder
+   * when the catalog folder is new).
+   */
+  async stage(objectPath: string, size: number, checksums: readonly Checksum[]): Promise<StagedRecord> {
+    const syncs = this.syncs;
+    if (!syncs) throw new Error('LocalChecksumCatalog.stage needs the run\'s Syncer');
+    const target = this.recordPath(objectPath);
     const made = await mkdir(dirname(target), { recursive: true });
-    const text = JSON.stringify({ size, checksums });
-    if (!this.syncs) return writeFileAtomic(target, text, 0o644);
-    // A new catalog folder is an entry in the store's folder: durable too.
-    if (made !== undefined) await this.syncs.dir(dirname(dirname(target)));
     const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-    try {
-      const fh = await open(tmp, 'w', 0o644);
+    const fh = await open(tmp, 'w', 0o644);
+    const synced = (async () => {
       try {
-        await fh.writeFile(text);
-        await this.syncs.file(fh);
+        await fh.writeFile(JSON.stringify({ size, checksums }));
+        await syncs.file(fh);
       } finally {
         await fh.close();
       }
-      await rename(tmp, target);
-    } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      throw err;
-    }
-    await this.syncs.dir(dirname(target));
+    })();
+    // Awaited by the caller; an abort must not leave it unobserved.
+    synced.catch(() => undefined);
+    return {
+      synced,
+      commit: () => rename(tmp, target),
+      abort: () => rm(tmp, { force: true }).catch(() => undefined),
+      dirs: made !== undefined ? [dirname(target), dirname(dirname(target))] : [dirname(target)],
+    };
   }
 
   async lookup(objectPath: string): Promise<RecordedChecksums | undefined> {

@@ -1,8 +1,8 @@
 /**
  * B8 (issue 16): scale. Rows:
- *  - a job of N zero-compute ranges (1M; quick 5,000) through the pilot's serving loop
+ *  - a job of N zero-compute ranges (1M) through the pilot's serving loop
  *    (ZeroMQ channel, engine, tracker, journal with checkpoints; B1's loop, 8 simulator
- *    workers) in a child process of its own: µs per range beside the same loop at B1's size
+ *    workers; quick: 2,000) in a child process of its own: µs per range beside the same loop at B1's size
  *    (10,000 ranges) in the same run (goal: the per-range cost stays ≤ 1.25× at scale), and
  *    the child's peak RSS (goal ≤ 200 MiB);
  *  - replay of that job's journal (`replayRangeJournal`, as `espilot recover` reads it) in a
@@ -55,8 +55,8 @@ export interface B8Result {
 }
 
 export async function run(options: B8Options = {}): Promise<B8Result> {
-  const ranges = options.ranges ?? (options.quick ? 5000 : 1_000_000);
-  const storeRanges = options.storeRanges ?? (options.quick ? 100 : 1000);
+  const ranges = options.ranges ?? (options.quick ? 2000 : 1_000_000);
+  const storeRanges = options.storeRanges ?? (options.quick ? 40 : 1000);
   const reps = options.reps ?? (options.quick ? 2 : 5);
   const dir = await mkdtemp(join(tmpdir(), 'espilot-b8-'));
   try {

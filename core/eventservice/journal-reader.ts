@@ -4,12 +4,12 @@
  *
  * Typical use:
  * ```ts
- * const snap = await readRangeJournal(join(workdir, JOURNAL_FILE));
+ * const snap = await replayRangeJournal(join(workdir, JOURNAL_FILE), expected); // from its checkpoint, done ranges tallied
  * const work = pendingWork(snap);
  * // work.upload: outputs received but not stored -> upload (if the files are intact), then report
  * // work.report: final outcome decided but not acknowledged -> send exactly that outcome again
  * // work.inFlight / work.undispatched: never reported; the server re-dispatches them
- * const journal = await RangeJournal.reopen(snap.path);
+ * const journal = await RangeJournal.reopen(snap.path, snap, { syncs });
  * const tracker = RangeTracker.fromSnapshot(snap, journal, log); // continue with the same rules
  * // for each work.report entry: reporter.enqueue({ eventRangeId, eventStatus: outcome.status, errorCode: outcome.code })
  * ```

@@ -13,6 +13,7 @@ import * as b5 from './b5-end-to-end.js';
 import * as b6a from './b6a-idle-cpu.js';
 import * as b6b from './b6b-merge-stage-in.js';
 import * as b7 from './b7-resource-monitor.js';
+import * as b8 from './b8-scale.js';
 import { stats, type BenchRow } from './bench-stats.js';
 
 export interface BenchContext {
@@ -72,6 +73,15 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     run: (c) => b7.run({ quick: c.quick }),
     rows: (r) => b7.rows(r as b7.B7Result),
     report: (r) => line({ rows: b7.rows(r as b7.B7Result) }),
+  },
+  {
+    // B8 scale: dispatch + journal at 1M ranges, replay, file:// store rate. The report-building
+    // rows (bench/b8-report-scale.ts) join this spec: run it in `run` beside b8.run and append
+    // its rows in `rows` (one results entry per id).
+    id: 'B8', title: 'scale: 1M ranges through dispatch + journal, replay, file:// store at fewer syncs', needsSwift: false,
+    run: (c) => b8.run({ quick: c.quick }),
+    rows: (r) => b8.rows(r as b8.B8Result),
+    report: (r) => b8.report(r as b8.B8Result),
   },
   {
     id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,

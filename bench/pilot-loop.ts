@@ -22,6 +22,12 @@ export interface LoopOptions {
   readonly simulatorArgs?: readonly string[];
   /** Time each `Ready for events` → reply (adds a wrapper to the loop: measure rates without it). */
   readonly timed?: boolean;
+  /** Makes the ranges on demand instead of `ranges` (B8: a million ranges not held by the bench). */
+  readonly make?: (from: number, n: number) => EventRange[];
+  /** Ranges `make` can give. */
+  readonly total?: number;
+  /** Work directory to use and keep (B8 replays its journal); default a temp one, removed. */
+  readonly workdir?: string;
 }
 
 export interface LoopFigures {
@@ -36,7 +42,7 @@ export interface LoopFigures {
 
 export async function servePilotLoop(run: PilotRun, opts: LoopOptions): Promise<LoopFigures> {
   const log = run.logger;
-  const workdir = await mkdtemp(join(tmpdir(), 'espilot-b1-'));
+  const workdir = opts.workdir ?? await mkdtemp(join(tmpdir(), 'espilot-b1-'));
   const inner = run.resolver.create<PayloadChannel>(PayloadChannel, 'zeromq');
   const timed = opts.timed ? new TimedChannel(inner) : undefined;
   const channel = timed ?? inner;
@@ -45,7 +51,12 @@ export async function servePilotLoop(run: PilotRun, opts: LoopOptions): Promise<
   let next = 0;
   const pool = opts.ranges;
   const source = new EventRangeSource({
-    fetch: async (n) => pool.slice(next, (next += n)),
+    fetch: async (n) => {
+      if (!opts.make) return pool.slice(next, (next += n));
+      const from = next;
+      next = Math.min(opts.total ?? 0, next + n);
+      return opts.make(from, next - from);
+    },
     record: (r) => tracker.addFetched(r),
     nRanges: 64, lowWater: 32, retry: { attempts: 1, backoffBaseMs: 1, backoffMaxMs: 1 }, log,
   });
@@ -95,7 +106,7 @@ export async function servePilotLoop(run: PilotRun, opts: LoopOptions): Promise<
     reporter.close();
     await channel.close();
     await journal.close();
-    await rm(workdir, { recursive: true, force: true });
+    if (!opts.workdir) await rm(workdir, { recursive: true, force: true });
   }
 }
 

@@ -44,6 +44,8 @@ export const PILOT_CONFIG_DOCS: FieldDocs = {
   'config.eventService.zipOutputs.maxRanges': 'A zip is stored once it holds this many ranges.',
   'config.eventService.zipOutputs.maxBytes': 'A zip is stored once its ranges\' outputs reach this many bytes (no ZIP64: under 4 GiB).',
   'config.eventService.zipOutputs.maxWaitS': 'The longest a zip waits for more ranges after its first (pilot3 queuedata `es_stageout_gap`); the job\'s end stores it at once.',
+  'config.eventService.stageOutBacklog.maxRanges': 'Backpressure: at most this many ranges in the payload\'s hands or with outputs awaiting stage-out; at the bound a `Ready for events` waits (is not answered `No more events`) until stage-out catches up, and the log and the report\'s timeline say so. Must exceed the ranges the payload holds at once (its cores).',
+  'config.eventService.stageOutBacklog.maxBytes': 'Backpressure: at most this many bytes of outputs awaiting stage-out (exceeded at most by the outputs of the ranges in flight).',
   'config.transfers.backoffBaseMs': 'First backoff step between attempts of one mover (stage-in/out retries).',
   'config.transfers.backoffMaxMs': 'Longest backoff between attempts of one mover.',
   'config.monitors.resourceIntervalS': 'Seconds between samples of the payload\'s process tree (RSS, PSS, VMEM, swap, CPU, I/O; `memory_monitor_output.txt` in the job directory); each sample checks the memory limit (pilot3 samples every 60 s).',

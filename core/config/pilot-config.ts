@@ -53,6 +53,14 @@ export interface EventServiceSettings {
   readonly maxMessageBytes: number;
   /** Zip range outputs and report them with updateEventRanges version 1 (pilot3's premerge archive); off by default. */
   readonly zipOutputs: ZipOutputSettings;
+  /** Backpressure: bound on ranges in flight or awaiting stage-out, and on the bytes awaiting it. */
+  readonly stageOutBacklog: StageOutBacklogSettings;
+}
+
+export interface StageOutBacklogSettings {
+  /** Ranges in the payload's hands plus outputs not yet stored; must exceed what the payload holds at once (its cores). */
+  readonly maxRanges: number;
+  readonly maxBytes: number;
 }
 
 /** When a zip of range outputs is sealed and stored: whichever limit is reached first, or the job's end. */
@@ -156,6 +164,7 @@ export const PILOT_DEFAULTS = {
     reportIntervalMs: 1000,
     maxMessageBytes: 16 * 1024 * 1024,
     zipOutputs: { enabled: false, maxRanges: 100, maxBytes: 1024 * 1024 * 1024, maxWaitS: 600 },
+    stageOutBacklog: { maxRanges: 2000, maxBytes: 8 * 1024 * 1024 * 1024 },
   },
   transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000 },
   monitors: { resourceIntervalS: 60, loopingCheckS: 900, loopingLimitS: 7200, debugHeartbeatS: 60 },
@@ -167,6 +176,7 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
   const s = r.object('server');
   const es = r.object('eventService');
   const zip = es.object('zipOutputs');
+  const backlog = es.object('stageOutBacklog');
   const log = r.object('logging');
   const tr = r.object('transfers');
   const mon = r.object('monitors');
@@ -230,6 +240,10 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
         maxRanges: zip.int('maxRanges', { min: 1, max: 65_535 }, 100),
         maxBytes: zip.int('maxBytes', { min: 1, max: 4 * 1024 * 1024 * 1024 - 1 }, 1024 * 1024 * 1024),
         maxWaitS: zip.number('maxWaitS', { min: 0 }, 600),
+      },
+      stageOutBacklog: {
+        maxRanges: backlog.int('maxRanges', { min: 1 }, 2000),
+        maxBytes: backlog.int('maxBytes', { min: 1 }, 8 * 1024 * 1024 * 1024),
       },
     },
     transfers: {

@@ -17,3 +17,8 @@ export const ResolverToken: unique symbol = serviceToken('PluginResolver') as ne
  * such as xrdcp, with argument arrays, scrubbed environments and deadlines.
  */
 export const CommandRunnerToken: unique symbol = serviceToken('CommandRunner') as never;
+/**
+ * The run's fsync group commit (`Syncer`, core/util/sync-batcher.ts): the range journal and
+ * the local mover share it, so a file:// store pays a few syncs per batch, not several per range.
+ */
+export const SyncBatcherToken: unique symbol = serviceToken('SyncBatcher') as never;

@@ -3,8 +3,11 @@
  * every `Ready for events` with exactly one reply (one range as `[range]`, or `No more
  * events`), takes output reports to the stage-out and `ERR_*` messages to the reporter.
  * Messages are handled concurrently so a slow upload or server never delays a reply; the
- * tracker's checks keep the bookkeeping exact whatever the interleaving.
+ * tracker's checks keep the bookkeeping exact whatever the interleaving. With a backlog
+ * bound, a `Ready for events` that would exceed it is parked (answered late, not with
+ * `No more events`) until stage-out catches up (stage-out-backlog.ts).
  */
+import { stat } from 'node:fs/promises';
 import type { EventRange } from '../contracts/event-range.js';
 import type { PayloadErrorClass } from '../contracts/experiment.js';
 import type { PayloadChannel, PeerId } from '../contracts/payload-channel.js';
@@ -20,6 +23,7 @@ import { NO_MORE_EVENTS, parsePayloadMessage, type ErrorMessage, type OutputMess
 import type { RangeReporter } from './range-reporter.js';
 import type { RangeTracker, ReportVerdict } from './range-tracker.js';
 import type { OutputStager } from './stage-out-queue.js';
+import { StageOutBacklog, type BacklogLimits } from './stage-out-backlog.js';
 
 export interface StagerHooks {
   readonly onStored: (rangeId: string, objects: readonly StoredObject[]) => Promise<void>;
@@ -46,6 +50,8 @@ export interface EsEngineOptions {
    * client cannot drain the task and a real payload is only slowed, never stopped.
    */
   readonly maxRangesPerPeer: number;
+  /** Bound on ranges in flight or awaiting stage-out, and on the bytes awaiting it; none: unbounded. */
+  readonly backlog?: BacklogLimits;
   readonly log: Logger;
   /** Called once, when the first `No more events` goes out. */
   readonly onNoMoreEvents?: () => void;
@@ -59,13 +65,16 @@ export interface EngineCounters {
   noMoreEvents: number;
   /** `Ready for events` from a peer already holding `maxRangesPerPeer` ranges, answered only once it reported. */
   overLimit: number;
+  /** `Ready for events` parked because the stage-out backlog was at its bound. */
+  backpressured: number;
   invalid: number;
   dropped: Partial<Record<Exclude<ReportVerdict, 'accepted'> | 'no-id', number>>;
 }
 
 export class EsEngine {
   readonly stager: OutputStager;
-  readonly counters: EngineCounters = { ready: 0, rangesSent: 0, noMoreEvents: 0, overLimit: 0, invalid: 0, dropped: {} };
+  readonly counters: EngineCounters = { ready: 0, rangesSent: 0, noMoreEvents: 0, overLimit: 0, backpressured: 0, invalid: 0, dropped: {} };
+  readonly backlog: StageOutBacklog | undefined;
   /** When the payload last said anything (ms since epoch); the stuck-payload watchdog reads it. */
   lastMessageAt = Date.now();
   /** When the payload last reported an output (ms since epoch; the looping check reads it). */
@@ -79,6 +88,13 @@ export class EsEngine {
 
   constructor(private readonly o: EsEngineOptions) {
     this.stager = o.createStager({ onStored: (id, objs) => this.stored(id, objs), onFailed: (id, err) => this.stageOutFailed(id, err) });
+    this.backlog = o.backlog && new StageOutBacklog(o.backlog, () => o.tracker.holding + o.tracker.awaitingUpload, o.log, (e) => {
+      try {
+        o.tracker.markBacklog(e.full, e.ranges, e.bytes);
+      } catch (err) {
+        this.fatal(err);
+      }
+    });
   }
 
   /** Serves the channel until it is closed. */
@@ -109,6 +125,8 @@ export class EsEngine {
   /** Softkill, too many failures, payload gone: later `Ready` messages get `No more events`. */
   stopDispatching(reason: string): void {
     this.o.source.stop(reason);
+    // Asks parked on the backlog get their `No more events` now.
+    this.serveParked();
   }
 
   /**
@@ -159,6 +177,10 @@ export class EsEngine {
   }
 
   private onReady(peer: PeerId): void {
+    if (this.heldBack()) {
+      this.counters.backpressured++;
+      return this.park(peer);
+    }
     const held = this.o.tracker.heldBy(peer);
     if (held >= this.o.maxRangesPerPeer) return this.overLimit(peer, held);
     const range = this.o.source.take();
@@ -192,6 +214,15 @@ export class EsEngine {
   private overLimit(peer: PeerId, held: number): void {
     const n = ++this.counters.overLimit;
     if (n <= 20 || n % 1000 === 0) this.o.log.info(`a payload peer holding ${held} range(s) (limit ${this.o.maxRangesPerPeer}) asked for more; answered when it reports (${n} so far)`);
+    this.park(peer);
+  }
+
+  /** True while the backlog bound holds ranges back (never once the source has ended: those asks get `No more events`). */
+  private heldBack(): boolean {
+    return this.backlog !== undefined && this.o.source.end === undefined && !this.backlog.admit();
+  }
+
+  private park(peer: PeerId): void {
     const key = Buffer.from(peer).toString('hex');
     const p = this.parked.get(key);
     if (p) p.asks++;
@@ -201,6 +232,7 @@ export class EsEngine {
   /** After reports were booked: answers the waiting asks of peers back under their limit. */
   private serveParked(): void {
     for (const [key, p] of this.parked) {
+      if (this.heldBack()) return;
       // Slots counted once: a reply that waits for the server does not take its slot at once.
       for (let free = this.o.maxRangesPerPeer - this.o.tracker.heldBy(p.peer); free > 0 && p.asks > 0; free--) {
         p.asks--;
@@ -230,6 +262,10 @@ export class EsEngine {
       this.o.log.error(e.message);
       return this.decide(m.rangeId, { status: 'failed', code: e.code, diag: e.diagnostic });
     }
+    if (this.backlog) {
+      const sizes = await Promise.all(files.map((f) => stat(f.localPath).then((st) => st.size, () => 0)));
+      this.backlog.add(m.rangeId, sizes.reduce((a, b) => a + b, 0));
+    }
     this.stager.push({ rangeId: m.rangeId, files });
   }
 
@@ -252,12 +288,25 @@ export class EsEngine {
 
   private async stored(rangeId: string, objects: readonly StoredObject[]): Promise<void> {
     this.consecutiveStageOutFailures = 0;
-    if (await this.o.tracker.finishStored(rangeId, objects)) this.report(rangeId, { status: 'finished' });
+    const fresh = await this.o.tracker.finishStored(rangeId, objects);
+    this.uploaded(rangeId);
+    if (fresh) this.report(rangeId, { status: 'finished' });
+  }
+
+  /** An upload ended: its bytes leave the backlog, and parked asks may be answered. */
+  private uploaded(rangeId: string): void {
+    if (!this.backlog) return;
+    this.backlog.remove(rangeId);
+    if (this.parked.size === 0) return;
+    // The payload waits on us, not the other way round: the stuck-payload and looping clocks hold.
+    if (this.backlog.full) this.lastMessageAt = this.lastOutputAt = Date.now();
+    this.serveParked();
   }
 
   private async stageOutFailed(rangeId: string, err: PilotError): Promise<void> {
     this.o.log.error(`stage-out of range ${rangeId} failed: ${err.codeName} ${err.message}`);
     await this.decide(rangeId, { status: 'failed', code: ErrorCodes.STAGEOUTFAILED, diag: `${err.codeName} ${err.diagnostic}`.slice(0, 250) });
+    this.uploaded(rangeId);
     if (++this.consecutiveStageOutFailures === this.o.maxConsecutiveStageOutFailures) {
       this.stopDispatching(`${this.consecutiveStageOutFailures} consecutive stage-out failures`);
     }

@@ -22,7 +22,7 @@ import { PilotError, toPilotError } from '../errors/pilot-error.js';
 import type { EsDestinations } from '../contracts/job-binding.js';
 import type { EsJobDeps } from './es-job-run.js';
 import { JOURNAL_FILE, applyJournalRecord, type JournalRecord, type RangeOutcome, type RangeState } from './journal-records.js';
-import { pendingWork, readRangeJournal } from './journal-reader.js';
+import { pendingWork, replayRangeJournal } from './journal-reader.js';
 import { stopLeftoverPayload } from './leftover-payload.js';
 import { OutputNamer } from './output-namer.js';
 import { RangeJournal } from './range-journal.js';
@@ -60,7 +60,8 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
     return withEsJobLog(outcome('failed', ErrorCodes.KILLSIGNAL, 'the pilot died before the ES job recorded any range; all ranges are left to the server', startTime, 0), ctx, [], d.secrets.scrubEnv(process.env), log);
   }
   const outputLfns = ctx.job.outputFiles.map((f) => f.lfn);
-  const snap = await readRangeJournal(path, { pandaId: ctx.job.pandaId, workdir: ctx.workdir, outputLfns });
+  const snap = await replayRangeJournal(path, { pandaId: ctx.job.pandaId, workdir: ctx.workdir, outputLfns });
+  if (snap.checkpoint && 'refused' in snap.checkpoint) log.warn(`range journal ${path}: its checkpoint is not used (${snap.checkpoint.refused}); read the whole journal`);
   if (snap.tornLine !== undefined) log.warn(`range journal ${path}: line ${snap.tornLine} was cut short when the pilot died; ignored (nothing was acted on for it)`);
   const work = pendingWork(snap);
   const { settings, resolver, options } = d;
@@ -79,7 +80,7 @@ export async function recoverEsJob(d: EsJobDeps, ctx: RunJobContext): Promise<Jo
   // The same objstoreID as the live job's report (none when the store cannot be bound now).
   let idOf: StorageIdOf | undefined;
   try { idOf = storageIdOfDestinations(esDestinations()); } catch { idOf = undefined; }
-  const journal = await RangeJournal.reopen(path);
+  const journal = await RangeJournal.reopen(path, snap, { syncs: d.resolver.syncs });
   let reporter: RangeReporter | undefined;
   let uploaded = 0;
   let uploadFailed = 0;

@@ -133,7 +133,7 @@ export class EsJobRun {
     const journal = (this.p.journal = await RangeJournal.create(join(workdir, JOURNAL_FILE), {
       pandaId: job.pandaId, ...(job.jobsetId ? { jobsetId: job.jobsetId } : {}), ...(job.taskId ? { taskId: job.taskId } : {}),
       outputLfns: job.outputFiles.map((f) => f.lfn), channel: channelName, workdir, createdAt: this.startTime,
-    }));
+    }, { syncs: resolver.syncs }));
     const tracker = (this.p.tracker = new RangeTracker(journal, this.log));
     const channel = (this.p.channel = await this.seams.openChannel(channelName));
     const env = secrets.scrubEnv(process.env);
@@ -173,6 +173,7 @@ export class EsJobRun {
       classify: (acronym, diag) => experiment.classifyPayloadError(acronym, diag),
       maxConsecutiveStageOutFailures: es.maxConsecutiveStageOutFailures,
       storageIdOf: storageIdOfDestinations(destinations),
+      backlog: es.stageOutBacklog,
       maxRangesPerPeer: nRanges, // a payload with N cores holds N at a time; the batch fetched for it is N × rangesPerCoreFactor
       log: this.log,
       onNoMoreEvents: () => this.supervisor?.startGrace(es.payloadGraceS * 1000, '"No more events"'),

@@ -22,3 +22,6 @@ export * from './es-job-run.js';
 export * from './es-job-recovery.js';
 export * from './pool-file-catalog.js';
 export * from './es-job-log.js';
+export * from './journal-codec.js';
+export * from './journal-lines.js';
+export * from './journal-checkpoint.js';

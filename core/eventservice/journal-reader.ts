@@ -4,12 +4,12 @@
  *
  * Typical use:
  * ```ts
- * const snap = await readRangeJournal(join(workdir, JOURNAL_FILE));
+ * const snap = await replayRangeJournal(join(workdir, JOURNAL_FILE), expected); // from its checkpoint, done ranges tallied
  * const work = pendingWork(snap);
  * // work.upload: outputs received but not stored -> upload (if the files are intact), then report
  * // work.report: final outcome decided but not acknowledged -> send exactly that outcome again
  * // work.inFlight / work.undispatched: never reported; the server re-dispatches them
- * const journal = await RangeJournal.reopen(snap.path);
+ * const journal = await RangeJournal.reopen(snap.path, snap, { syncs });
  * const tracker = RangeTracker.fromSnapshot(snap, journal, log); // continue with the same rules
  * // for each work.report entry: reporter.enqueue({ eventRangeId, eventStatus: outcome.status, errorCode: outcome.code })
  * ```
@@ -24,26 +24,35 @@
  * pilot stored; check the objects are still there before reporting them (stored-object-check.ts).
  */
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
-import { applyJournalRecord, type JournalJobHeader, type JournalRecord, type RangeState } from './journal-records.js';
+import { readCheckpoint } from './journal-checkpoint.js';
+import { journalLines } from './journal-lines.js';
+import { applyJournalRecord, emptyTally, type DoneTally, type JournalJobHeader, type JournalRecord, type RangeState } from './journal-records.js';
 import { JournalFieldError, checkRecordShape, checkTransition, headerMismatch, type ExpectedJob } from './journal-validation.js';
 
 export interface JournalSnapshot {
   readonly path: string;
   readonly job: JournalJobHeader;
-  /** Every range the job fetched, by eventRangeID, in fetch order. */
+  /**
+   * The ranges the snapshot holds, by eventRangeID, in fetch order: every range the job
+   * fetched (`readRangeJournal`), or only those not done (`replayRangeJournal`).
+   */
   readonly ranges: ReadonlyMap<string, Readonly<RangeState>>;
+  /** What the done ranges left out of `ranges` add up to (all zero when none was left out). */
+  readonly tally: Readonly<DoneTally>;
   /** The job wrote its `closed` record: nothing was left to do. */
   readonly closed: boolean;
   /** The last line was cut short (the pilot died while writing it); it was ignored. */
   readonly tornTail: boolean;
   /** The number of that line. */
   readonly tornLine?: number;
-  /** Complete records read (the torn line not counted). */
+  /** Complete records in the journal (the torn line not counted). */
   readonly records: number;
+  /** Where the replay started: a checkpoint's offset, or why the checkpoint was not believed. */
+  readonly checkpoint?: { readonly offset: number; readonly records: number } | { readonly refused: string };
 }
 
 export interface PendingWork {
@@ -70,36 +79,90 @@ export interface PendingWork {
  *   or any complete line is not JSON, not a well-formed record or not a legal transition; the
  *   message names the line and the field.
  */
-export async function readRangeJournal(path: string, expected?: ExpectedJob): Promise<JournalSnapshot> {
-  let text: string;
+export function readRangeJournal(path: string, expected?: ExpectedJob): Promise<JournalSnapshot> {
+  return replay(path, expected, false);
+}
+
+/**
+ * Reads a journal for a recovery, with memory and time that follow what is unfinished: from
+ * its checkpoint (journal-checkpoint.ts) when one is there and checks out, and folding every
+ * done range (final report answered) into `tally`. The same checks as `readRangeJournal`
+ * for every line it reads; a checkpoint that is not believed is named in `checkpoint.refused`
+ * and the whole journal is read instead.
+ * @throws PilotError FILEHANDLINGFAILURE (1303) as `readRangeJournal`.
+ */
+export function replayRangeJournal(path: string, expected?: ExpectedJob): Promise<JournalSnapshot> {
+  return replay(path, expected, true);
+}
+
+async function replay(path: string, expected: ExpectedJob | undefined, compact: boolean): Promise<JournalSnapshot> {
+  let size: number;
   try {
-    text = await readFile(path, 'utf8');
+    size = (await stat(path)).size;
   } catch (err) {
     throw corrupt(path, `cannot be read: ${(err as Error).message}`);
   }
-  const lines = text.split('\n');
-  // A complete journal ends with a newline, so the final element is empty.
-  const last = lines.pop() ?? '';
-  const tornLine = last.length > 0 ? lines.length + 1 : undefined;
-  const states = new Map<string, RangeState>();
+  let states = new Map<string, RangeState>();
+  const tally = emptyTally();
+  const done = compact ? { tally } : undefined;
   const at = { header: undefined as JournalJobHeader | undefined, states };
   let closed = false;
-  for (let i = 0; i < lines.length; i++) {
-    const rec = parseLine(path, lines[i]!, i + 1);
+  let records = 0;
+  let from = 0;
+  let checkpoint: JournalSnapshot['checkpoint'];
+  let tornLine: number | undefined;
+  const take = (rec: JournalRecord, n: number) => {
     try {
       checkTransition(at, rec);
     } catch (err) {
-      throw badLine(path, i + 1, err);
+      throw badLine(path, n, err);
     }
     if (rec.t === 'job') {
       at.header = rec.job;
       const differs = expected && headerMismatch(rec.job, expected, sameDir);
-      if (differs) throw corrupt(path, `line ${i + 1} is the header of another job: ${differs}`);
+      if (differs) throw corrupt(path, `line ${n} is the header of another job: ${differs}`);
     } else if (rec.t === 'closed') closed = true;
-    else applyJournalRecord(states, rec);
+    else applyJournalRecord(states, rec, done);
+  };
+  try {
+    if (compact) {
+      // The header first: a checkpoint is believed only for this journal's job.
+      for await (const line of journalLines(path)) {
+        if (!line.torn) take(parseLine(path, line.text, 1), 1);
+        break;
+      }
+      const cp = at.header ? await readCheckpoint(path, at.header, size) : undefined;
+      if (cp && 'refused' in cp) checkpoint = cp;
+      else if (cp) {
+        states = at.states = cp.ranges;
+        Object.assign(tally, cp.tally);
+        from = cp.offset;
+        records = cp.records;
+        checkpoint = { offset: cp.offset, records: cp.records };
+      }
+      if (!checkpoint || 'refused' in checkpoint) {
+        at.header = undefined;
+        states.clear();
+      }
+    }
+    for await (const line of journalLines(path, from)) {
+      const n = records + 1;
+      if (line.torn) {
+        tornLine = n;
+        break;
+      }
+      take(parseLine(path, line.text, n), n);
+      records++;
+    }
+  } catch (err) {
+    if (err instanceof PilotError) throw err;
+    throw corrupt(path, `cannot be read: ${(err as Error).message}`);
   }
   if (!at.header) throw corrupt(path, 'has no job header');
-  return Object.freeze({ path, job: at.header, ranges: states, closed, tornTail: tornLine !== undefined, ...(tornLine !== undefined ? { tornLine } : {}), records: lines.length });
+  return Object.freeze({
+    path, job: at.header, ranges: states, tally: Object.freeze(tally), closed, tornTail: tornLine !== undefined, ...(tornLine !== undefined ? { tornLine } : {}), records,
+    ...(checkpoint ? { checkpoint } : {}),
+  });
 }
 
 /** Sorts the ranges of a snapshot by what a restarted pilot still has to do. */

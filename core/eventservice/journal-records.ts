@@ -2,10 +2,17 @@
  * The range journal's record types and the one reducer that turns records into range
  * states. The live tracker and the journal reader both use `applyJournalRecord`, so what a
  * restarted pilot reconstructs is, by construction, what the running pilot believed.
+ *
+ * A range whose final report the server answered is done: with a `DoneTally` the reducer
+ * folds it into counts and forgets it, so memory follows what is unfinished, not the job's
+ * history (a 1M-range job).
  */
 import type { EventRange, FinalRangeStatus } from '../contracts/event-range.js';
 
-export const JOURNAL_VERSION = 1;
+/** Version 2 stores a fetched range once, as the server sent it (`wire`); version 1 journals stay readable. */
+export const JOURNAL_VERSION = 2;
+/** Header versions a reader accepts. */
+export const JOURNAL_VERSIONS: ReadonlySet<unknown> = new Set([1, 2]);
 /** The journal's file name inside the job's work directory. */
 export const JOURNAL_FILE = 'es-journal.jsonl';
 
@@ -54,6 +61,8 @@ export type JournalRecord =
   | { readonly t: 'stored'; readonly ts: number; readonly id: string; readonly objects: readonly StoredObject[] }
   | { readonly t: 'final'; readonly ts: number; readonly id: string; readonly outcome: RangeOutcome }
   | { readonly t: 'reported'; readonly ts: number; readonly acked: readonly string[]; readonly rejected: readonly string[] }
+  /** Stage-out backpressure: `full` when ranges stopped being handed out, then when they were again (stage-out-backlog.ts). */
+  | { readonly t: 'backlog'; readonly ts: number; readonly full: boolean; readonly ranges: number; readonly bytes: number }
   | { readonly t: 'closed'; readonly ts: number };
 
 /** Everything known about one range. */
@@ -70,12 +79,65 @@ export interface RangeState {
   report?: 'acked' | 'rejected';
 }
 
+/** What the done ranges (final report answered) add up to, once they are forgotten. */
+export interface DoneTally {
+  /** Done ranges. */
+  ranges: number;
+  finished: number;
+  failed: number;
+  fatal: number;
+  /** Events in finished ranges the server acknowledged. */
+  nEvents: number;
+  nEventsFailed: number;
+  refused: number;
+  nEventsRefused: number;
+  lostOutputs: number;
+  cpuSeconds: number;
+  fatalCode?: number;
+}
+
+export function emptyTally(): DoneTally {
+  return { ranges: 0, finished: 0, failed: 0, fatal: 0, nEvents: 0, nEventsFailed: 0, refused: 0, nEventsRefused: 0, lostOutputs: 0, cpuSeconds: 0 };
+}
+
+/** Where done ranges go: their counts, and optionally their ids and output paths (the live tracker keeps both). */
+export interface DoneBook {
+  readonly tally: DoneTally;
+  readonly ids?: Set<string>;
+  readonly outputPaths?: string[];
+}
+
+/** Adds one reported range to the tally (the same rules as RangeTracker.summary). */
+export function tallyDone(t: DoneTally, s: Readonly<RangeState>): void {
+  t.ranges++;
+  t.cpuSeconds += s.outputs?.cpu ?? 0;
+  const o = s.outcome;
+  if (!o) return;
+  if (s.report === 'rejected') {
+    t.refused++;
+    t.nEventsRefused += eventsIn(s.range);
+    return;
+  }
+  if (o.status === 'finished') {
+    t.finished++;
+    t.nEvents += eventsIn(s.range);
+    return;
+  }
+  if (o.status === 'fatal') {
+    t.fatal++;
+    t.fatalCode ??= o.code;
+  } else t.failed++;
+  t.nEventsFailed += eventsIn(s.range);
+  if (s.outputs) t.lostOutputs++;
+}
+
 /**
  * Applies one record to the states (mutating the map). Records for unknown ranges are
  * ignored: the writer never produces them, and a reader must not invent ranges. It trusts
  * its input: the reader checks every record's shape and transition first (journal-validation.ts).
+ * With `done`, a range whose report was answered leaves the map for the book.
  */
-export function applyJournalRecord(states: Map<string, RangeState>, rec: JournalRecord): void {
+export function applyJournalRecord(states: Map<string, RangeState>, rec: JournalRecord, done?: DoneBook): void {
   switch (rec.t) {
     case 'fetched':
       for (const range of rec.ranges) if (!states.has(range.id)) states.set(range.id, { range, phase: 'fetched' });
@@ -98,10 +160,20 @@ export function applyJournalRecord(states: Map<string, RangeState>, rec: Journal
     case 'reported':
       for (const id of rec.acked) update(states, id, (s) => { s.phase = 'reported'; s.report = 'acked'; });
       for (const id of rec.rejected) update(states, id, (s) => { s.phase = 'reported'; s.report = 'rejected'; });
+      if (done) for (const ids of [rec.acked, rec.rejected]) for (const id of ids) forget(states, id, done);
       return;
     default:
       return;
   }
+}
+
+function forget(states: Map<string, RangeState>, id: string, done: DoneBook): void {
+  const s = states.get(id);
+  if (s?.phase !== 'reported') return;
+  states.delete(id);
+  tallyDone(done.tally, s);
+  done.ids?.add(id);
+  if (done.outputPaths && s.outputs) done.outputPaths.push(...s.outputs.paths);
 }
 
 function update(states: Map<string, RangeState>, id: string, fn: (s: RangeState) => void): void {

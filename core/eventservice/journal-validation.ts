@@ -16,6 +16,7 @@
  *            final finished (unacknowledged) → final failed, written by a recovery whose
  *            check of the stored objects failed (es-job-recovery.ts)
  *   reported final → reported, each id once
+ *   backlog  anywhere (informational: stage-out backpressure for the report's timeline)
  *   closed   anywhere (informational: recovery acts on range states only)
  *
  * Hand-written checks and module-level patterns: this runs on every record of a journal that
@@ -24,7 +25,8 @@
 import { describeValue } from '../errors/config-error.js';
 import { isServerName } from '../panda/server-names.js';
 import { FINAL_RANGE_STATUSES, type EventRange } from '../contracts/event-range.js';
-import { JOURNAL_VERSION, type JournalJobHeader, type JournalRecord, type RangeOutcome, type RangeState, type StoredObject } from './journal-records.js';
+import { firstIssue, rangesFromWire } from './journal-codec.js';
+import { JOURNAL_VERSIONS, type JournalJobHeader, type JournalRecord, type RangeOutcome, type RangeState, type StoredObject } from './journal-records.js';
 
 /** One bad field of one record; the reader adds the file and line. */
 export class JournalFieldError extends Error {
@@ -46,11 +48,12 @@ export function checkRecordShape(v: unknown): JournalRecord {
   const rec = object(v, 'record');
   switch (rec['t']) {
     case 'job':
-      if (rec['v'] !== JOURNAL_VERSION) bad('v', `journal version ${JOURNAL_VERSION}`, rec['v']);
+      if (!JOURNAL_VERSIONS.has(rec['v'])) bad('v', `a journal version (${[...JOURNAL_VERSIONS].join(' or ')})`, rec['v']);
       checkHeader(object(rec['job'], 'job'));
       break;
     case 'fetched': {
       time(rec);
+      if (rec['wire'] !== undefined) return { t: 'fetched', ts: rec['ts'] as number, ranges: wireRanges(rec['wire'], 'wire') };
       const ranges = list(rec['ranges'], 'ranges');
       if (ranges.length === 0) bad('ranges', 'at least one range', ranges);
       for (let i = 0; i < ranges.length; i++) checkRange(ranges[i], `ranges[${i}]`);
@@ -89,13 +92,75 @@ export function checkRecordShape(v: unknown): JournalRecord {
       idList(rec['acked'], 'acked');
       idList(rec['rejected'], 'rejected');
       break;
+    case 'backlog':
+      time(rec);
+      if (typeof rec['full'] !== 'boolean') bad('full', 'true or false', rec['full']);
+      count(rec['ranges'], 'ranges');
+      count(rec['bytes'], 'bytes');
+      break;
     case 'closed':
       time(rec);
       break;
     default:
-      bad('t', 'a record type (job, fetched, sent, output, stored, final, reported, closed)', rec['t']);
+      bad('t', 'a record type (job, fetched, sent, output, stored, final, reported, backlog, closed)', rec['t']);
   }
   return rec as unknown as JournalRecord;
+}
+
+/**
+ * Checks one unfinished range of a checkpoint (journal-checkpoint.ts): well-formed fields, and
+ * a phase its fields agree with (the states the reducer builds).
+ * @throws JournalFieldError naming the first bad field.
+ */
+export function checkRangeState(v: unknown): RangeState {
+  const rec = object(v, 'range');
+  if (rec['t'] !== 'range') bad('t', 'a range state ("range")', rec['t']);
+  const range = wireRanges([rec['wire']], 'wire')[0]!;
+  const p = rec['phase'];
+  if (p !== 'fetched' && p !== 'sent' && p !== 'output' && p !== 'stored' && p !== 'final') bad('phase', 'fetched, sent, output, stored or final (a reported range is not in a checkpoint)', p);
+  if (rec['sentAt'] !== undefined) count(rec['sentAt'], 'sentAt');
+  if (rec['peer'] !== undefined && !(typeof rec['peer'] === 'string' && PEER.test(rec['peer']))) bad('peer', 'a routing id in lowercase hex', rec['peer']);
+  const s: RangeState = { range, phase: p };
+  if (rec['sentAt'] !== undefined) s.sentAt = rec['sentAt'] as number;
+  if (rec['peer'] !== undefined) s.peer = rec['peer'] as string;
+  if (rec['outputs'] !== undefined) {
+    const o = object(rec['outputs'], 'outputs');
+    const paths = list(o['paths'], 'outputs.paths');
+    if (paths.length === 0) bad('outputs.paths', 'at least one path', paths);
+    for (let i = 0; i < paths.length; i++) text(paths[i], `outputs.paths[${i}]`);
+    seconds(o['cpu'], 'outputs.cpu');
+    seconds(o['wall'], 'outputs.wall');
+    s.outputs = o as unknown as NonNullable<RangeState['outputs']>;
+  }
+  if (rec['stored'] !== undefined) {
+    const objects = list(rec['stored'], 'stored');
+    for (let i = 0; i < objects.length; i++) checkStoredObject(objects[i], `stored[${i}]`);
+    if (objects.length !== (s.outputs?.paths.length ?? -1)) illegal('stored', 'one stored object per output path', `${objects.length}`);
+    s.stored = objects as StoredObject[];
+  }
+  if (rec['outcome'] !== undefined) {
+    checkOutcome(object(rec['outcome'], 'outcome'));
+    s.outcome = rec['outcome'] as unknown as RangeOutcome;
+  }
+  // The fields each phase implies, as the reducer sets them.
+  const needs = { fetched: [], sent: [], output: ['outputs'], stored: ['outputs', 'stored'], final: ['outcome'] }[p];
+  for (const f of needs) if (rec[f] === undefined) bad(f, `a value for a range in phase ${p}`, undefined);
+  if (p !== 'final' && s.outcome) illegal('outcome', 'an outcome only in phase final', `one in phase ${p}`);
+  if (s.outcome?.status === 'finished' && !s.stored) illegal('outcome.status', 'finished only after the outputs are stored', 'finished without stored objects');
+  if (p !== 'fetched' && p !== 'final' && s.sentAt === undefined) bad('sentAt', `the time a range in phase ${p} was sent`, undefined);
+  return s;
+}
+
+/** Ranges from the server's descriptions, each checked by the event-range parser. */
+function wireRanges(v: unknown, field: string): EventRange[] {
+  if (!Array.isArray(v) || v.length === 0) bad(field, 'a list of at least one range', v);
+  try {
+    return rangesFromWire(v, field);
+  } catch (err) {
+    const i = firstIssue(err);
+    if (!i) throw err;
+    throw new JournalFieldError(i.path, i.problem);
+  }
 }
 
 /** Where the reader is: the header once seen, and the range states so far. */

@@ -1,7 +1,14 @@
 /**
- * The append-only range journal: one JSON record per line, each durable (O_DSYNC write)
- * before `append` resolves. Concurrent appends are written together (group commit), so a
- * busy pilot pays one disk sync for many records.
+ * The append-only range journal: one JSON record per line (journal-codec.ts), each durable
+ * before `append` resolves: an O_DSYNC write, or, with the run's `Syncer`, a write and an
+ * fdatasync that shares its batch with the movers' syncs. Concurrent appends are written
+ * together (group commit), so a busy pilot pays one disk sync for many records.
+ *
+ * Every `checkpointEvery` records it writes a checkpoint of the unfinished ranges
+ * (journal-checkpoint.ts) from the state its source (the tracker) holds when a batch leaves:
+ * exactly the state after that batch, since every record is applied in memory before it is
+ * queued. A checkpoint that cannot be written is logged by its source and skipped; the
+ * journal alone stays complete.
  *
  * Once a write fails the journal refuses every later append: acting on a transition that
  * was not recorded could report a range twice or lose it after a restart.
@@ -12,7 +19,27 @@ import { dirname } from 'node:path';
 import { noLocalSpaceError } from '../errors/disk-errors.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
-import { JOURNAL_VERSION, type JournalJobHeader, type JournalRecord } from './journal-records.js';
+import type { Syncer } from '../util/sync-batcher.js';
+import { encodeJournalRecord, encodeRangeState } from './journal-codec.js';
+import { lastLineMark, writeCheckpoint } from './journal-checkpoint.js';
+import { JOURNAL_VERSION, type DoneTally, type JournalJobHeader, type JournalRecord, type RangeState } from './journal-records.js';
+
+export interface RangeJournalOptions {
+  /** The run's fsync group commit; without it each batch is an O_DSYNC write. */
+  readonly syncs?: Syncer;
+  /** Records between two checkpoints (default 100,000). */
+  readonly checkpointEvery?: number;
+}
+
+/** What a checkpoint holds, read synchronously from the tracker. */
+export interface CheckpointSource {
+  readonly tally: Readonly<DoneTally>;
+  readonly unfinished: () => Iterable<Readonly<RangeState>>;
+  /** A checkpoint could not be written (the journal goes on without it). */
+  readonly onError: (err: Error) => void;
+}
+
+const DEFAULT_CHECKPOINT_EVERY = 100_000;
 
 interface Pending {
   readonly record: JournalRecord;
@@ -24,7 +51,7 @@ const noop = (): void => undefined;
 /** Minimum time between two disk syncs of the journal (group commit window under load). */
 const SYNC_GAP_MS = 2;
 
-const FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
+const FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 
 export class RangeJournal {
   private pending: Pending[] = [];
@@ -33,20 +60,33 @@ export class RangeJournal {
   private lastWriteAt = -Infinity;
   private loop: Promise<void> = Promise.resolve();
   /** Records appended and disk writes made (group commit puts many records in one write). */
-  readonly stats = { records: 0, writes: 0 };
+  readonly stats = { records: 0, writes: 0, checkpoints: 0 };
   /** The write error that stopped the journal, if any. */
   failure: PilotError | undefined;
   private closed = false;
+  private source: CheckpointSource | undefined;
+  private sinceCheckpoint = 0;
+  private readonly every: number;
 
-  private constructor(readonly path: string, private readonly fh: FileHandle) {}
+  private constructor(
+    readonly path: string, private readonly fh: FileHandle, private readonly opts: RangeJournalOptions,
+    private job: JournalJobHeader | undefined, private size: number, private records: number,
+  ) {
+    this.every = opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  }
+
+  /** Who provides the checkpoints' content (the tracker); none: no checkpoints. */
+  checkpointFrom(source: CheckpointSource): void {
+    this.source = source;
+  }
 
   /**
    * Creates a new journal for a job and writes its header durably.
    * @throws PilotError FILEHANDLINGFAILURE (1303) when the file exists or cannot be written.
    */
-  static async create(path: string, job: JournalJobHeader): Promise<RangeJournal> {
-    const fh = await openOrThrow(path, FLAGS | constants.O_EXCL, 'create');
-    const journal = new RangeJournal(path, fh);
+  static async create(path: string, job: JournalJobHeader, opts: RangeJournalOptions = {}): Promise<RangeJournal> {
+    const fh = await openOrThrow(path, flags(FLAGS | constants.O_EXCL, opts), 'create');
+    const journal = new RangeJournal(path, fh, opts, job, 0, 0);
     await syncDir(dirname(path));
     await journal.append({ t: 'job', v: JOURNAL_VERSION, job });
     return journal;
@@ -54,18 +94,20 @@ export class RangeJournal {
 
   /**
    * Opens an existing journal to append to it (a restarted pilot finishing a job; read it
-   * first with `readRangeJournal`).
+   * first with `replayRangeJournal`; `at` is what it read: checkpoints need the header and the
+   * record count).
    * @throws PilotError FILEHANDLINGFAILURE (1303) when it cannot be opened.
    */
-  static async reopen(path: string): Promise<RangeJournal> {
-    const fh = await openOrThrow(path, constants.O_RDWR | constants.O_APPEND | constants.O_DSYNC, 'reopen');
+  static async reopen(path: string, at?: { readonly job: JournalJobHeader; readonly records: number }, opts: RangeJournalOptions = {}): Promise<RangeJournal> {
+    const fh = await openOrThrow(path, flags(constants.O_RDWR | constants.O_APPEND, opts), 'reopen');
+    let size: number;
     try {
-      await dropTornTail(fh);
+      size = await dropTornTail(fh);
     } catch (err) {
       await fh.close();
       throw new PilotError(ErrorCodes.FILEHANDLINGFAILURE, `cannot repair range journal ${path}: ${(err as Error).message}`, { recoverable: false, cause: err });
     }
-    return new RangeJournal(path, fh);
+    return new RangeJournal(path, fh, opts, at?.job, size, at?.records ?? 0);
   }
 
   /**
@@ -135,11 +177,22 @@ export class RangeJournal {
       this.pending = [];
       try {
         let text = '';
-        for (const p of batch) text += `${JSON.stringify(p.record)}\n`;
+        for (const p of batch) {
+          text += encodeJournalRecord(p.record);
+          if (p.record.t === 'job') this.job ??= p.record.job;
+        }
+        // Taken now: the source's state is exactly the file's once this batch is written.
+        this.sinceCheckpoint += batch.length;
+        const checkpoint = this.sinceCheckpoint >= this.every ? this.takeCheckpoint() : undefined;
         this.stats.records += batch.length;
         this.stats.writes++;
-        await writeAll(this.fh, Buffer.from(text, 'utf8'));
+        const buf = Buffer.from(text, 'utf8');
+        await writeAll(this.fh, buf);
+        if (this.opts.syncs) await this.opts.syncs.file(this.fh);
+        this.size += buf.length;
+        this.records += batch.length;
         for (const p of batch) p.resolve();
+        if (checkpoint) await this.writeCheckpoint(checkpoint, buf);
       } catch (err) {
         this.failure = journalWriteError(this.path, err);
         for (const p of [...batch, ...this.pending]) p.reject(this.failure);
@@ -148,6 +201,28 @@ export class RangeJournal {
     }
     this.writing = false;
   }
+
+  private takeCheckpoint(): { tally: DoneTally; body: string } | undefined {
+    if (!this.source || !this.job) return undefined;
+    this.sinceCheckpoint = 0;
+    let body = '';
+    for (const s of this.source.unfinished()) body += encodeRangeState(s);
+    return { tally: { ...this.source.tally }, body };
+  }
+
+  private async writeCheckpoint(cp: { tally: DoneTally; body: string }, written: Buffer): Promise<void> {
+    const sync = this.opts.syncs ? (fh: FileHandle) => this.opts.syncs!.file(fh) : (fh: FileHandle) => fh.sync();
+    try {
+      await writeCheckpoint(this.path, { job: this.job!, offset: this.size, records: this.records, mark: lastLineMark(written), tally: cp.tally }, cp.body, sync);
+      this.stats.checkpoints++;
+    } catch (err) {
+      this.source?.onError(err as Error);
+    }
+  }
+}
+
+function flags(base: number, opts: RangeJournalOptions): number {
+  return opts.syncs ? base : base | constants.O_DSYNC;
 }
 
 /**
@@ -169,17 +244,22 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
   }
 }
 
-/** Cuts a last line the pilot died while writing, so new records start on a line of their own. */
-async function dropTornTail(fh: FileHandle): Promise<void> {
+/**
+ * Cuts a last line the pilot died while writing, so new records start on a line of their own.
+ * @returns the size after the cut.
+ */
+async function dropTornTail(fh: FileHandle): Promise<number> {
   const { size } = await fh.stat();
-  if (size === 0) return;
+  if (size === 0) return 0;
   const tail = Buffer.alloc(Math.min(size, 1 << 20));
   await fh.read(tail, 0, tail.length, size - tail.length);
-  if (tail[tail.length - 1] === 0x0a) return;
+  if (tail[tail.length - 1] === 0x0a) return size;
   const nl = tail.lastIndexOf(0x0a);
   if (nl < 0 && size > tail.length) throw new Error('its torn last record is longer than 1 MiB');
-  await fh.truncate(size - tail.length + nl + 1);
+  const cut = size - tail.length + nl + 1;
+  await fh.truncate(cut);
   await fh.sync();
+  return cut;
 }
 
 async function openOrThrow(path: string, flags: number, what: string): Promise<FileHandle> {

@@ -15,11 +15,16 @@
  * server whether it was sent or not) and `reported` (repeating an acknowledged final report
  * is a no-op on the server). Waiting would put a disk sync between every `Ready for events`
  * and its reply. They are still written in order, before any later durable record.
+ *
+ * A range whose report the server answered is done: it leaves the map for a tally, its id
+ * and output paths are kept (a repeat from the server is still refused, the log still leaves
+ * the data out), so memory per done range is a few dozen bytes. The journal's checkpoints
+ * hold the tally and the ranges not done.
  */
 import type { EventRange } from '../contracts/event-range.js';
 import type { PeerId } from '../contracts/payload-channel.js';
 import type { Logger } from '../logging/logger.js';
-import { applyJournalRecord, eventsIn, type JournalRecord, type RangeOutcome, type RangeState, type StoredObject } from './journal-records.js';
+import { applyJournalRecord, emptyTally, eventsIn, type DoneBook, type JournalRecord, type RangeOutcome, type RangeState, type StoredObject } from './journal-records.js';
 import type { JournalSnapshot } from './journal-reader.js';
 import type { RangeJournal } from './range-journal.js';
 
@@ -59,13 +64,26 @@ export class RangeTracker {
   private readonly knownPeers = new Set<string>();
   /** Per peer, the ranges it holds: sent, no report and no outcome yet. */
   private readonly held = new Map<string, Set<string>>();
+  private heldTotal = 0;
+  private awaiting = 0;
+  private readonly done: Required<DoneBook> = { tally: emptyTally(), ids: new Set(), outputPaths: [] };
 
-  constructor(private readonly journal: RangeJournal, private readonly log: Logger) {}
+  constructor(private readonly journal: RangeJournal, private readonly log: Logger) {
+    journal.checkpointFrom({
+      tally: this.done.tally,
+      unfinished: () => this.states.values(),
+      onError: (err) => this.log.warn(`range journal checkpoint not written (replay reads the whole journal): ${err.message}`),
+    });
+  }
 
   /** A tracker that continues a journaled job (recovery); peers are not carried over. */
   static fromSnapshot(snapshot: JournalSnapshot, journal: RangeJournal, log: Logger): RangeTracker {
     const t = new RangeTracker(journal, log);
-    for (const [id, s] of snapshot.ranges) t.states.set(id, { ...s });
+    Object.assign(t.done.tally, snapshot.tally);
+    for (const [id, s] of snapshot.ranges) {
+      t.states.set(id, { ...s });
+      if (s.phase === 'output' && !s.outcome) t.awaiting++;
+    }
     return t;
   }
 
@@ -76,7 +94,7 @@ export class RangeTracker {
   /** Records newly fetched ranges; a range id seen before is dropped. @returns the new ones. */
   async addFetched(ranges: readonly EventRange[]): Promise<EventRange[]> {
     const fresh = ranges.filter((r) => {
-      if (!this.states.has(r.id)) return true;
+      if (!this.states.has(r.id) && !this.done.ids.has(r.id)) return true;
       this.log.warn(`the server sent range ${r.id} again; ignoring the repeat`);
       return false;
     });
@@ -94,6 +112,17 @@ export class RangeTracker {
     let ids = this.held.get(key);
     if (!ids) this.held.set(key, (ids = new Set()));
     ids.add(id);
+    this.heldTotal++;
+  }
+
+  /** How many ranges all peers hold without an answer. */
+  get holding(): number {
+    return this.heldTotal;
+  }
+
+  /** Outputs received and not yet stored or decided (awaiting stage-out). */
+  get awaitingUpload(): number {
+    return this.awaiting;
   }
 
   /** How many ranges `peer` holds without an answer. */
@@ -106,7 +135,7 @@ export class RangeTracker {
     const key = peer ? peerKey(peer) : undefined;
     if (key !== undefined && !this.knownPeers.has(key)) return 'unknown-peer';
     const s = id === undefined ? undefined : this.states.get(id);
-    if (!s) return 'unknown-range';
+    if (!s) return id !== undefined && this.done.ids.has(id) ? 'final' : 'unknown-range';
     if (s.phase === 'fetched') return 'not-sent';
     if (s.outcome) return 'final';
     if (s.phase !== 'sent') return 'duplicate';
@@ -120,6 +149,7 @@ export class RangeTracker {
     if (verdict !== 'accepted') return verdict;
     const record = this.record({ t: 'output', ts: Date.now(), id, paths, ...(cpu !== undefined ? { cpu } : {}), ...(wall !== undefined ? { wall } : {}) });
     this.release(id);
+    this.awaiting++;
     await record;
     return 'accepted';
   }
@@ -133,7 +163,8 @@ export class RangeTracker {
     if (s?.phase !== 'output' || s.outcome) return false;
     const ts = Date.now();
     const recs: JournalRecord[] = [{ t: 'stored', ts, id, objects }, { t: 'final', ts, id, outcome: { status: 'finished' } }];
-    for (const r of recs) applyJournalRecord(this.states, r);
+    this.awaiting--;
+    for (const r of recs) applyJournalRecord(this.states, r, this.done);
     await this.journal.appendAll(recs);
     return true;
   }
@@ -151,10 +182,16 @@ export class RangeTracker {
       return false;
     }
     if (outcome.status === 'finished' && s.phase !== 'stored') throw new Error(`range ${id} cannot be finished before its outputs are stored (phase ${s.phase})`);
+    if (s.phase === 'output') this.awaiting--;
     const record = this.record({ t: 'final', ts: Date.now(), id, outcome });
     this.release(id);
     await record;
     return true;
+  }
+
+  /** Journals a stage-out backpressure episode starting or ending (for the report's timeline). */
+  markBacklog(full: boolean, ranges: number, bytes: number): void {
+    this.recordLazily({ t: 'backlog', ts: Date.now(), full, ranges, bytes });
   }
 
   /** Records the server's answer to final reports. */
@@ -164,7 +201,7 @@ export class RangeTracker {
 
   /** Every output file the payload reported, for any range (data files the log leaves out). */
   outputPaths(): string[] {
-    return [...this.states.values()].flatMap((s) => s.outputs?.paths ?? []);
+    return [...this.done.outputPaths, ...[...this.states.values()].flatMap((s) => s.outputs?.paths ?? [])];
   }
 
   /** Ranges sent to the payload with nothing back yet. */
@@ -177,10 +214,17 @@ export class RangeTracker {
     return [...this.states.values()].filter((s) => s.outcome && !s.report);
   }
 
+  /** Ranges the tracker holds in full (not done); memory follows this. */
+  get unfinished(): number {
+    return this.states.size;
+  }
+
   summary(): TrackerSummary {
-    let sent = 0, finished = 0, failed = 0, fatal = 0, nEvents = 0, nEventsFailed = 0, lostOutputs = 0, unreported = 0, pendingOutputs = 0, inFlight = 0, undispatched = 0, cpuSeconds = 0;
-    let refused = 0, nEventsRefused = 0;
-    let fatalCode: number | undefined;
+    const d = this.done.tally;
+    let sent = d.ranges, finished = d.finished, failed = d.failed, fatal = d.fatal, nEvents = d.nEvents, nEventsFailed = d.nEventsFailed, lostOutputs = d.lostOutputs, cpuSeconds = d.cpuSeconds;
+    let unreported = 0, pendingOutputs = 0, inFlight = 0, undispatched = 0;
+    let refused = d.refused, nEventsRefused = d.nEventsRefused;
+    let fatalCode: number | undefined = d.fatalCode;
     for (const s of this.states.values()) {
       if (s.phase !== 'fetched') sent++;
       else undispatched++;
@@ -210,13 +254,13 @@ export class RangeTracker {
       nEventsFailed += eventsIn(s.range);
       if (s.outputs) lostOutputs++;
     }
-    return { fetched: this.states.size, sent, finished, failed, fatal, nEvents, nEventsFailed, refused, nEventsRefused, lostOutputs, unreported, pendingOutputs, inFlight, undispatched, ...(fatalCode !== undefined ? { fatalCode } : {}), cpuSeconds };
+    return { fetched: d.ranges + this.states.size, sent, finished, failed, fatal, nEvents, nEventsFailed, refused, nEventsRefused, lostOutputs, unreported, pendingOutputs, inFlight, undispatched, ...(fatalCode !== undefined ? { fatalCode } : {}), cpuSeconds };
   }
 
   /** The range is no longer in its peer's hands (reported on or decided). */
   private release(id: string): void {
     const peer = this.states.get(id)?.peer;
-    if (peer !== undefined) this.held.get(peer)?.delete(id);
+    if (peer !== undefined && this.held.get(peer)?.delete(id)) this.heldTotal--;
   }
 
   private select(pred: (s: RangeState) => boolean): string[] {
@@ -227,7 +271,7 @@ export class RangeTracker {
 
   /** Applies in memory now (so concurrent checks see it), then waits for durability. */
   private record(rec: JournalRecord): Promise<void> {
-    applyJournalRecord(this.states, rec);
+    applyJournalRecord(this.states, rec, this.done);
     return this.journal.append(rec);
   }
 
@@ -237,7 +281,7 @@ export class RangeTracker {
    */
   private recordLazily(rec: JournalRecord): void {
     if (this.journal.failed) throw this.journal.failure!;
-    applyJournalRecord(this.states, rec);
+    applyJournalRecord(this.states, rec, this.done);
     this.journal.appendLazily(rec);
   }
 }

@@ -1,7 +1,8 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { PluginLoadError } from '../errors/plugin-errors.js';
-import { CommandRunnerToken, LoggerToken, PluginOptions, ResolverToken, SecretsToken, SettingsToken } from '../contracts/services.js';
+import { CommandRunnerToken, LoggerToken, PluginOptions, ResolverToken, SecretsToken, SettingsToken, SyncBatcherToken } from '../contracts/services.js';
 import { CommandRunner } from '../util/command-runner.js';
+import { SyncBatcher, type Syncer } from '../util/sync-batcher.js';
 import type { PilotSettings } from '../config/config-layers.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretRegistry } from '../logging/secret-registry.js';
@@ -42,11 +43,17 @@ export class PluginResolver {
     this.container.register(ResolverToken, { useValue: this });
     this.commands = new CommandRunner(services.secrets, services.logger.child('command'));
     this.container.register(CommandRunnerToken, { useValue: this.commands });
+    this.container.register(SyncBatcherToken, { useValue: new SyncBatcher() });
     for (const [token, value] of services.values ?? []) this.container.register(token, { useValue: value });
   }
 
   get registry(): PluginRegistry {
     return this.services.registry;
+  }
+
+  /** The run's fsync group commit (a test may provide its own under SyncBatcherToken). */
+  get syncs(): Syncer {
+    return this.container.resolve<Syncer>(SyncBatcherToken);
   }
 
   /** Registers a run-wide value after construction (e.g. the PanDA client once the server is known). */

@@ -7,6 +7,7 @@
 import type { FinalRangeStatus } from '../contracts/event-range.js';
 import type { JournalJobHeader, JournalRecord, RangePhase, StoredObject } from '../eventservice/journal-records.js';
 import { eventsIn } from '../eventservice/journal-records.js';
+import { fetchedRanges } from '../eventservice/journal-codec.js';
 import { readFile } from 'node:fs/promises';
 
 /** One range as a report shows it. Times are milliseconds since the epoch. */
@@ -35,6 +36,13 @@ export interface RangeTiming {
   objects: readonly StoredObject[];
 }
 
+export interface BacklogSpan {
+  readonly from: number;
+  to?: number;
+  readonly ranges: number;
+  readonly bytes: number;
+}
+
 /** A journal read for a report: its header, its ranges with their times, and when it closed. */
 export interface JournalTimeline {
   readonly path: string;
@@ -42,6 +50,8 @@ export interface JournalTimeline {
   /** In fetch order. */
   readonly ranges: readonly RangeTiming[];
   readonly closedAt?: number;
+  /** Stage-out backpressure episodes: ranges not handed out from `from` to `to` (open: none), outputs awaiting upload when it began. */
+  readonly backlog: readonly BacklogSpan[];
   /** Lines that were not journal records (a torn last line); they are skipped. */
   readonly skippedLines: number;
 }
@@ -69,6 +79,7 @@ export function journalTimelineOf(path: string, content: string | Buffer): Journ
   let job: JournalJobHeader | undefined;
   let closedAt: number | undefined;
   let skippedLines = 0;
+  const backlog: BacklogSpan[] = [];
   for (const line of lines(typeof content === 'string' ? Buffer.from(content, 'utf8') : content)) {
     if (!line) continue;
     const rec = parse(line);
@@ -78,14 +89,18 @@ export function journalTimelineOf(path: string, content: string | Buffer): Journ
     }
     if (rec.t === 'job') job = rec.job;
     else if (rec.t === 'closed') closedAt = rec.ts;
-    else apply(byId, rec);
+    else if (rec.t === 'backlog') {
+      const open = backlog[backlog.length - 1];
+      if (rec.full) backlog.push({ from: rec.ts, ranges: rec.ranges, bytes: rec.bytes });
+      else if (open && open.to === undefined) open.to = rec.ts;
+    } else apply(byId, rec);
   }
-  return Object.freeze({ path, ...(job ? { job } : {}), ranges: [...byId.values()], ...(closedAt !== undefined ? { closedAt } : {}), skippedLines });
+  return Object.freeze({ path, ...(job ? { job } : {}), ranges: [...byId.values()], ...(closedAt !== undefined ? { closedAt } : {}), backlog, skippedLines });
 }
 
-function apply(byId: Map<string, RangeTiming>, rec: Exclude<JournalRecord, { t: 'job' } | { t: 'closed' }>): void {
+function apply(byId: Map<string, RangeTiming>, rec: Exclude<JournalRecord, { t: 'job' } | { t: 'closed' } | { t: 'backlog' }>): void {
   if (rec.t === 'fetched') {
-    for (const r of rec.ranges) {
+    for (const r of fetchedRanges(rec)) {
       if (byId.has(r.id)) continue;
       byId.set(r.id, {
         id: r.id, lfn: r.lfn, startEvent: r.startEvent, lastEvent: r.lastEvent, events: eventsIn(r),

@@ -1,11 +1,12 @@
 /**
  * The checksum catalog of a `file://` store: one small JSON record per object in a hidden
- * `.espilot-checksums/` folder beside it, written by temp + fsync + rename.
+ * `.espilot-checksums/` folder beside it, written by temp + fsync + rename. With the run's
+ * `Syncer` the fsyncs join the run's sync batches (the mover's object and the journal's).
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, PilotError, refuseDotSegments, writeFileAtomic, type Checksum, type RecordedChecksums } from '../../core/index.js';
+import { ErrorCodes, PilotError, refuseDotSegments, writeFileAtomic, type Checksum, type RecordedChecksums, type Syncer } from '../../core/index.js';
 
 export const CATALOG_DIR = '.espilot-checksums';
 
@@ -27,7 +28,18 @@ export function localPathOf(url: string): string {
   }
 }
 
+/** A checksum record written and being synced under a temp name (LocalChecksumCatalog.stage). */
+export interface StagedRecord {
+  readonly synced: Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  /** Folders to sync once committed. */
+  readonly dirs: readonly string[];
+}
+
 export class LocalChecksumCatalog {
+  constructor(private readonly syncs?: Syncer) {}
+
   private recordPath(objectPath: string): string {
     return join(dirname(objectPath), CATALOG_DIR, `${basename(objectPath)}.json`);
   }
@@ -36,6 +48,37 @@ export class LocalChecksumCatalog {
     const target = this.recordPath(objectPath);
     await mkdir(dirname(target), { recursive: true });
     await writeFileAtomic(target, JSON.stringify({ size, checksums }), 0o644);
+  }
+
+  /**
+   * Writes the record for `objectPath` under a temp name and starts its fdatasync (the mover
+   * syncs it in the same batch as the object's copy); `commit` renames it into place. Needs
+   * the run's Syncer. The caller then syncs `dirs` (the catalog folder, and the store folder
+   * when the catalog folder is new).
+   */
+  async stage(objectPath: string, size: number, checksums: readonly Checksum[]): Promise<StagedRecord> {
+    const syncs = this.syncs;
+    if (!syncs) throw new Error('LocalChecksumCatalog.stage needs the run\'s Syncer');
+    const target = this.recordPath(objectPath);
+    const made = await mkdir(dirname(target), { recursive: true });
+    const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    const fh = await open(tmp, 'w', 0o644);
+    const synced = (async () => {
+      try {
+        await fh.writeFile(JSON.stringify({ size, checksums }));
+        await syncs.file(fh);
+      } finally {
+        await fh.close();
+      }
+    })();
+    // Awaited by the caller; an abort must not leave it unobserved.
+    synced.catch(() => undefined);
+    return {
+      synced,
+      commit: () => rename(tmp, target),
+      abort: () => rm(tmp, { force: true }).catch(() => undefined),
+      dirs: made !== undefined ? [dirname(target), dirname(dirname(target))] : [dirname(target)],
+    };
   }
 
   async lookup(objectPath: string): Promise<RecordedChecksums | undefined> {

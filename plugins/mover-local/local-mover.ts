@@ -1,17 +1,21 @@
 /**
  * SiteMover for `file://` URLs: local disks and shared file systems. Copies through a temp
  * name in the destination folder, fsyncs, verifies, and renames, so the final name only
- * ever holds a complete, verified file.
+ * ever holds a complete, verified file. Its syncs (the copy's data, the folder after the
+ * rename, the checksum record) go through the run's `Syncer` (core/util/sync-batcher.ts):
+ * concurrent uploads and the range journal share each batch, and a stage-out resolves only
+ * once all of them completed.
  */
 import { inject } from '../../core/index.js';
 import { constants } from 'node:fs';
-import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   ChecksumAccumulator, ErrorCodes, LoggerToken, PLUGIN_API_VERSION, PilotError, SiteMover, checksumFile, checksumsEqual,
-  fileSystemTransferError, mismatchKind, partialPath, pilotPlugin, transferError, type Checksum, type Logger, type RemoteObject, type TransferRequest, type TransferResult,
+  SyncBatcherToken, fileSystemTransferError, mismatchKind, partialPath, pilotPlugin, transferError,
+  type Checksum, type Logger, type RemoteObject, type Syncer, type TransferRequest, type TransferResult,
 } from '../../core/index.js';
-import { LocalChecksumCatalog, localPathOf } from './local-checksum-catalog.js';
+import { LocalChecksumCatalog, localPathOf, type StagedRecord } from './local-checksum-catalog.js';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -25,9 +29,11 @@ const CHUNK = 4 * 1024 * 1024;
   description: 'file:// copy with temp name, fsync, verify, rename',
 })
 export class LocalMover implements SiteMover {
-  private readonly catalog = new LocalChecksumCatalog();
+  private readonly catalog: LocalChecksumCatalog;
 
-  constructor(@inject(LoggerToken) private readonly log: Logger) {}
+  constructor(@inject(LoggerToken) private readonly log: Logger, @inject(SyncBatcherToken) private readonly syncs: Syncer) {
+    this.catalog = new LocalChecksumCatalog(syncs);
+  }
 
   async stageOut(req: TransferRequest): Promise<TransferResult> {
     const started = Date.now();
@@ -39,8 +45,13 @@ export class LocalMover implements SiteMover {
     }
     await this.mkdirs(dirname(target), 'out');
     const tmp = partialPath(target);
+    let record: StagedRecord | undefined;
     try {
-      const sums = await copyFileDurably(req.localPath, tmp, req.signal, 'out');
+      // The checksum record is written beside the copy, and both are synced in one batch.
+      const sums = await copyFileDurably(req.localPath, tmp, req.signal, 'out', async (dst, copied) => {
+        record = await this.catalog.stage(target, copied.size, copied.md5 ? [copied.adler32, copied.md5] : [copied.adler32]);
+        await Promise.all([this.syncs.file(dst), record.synced]);
+      }, req.checksum?.type === 'md5');
       if (req.size !== undefined && req.size !== sums.size) {
         throw transferError('size-mismatch', 'out', `size of ${req.localPath} is ${sums.size}, expected ${req.size}`);
       }
@@ -49,9 +60,10 @@ export class LocalMover implements SiteMover {
         throw mismatch('out', req.checksum, req.localPath);
       }
       // Read back what the file system holds: the copy must be proven, not assumed.
-      const stored = await checksumFile(tmp, req.checksum?.type === 'md5' ? ['adler32', 'md5'] : ['adler32']);
+      const stored = await checksumFile(tmp, sums.md5 ? ['adler32', 'md5'] : ['adler32']);
       if (stored.size !== sums.size) throw transferError('size-mismatch', 'out', `stored ${stored.size} bytes of ${sums.size} for ${req.url}`, { recoverable: true });
       if (!checksumsEqual(stored.adler32, adler)) throw mismatch('out', adler, req.url);
+      if (sums.md5 && !checksumsEqual(stored.md5!, sums.md5)) throw mismatch('out', sums.md5, req.url);
       if (req.overwrite === false) {
         try {
           await link(tmp, target);
@@ -63,11 +75,12 @@ export class LocalMover implements SiteMover {
       } else {
         await rename(tmp, target);
       }
-      await fsyncDir(dirname(target));
-      await this.catalog.record(target, sums.size, stored.md5 ? [adler, stored.md5] : [adler]);
+      await record!.commit();
+      await Promise.all([this.syncs.dir(dirname(target)), ...record!.dirs.map((d) => this.syncs.dir(d))]);
       return { url: req.url, size: sums.size, checksum: adler, durationMs: Date.now() - started };
     } catch (err) {
       await rm(tmp, { force: true });
+      await record?.abort();
       throw fileSystemTransferError(err, 'out', req.url);
     }
   }
@@ -83,7 +96,7 @@ export class LocalMover implements SiteMover {
     await this.mkdirs(dirname(req.localPath), 'in');
     const tmp = partialPath(req.localPath);
     try {
-      const sums = await copyFileDurably(source, tmp, req.signal, 'in', expected?.type === 'md5');
+      const sums = await copyFileDurably(source, tmp, req.signal, 'in', (dst) => this.syncs.file(dst), expected?.type === 'md5');
       if (expectedSize !== undefined && sums.size !== expectedSize) {
         throw transferError('size-mismatch', 'in', `${req.url} has ${sums.size} bytes, expected ${expectedSize}`);
       }
@@ -131,8 +144,12 @@ async function statOrUndefined(path: string) {
 }
 
 
-/** Copies with a checksum of the bytes read, then fsyncs the copy. */
-async function copyFileDurably(from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', md5 = false) {
+type CopySums = { size: number; adler32: Checksum; md5?: Checksum };
+
+/** Copies with a checksum of the bytes read, then `sync`s the copy (still open) before closing it. */
+async function copyFileDurably(
+  from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', sync: (dst: FileHandle, sums: CopySums) => Promise<void>, md5 = false,
+): Promise<CopySums> {
   const acc = new ChecksumAccumulator(md5 ? ['adler32', 'md5'] : ['adler32']);
   const src = await open(from, 'r');
   try {
@@ -151,23 +168,15 @@ async function copyFileDurably(from: string, to: string, signal: AbortSignal | u
         acc.update(chunk);
         await dst.write(chunk);
       }
-      await dst.sync();
+      const [adler32, md5sum] = acc.digest();
+      const sums: CopySums = { size: acc.size, adler32: adler32!, ...(md5sum ? { md5: md5sum } : {}) };
+      await sync(dst, sums);
+      return sums;
     } finally {
       await dst.close();
     }
   } finally {
     await src.close();
-  }
-  const [adler32, md5sum] = acc.digest();
-  return { size: acc.size, adler32: adler32!, ...(md5sum ? { md5: md5sum } : {}) } as { size: number; adler32: Checksum; md5?: Checksum };
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

@@ -15,6 +15,7 @@ import { ErrorCodes } from '../../errors/error-codes.js';
 import type { Logger } from '../../logging/logger.js';
 import type { JobControlSource } from '../job-control-source.js';
 import { JOURNAL_FILE } from '../../eventservice/journal-records.js';
+import { CHECKPOINT_FILE } from '../../eventservice/journal-checkpoint.js';
 import { PAYLOAD_PID_FILE } from '../../eventservice/leftover-payload.js';
 import { JOB_REPORT_FILE, TIMELINE_FILE } from '../../report/job-report.js';
 import { JOB_STATE_PREFIX } from '../../state/job-state.js';
@@ -36,7 +37,7 @@ export interface JobMonitorsOptions {
   readonly killGraceMs: number;
 }
 
-const PILOT_FILES = new Set([RESOURCE_SERIES_FILE, PAYLOAD_PID_FILE, JOURNAL_FILE, JOB_REPORT_FILE, TIMELINE_FILE]);
+const PILOT_FILES = new Set([RESOURCE_SERIES_FILE, PAYLOAD_PID_FILE, JOURNAL_FILE, CHECKPOINT_FILE, JOB_REPORT_FILE, TIMELINE_FILE]);
 
 /** Files the pilot writes in a job directory: never the payload's activity or log. */
 export function isPilotFile(name: string): boolean {

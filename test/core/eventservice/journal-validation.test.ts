@@ -11,7 +11,7 @@ import { JOURNAL_FILE, PilotError, RangeJournal, RangeTracker, readRangeJournal,
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const [A, B, C, D] = ['9-77-1-1-1', '9-77-1-2-1', '9-77-1-3-1', '9-77-1-4-1'];
-const range = (id: string): EventRange => ({ id, startEvent: 1, lastEvent: 2, lfn: 'EVNT.1', guid: 'G', wire: { eventRangeID: id, startEvent: 1, lastEvent: 2, LFN: 'EVNT.1', GUID: 'G' } });
+const range = (id: string): EventRange => ({ id, startEvent: 1, lastEvent: 2, lfn: 'EVNT.1', guid: '0a1b2c3d-0000-4000-8000-00000000000a', wire: { eventRangeID: id, startEvent: 1, lastEvent: 2, LFN: 'EVNT.1', GUID: '0a1b2c3d-0000-4000-8000-00000000000a' } });
 const object = (id: string) => ({ path: `/w/HITS.1.${id}`, objectName: `HITS.1.${id}`, url: `file:///os/HITS.1.${id}`, size: 3, checksum: 'ad:00000001', mover: 'local' });
 type Rec = Record<string, unknown>;
 const header = (workdir: string, over: Rec = {}): Rec => ({ t: 'job', v: 1, job: { pandaId: '77', outputLfns: ['HITS.1'], workdir, createdAt: 1, ...over } });
@@ -115,7 +115,11 @@ test('records of the wrong shape: the field is named, with what was expected and
     [{ t: 'final', ts: 4, id: B, outcome: { status: 'done' } }, /field outcome\.status: expected finished, failed or fatal/],
     [{ t: 'final', ts: 4, id: B, outcome: 'finished' }, /field outcome: expected an object/],
     [{ t: 'explode', ts: 1 }, /field t: expected a record type/],
-    [{ t: 'job', v: 2, job: {} }, /field v: expected journal version 1/],
+    [{ t: 'job', v: 3, job: {} }, /field v: expected a journal version \(1 or 2\)/],
+    // Version 2 stores a range once, as the server sent it; the event-range parser checks it.
+    [{ t: 'fetched', ts: 1, wire: [{ ...range('9-77-2-1-1').wire, GUID: '../x' }] }, /field wire\[0\]\.GUID: expected a GUID/],
+    [{ t: 'fetched', ts: 1, wire: [{ ...range('9-77-2-1-1').wire, lastEvent: 0 }] }, /field wire\[0\]\.lastEvent: expected a number ≥ startEvent/],
+    [{ t: 'fetched', ts: 1, wire: [] }, /field wire: expected a list of at least one range/],
   ];
   for (const [rec, message] of cases) await refused(t, (d) => [...legit(d).slice(0, 9), rec], message);
   await refused(t, ['[1,2]'], /line 1: field record: expected an object/);

@@ -9,7 +9,7 @@ import { ErrorCodes, JOURNAL_FILE, RangeJournal, readRangeJournal, type EventRan
 import { tinyDisk } from '../../helpers/tiny-disk.js';
 
 const range = (id: string): EventRange =>
-  Object.freeze({ id, startEvent: 1, lastEvent: 1, lfn: 'EVNT.1', guid: 'G', wire: { eventRangeID: id, startEvent: 1, lastEvent: 1, LFN: 'EVNT.1', GUID: 'G' } });
+  Object.freeze({ id, startEvent: 1, lastEvent: 1, lfn: 'EVNT.1', guid: '0a1b2c3d-0000-4000-8000-00000000000a', wire: { eventRangeID: id, startEvent: 1, lastEvent: 1, LFN: 'EVNT.1', GUID: '0a1b2c3d-0000-4000-8000-00000000000a' } });
 
 test.serial('ENOSPC on append: NOLOCALSPACE (recoverable) naming the journal, later appends refused, earlier records intact', async (t) => {
   const disk = await tinyDisk(1);

@@ -11,7 +11,7 @@ const [R1, R2, R3, R4] = ['1-77-1-1-1', '1-77-1-2-1', '1-77-1-3-1', '1-77-1-4-1'
 const [A, B, C, UNKNOWN, LAST] = ['1-77-2-1-1', '1-77-2-2-1', '1-77-2-3-1', '1-77-9-9-9', '1-77-4-1-1'];
 const header = (workdir: string) => ({ pandaId: '77', outputLfns: ['HITS.1'], workdir, createdAt: 1 });
 const range = (id: string, start = 1, last = 1): EventRange =>
-  Object.freeze({ id, startEvent: start, lastEvent: last, lfn: 'EVNT.1', guid: 'G', wire: { eventRangeID: id, startEvent: start, lastEvent: last, LFN: 'EVNT.1', GUID: 'G' } });
+  Object.freeze({ id, startEvent: start, lastEvent: last, lfn: 'EVNT.1', guid: '0a1b2c3d-0000-4000-8000-00000000000a', wire: { eventRangeID: id, startEvent: start, lastEvent: last, LFN: 'EVNT.1', GUID: '0a1b2c3d-0000-4000-8000-00000000000a' } });
 const peerA = Buffer.from([0, 1, 2, 3, 4]);
 const peerB = Buffer.from([0, 9, 9, 9, 9]);
 

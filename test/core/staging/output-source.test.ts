@@ -5,7 +5,7 @@ import { link, mkdir, readFile, rename, symlink, unlink, writeFile } from 'node:
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  PilotError, checkOutputFile, containedUrl, openOutputSource, silentLogger, stageOutTo,
+  PilotError, SyncBatcher, checkOutputFile, containedUrl, openOutputSource, silentLogger, stageOutTo,
   type BoundDestination, type SiteMover, type TransferRequest,
 } from '../../../core/index.js';
 import { LocalMover } from '../../../plugins/mover-local/index.js';
@@ -27,7 +27,7 @@ async function dirs(t: { teardown(fn: () => Promise<void>): void }) {
  * stageOut (the payload racing the upload), `after` once the object is stored.
  */
 function destination(store: string, before?: (req: TransferRequest) => Promise<void>, after?: (req: TransferRequest) => Promise<void>): BoundDestination {
-  const local = new LocalMover(silentLogger);
+  const local = new LocalMover(silentLogger, new SyncBatcher());
   const mover: SiteMover = {
     stageOut: async (req) => {
       await before?.(req);

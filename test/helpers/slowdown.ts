@@ -26,7 +26,7 @@ export function declaredSlowdown(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** Wall time over CPU time of a busy loop of `sampleMs` (≥ 1: 1 on an idle core). */
-export function measureCpuStarvation(sampleMs = 150): number {
+export function measureCpuStarvation(sampleMs = 300): number {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let x = 0;
@@ -49,4 +49,20 @@ export function slowdown(o: { fresh?: boolean } = {}): number {
 /** `ms` scaled by the slowdown factor (rounded up to whole ms). */
 export function scaled(ms: number, factor = slowdown()): number {
   return Math.ceil(ms * factor);
+}
+
+/**
+ * How long a Node process takes now to start and load `module` (default zeromq, what a
+ * payload simulator loads before its first message), ms: for bounds on a child's first sign
+ * of life, measured rather than guessed.
+ */
+export async function measureNodeStartMs(module = 'zeromq'): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(module)})`], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node loading ${module} exited ${code}`))));
+  });
+  return performance.now() - t0;
 }

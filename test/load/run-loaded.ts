@@ -44,11 +44,11 @@ export function stressArgs(o: LoadOptions, dir: string): string[] {
   ];
 }
 
-/** ms of one calibration round: hashing (CPU) and 16 fsync'd 64 KiB writes (disk) in `dir`. */
+/** ms of one calibration round: hashing 128 MiB (CPU: long enough for the scheduler's steady share) and 16 fsync'd 64 KiB writes (disk) in `dir`. */
 async function calibrationRound(dir: string): Promise<number> {
   const t0 = performance.now();
   const block = Buffer.alloc(1 << 20, 7);
-  for (let i = 0; i < 24; i++) createHash('sha256').update(block).digest();
+  for (let i = 0; i < 128; i++) createHash('sha256').update(block).digest();
   const chunk = Buffer.alloc(64 << 10, 1);
   for (let i = 0; i < 16; i++) {
     const fh = await open(join(dir, `calibrate-${i}`), 'w');

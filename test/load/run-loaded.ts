@@ -4,8 +4,8 @@
  *
  *   node dist/test/load/run-loaded.js [--cpu N] [--hdd N] [--iomix N] [--io N] [--max-s S] -- <command> [args...]
  *
- * stress-ng (Debian) runs CPU hogs on every core (`--cpu 0`), `--hdd` writers, `--iomix`
- * mixed I/O and `--io` sync() callers in a temp dir, for as long as the command runs; it is
+ * stress-ng (Debian) runs CPU hogs on every core (`--cpu 0`, the default), `--hdd` writers,
+ * `--iomix` mixed I/O and `--io` sync() callers (one each by default; 0 for none) in a temp dir, for as long as the command runs; it is
  * stopped and its dir removed however the command ends (exit, Ctrl-C, SIGTERM), and it
  * stops by itself after `--max-s` should this process be killed outright.
  *
@@ -36,10 +36,13 @@ export interface LoadOptions {
 
 export const DEFAULT_LOAD: LoadOptions = { cpu: 0, hdd: 1, iomix: 1, io: 1, maxS: 3 * 3600 };
 
-/** stress-ng's arguments for `o`, its files in `dir`. */
+/** stress-ng's arguments for `o`, its files in `dir` (`--cpu 0` is one hog per core; other stressors at 0 are left out). */
 export function stressArgs(o: LoadOptions, dir: string): string[] {
   return [
-    '--cpu', String(o.cpu), '--hdd', String(o.hdd), '--hdd-bytes', '64M', '--iomix', String(o.iomix), '--iomix-bytes', '64M', '--io', String(o.io),
+    '--cpu', String(o.cpu),
+    ...(o.hdd ? ['--hdd', String(o.hdd), '--hdd-bytes', '64M'] : []),
+    ...(o.iomix ? ['--iomix', String(o.iomix), '--iomix-bytes', '64M'] : []),
+    ...(o.io ? ['--io', String(o.io)] : []),
     '--temp-path', dir, '--timeout', `${o.maxS}s`, '--quiet',
   ];
 }

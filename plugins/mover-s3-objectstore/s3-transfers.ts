@@ -9,6 +9,7 @@ import { open, readFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { ChecksumAccumulator, adler32, checksumFile, formatAdler32, type Checksum } from '../../core/index.js';
 import type { BodyBuffers } from './body-buffers.js';
+import { isMissing, isNoSuchBucket, statusOf } from './s3-errors.js';
 import type { S3MoverOptions } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
 
@@ -76,7 +77,9 @@ export async function upload(
     return { ...(res.ETag ? { etag: unquote(res.ETag) } : {}), multipart: false };
   }
   const { Upload } = await import('@aws-sdk/lib-storage');
-  await abortStaleUploads(client, loc, signal);
+  // Best effort: a dead pilot's upload of this key is aborted now so its parts go at once;
+  // the sweep after the upload is the one that must succeed.
+  await abortStaleUploads(client, loc, signal).catch((err) => { if (signal.aborted) throw err; });
   const acc = new ChecksumAccumulator(['adler32']);
   const tap = new Transform({ transform(chunk: Buffer, _enc, done) { acc.update(chunk); done(null, chunk); } });
   const body = createReadStream(src.path).pipe(tap);
@@ -89,35 +92,57 @@ export async function upload(
   });
   const onAbort = () => void up.abort().catch(() => undefined);
   signal.addEventListener('abort', onAbort, { once: true });
+  let res;
   try {
-    const res = await up.done();
-    return { ...(res.ETag ? { etag: unquote(res.ETag) } : {}), sentAdler32: acc.digest()[0]!, multipart: true };
+    res = await up.done();
+  } catch (err) {
+    // lib-storage's own Abort may have failed, or not be sent before this process ends (done()
+    // returns at once when aborted): this attempt closes its upload itself, on a fresh deadline.
+    if (up.uploadId) await abortUpload(client, loc, up.uploadId, options).catch(() => undefined);
+    throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
     body.destroy();
   }
+  // Any other upload of this key is dead (an earlier attempt whose Complete and Abort failed, a
+  // killed pilot's, one the listing before missed): none may outlive the stored object.
+  await abortStaleUploads(client, loc, signal, up.uploadId);
+  return { ...(res.ETag ? { etag: unquote(res.ETag) } : {}), sentAdler32: acc.digest()[0]!, multipart: true };
+}
+
+/** AbortMultipartUpload of one upload, bounded by the request timeout × attempts, whatever the transfer's deadline. */
+async function abortUpload(client: S3Client, loc: S3Location, uploadId: string, options: S3MoverOptions): Promise<void> {
+  const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+  await client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(options.requestTimeoutMs * options.maxAttempts) });
 }
 
 /**
- * Aborts the multipart uploads of this very key that were started and never finished: a
- * pilot killed in the middle of one leaves its parts in the store (invisible, but kept and
- * billed) and nothing else will ever clean them up. The key is a range's output, written
- * only by this job, so an open upload of it is a dead one. A store that cannot list
- * multipart uploads is left as it is.
+ * Aborts the multipart uploads of this very key that were started and never finished
+ * (except `keep`): a pilot killed in the middle of one, or an attempt whose Complete and
+ * Abort both failed, leaves its parts in the store (invisible, but kept and billed) and
+ * nothing else will ever clean them up. The key is a range's output, written only by this
+ * job, so an open upload of it is a dead one. A store that cannot list multipart uploads
+ * (501/405, or no bucket yet) is left as it is; any other failure is thrown (recoverable,
+ * as the SDK's), so a stage-out never counts as done while it may leave an upload open.
  */
-export async function abortStaleUploads(client: S3Client, loc: S3Location, signal: AbortSignal): Promise<number> {
+export async function abortStaleUploads(client: S3Client, loc: S3Location, signal: AbortSignal, keep?: string): Promise<number> {
   const { AbortMultipartUploadCommand, ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
   let listed;
   try {
     listed = await client.send(new ListMultipartUploadsCommand({ Bucket: loc.bucket, Prefix: loc.key }), { abortSignal: signal });
   } catch (err) {
-    if (signal.aborted) throw err;
-    return 0; // no bucket yet, or no listing support: nothing we can clean
+    const status = statusOf(err);
+    if (!signal.aborted && (status === 501 || status === 405 || isNoSuchBucket(err))) return 0; // nothing we can clean
+    throw err;
   }
   let aborted = 0;
   for (const u of listed.Uploads ?? []) {
-    if (u.Key !== loc.key || !u.UploadId) continue;
-    await client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: u.UploadId }), { abortSignal: signal });
+    if (u.Key !== loc.key || !u.UploadId || u.UploadId === keep) continue;
+    try {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: u.UploadId }), { abortSignal: signal });
+    } catch (err) {
+      if (!isMissing(err)) throw err; // NoSuchUpload: its own attempt closed it meanwhile
+    }
     aborted++;
   }
   return aborted;

@@ -4,13 +4,12 @@
  * server acknowledged: its output or ERR_* was reported, and a range the payload still held
  * when it ended was reported failed. After a crash (the pilot SIGKILLed, then `espilot
  * recover`), only the in-flight window may stay unreported: ranges whose output or ERR_*
- * the payload announced less than CRASH_WINDOW_MS before the crash, or never, and whose
+ * the payload announced less than the run's crash window (fault-config.ts) before the crash, or never, and whose
  * upload had not begun: the pilot uploads an output only after journaling it, so a PUT that
  * started before the crash (fault proxy log) or an object stored before it (file store)
  * proves the recovery had what it needed to report the range.
  */
 import { acknowledged, type CheckContext } from './check-context.js';
-import { CRASH_WINDOW_MS } from './fault-config.js';
 
 export interface DropFacts {
   readonly violations: string[];
@@ -31,8 +30,8 @@ export function checkDrops(c: CheckContext): DropFacts {
     unreported++;
     if (crashAt === undefined) {
       violations.push(`I3: range ${id} ${p.done ? `(payload announced ${p.done === 'output' ? 'its output' : 'ERR_*'})` : '(held by the payload when it ended)'} never got an acknowledged final status`);
-    } else if (p.doneAt !== undefined && p.doneAt < crashAt - CRASH_WINDOW_MS) {
-      violations.push(`I3: range ${id}: the payload announced its ${p.done === 'output' ? 'output' : 'ERR_*'} ${crashAt - p.doneAt} ms before the crash, yet after recovery it has no acknowledged final status`);
+    } else if (p.doneAt !== undefined && p.doneAt < crashAt - c.h.timings.crashWindowMs) {
+      violations.push(`I3: range ${id}: the payload announced its ${p.done === 'output' ? 'output' : 'ERR_*'} ${crashAt - p.doneAt} ms before the crash (more than the crash window of ${c.h.timings.crashWindowMs} ms at slowdown ×${c.h.timings.slowdown.toFixed(2)}), yet after recovery it has no acknowledged final status`);
     } else if (uploadBegunBefore(c, id, crashAt)) {
       violations.push(`I3: range ${id}: its output was being stored before the crash (so it was journaled), yet after recovery it has no acknowledged final status`);
     }

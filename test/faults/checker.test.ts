@@ -11,7 +11,10 @@ import type { TraceEvent } from '../../plugins/payload-simulator/index.js';
 import type { ProxiedRequest } from '../helpers/fault-proxy.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { check } from './checker.js';
-import { EXIT_BOUND_MS } from './fault-config.js';
+import { faultTimings } from './fault-config.js';
+
+const TIMINGS = faultTimings(1);
+const EXIT_BOUND_MS = TIMINGS.exitBoundMs;
 import type { RunHistory } from './history.js';
 import type { ObjectFacts } from './store-reader.js';
 
@@ -52,7 +55,7 @@ function clean(scanDir: string): RunHistory {
     store: { kind: 's3', objects: new Map([[`${LFN}.${A}`, object(A)], [`${LFN}.${B}`, object(B)]]), openUploads: [] },
     traces: new Map([['2', trace([[20, 'received', A], [21, 'received', B], [100, 'output', A], [110, 'output', B], [600, 'stop']])]]),
     pilots: [{ name: 'pilot', role: 'run', pid: 1, startedAt: T0, signals: [], exit: { code: 0, signal: null, at: T0 + 2000 }, logFiles: [] }],
-    commands: [], children: [{ pid: 5, argv: ['node', 'sim.js'], environ: ['PATH=/usr/bin'] }], scanDirs: [scanDir], canaries: CANARIES,
+    commands: [], children: [{ pid: 5, argv: ['node', 'sim.js'], environ: ['PATH=/usr/bin'] }], scanDirs: [scanDir], canaries: CANARIES, timings: TIMINGS,
   };
 }
 
@@ -108,6 +111,21 @@ test('I4: a pilot that had to be killed, or that took too long after "No more ev
   t.true(has(await violations(t, (h) => ({ ...h, pilots: [{ ...pilot, exit: { code: null, signal: 'SIGKILL', at: T0 + 90_000, killedBy: 'hard-limit' } }] })), 'I4', /was killed/));
   t.true(has(await violations(t, (h) => ({ ...h, pilots: [{ ...pilot, exit: { code: 0, signal: null, at: T0 + 600 + EXIT_BOUND_MS + 1000 } }] })), 'I4', /"No more events" reached the payload/));
   t.true(has(await violations(t, (h) => ({ ...h, traces: new Map(), pilots: [{ ...pilot, signals: [{ at: T0 + 100, signal: 'SIGTERM' }], exit: { code: 0, signal: null, at: T0 + 100 + EXIT_BOUND_MS + 1 } }] })), 'I4', /was signalled/));
+  // The message names the bound and what it is made of.
+  t.true(has(await violations(t, (h) => ({ ...h, pilots: [{ ...pilot, exit: { code: 0, signal: null, at: T0 + 600 + EXIT_BOUND_MS + 1000 } }] })), 'I4', /exit bound \d+ ms: payloadGraceS 4 \+ killGraceS 1 \+ finalFlushS 6 .* at slowdown ×1\.00/));
+});
+
+test('bounds follow the run\'s configuration: at slowdown ×2 every timeout and bound doubles, and the same exit is in time', async (t) => {
+  const slow = faultTimings(2);
+  t.is(slow.runJob.finalFlushS, 2 * TIMINGS.runJob.finalFlushS);
+  t.is(slow.server.requestTimeoutMs, 2 * TIMINGS.server.requestTimeoutMs);
+  t.is(slow.s3.requestTimeoutMs, 2 * TIMINGS.s3.requestTimeoutMs);
+  t.is(slow.crashWindowMs, 2 * TIMINGS.crashWindowMs);
+  t.true(slow.exitBoundMs > 1.9 * EXIT_BOUND_MS && slow.exitBoundMs < 2.1 * EXIT_BOUND_MS, `${slow.exitBoundMs} vs ${EXIT_BOUND_MS}`);
+  const pilot = clean('/nonexistent').pilots[0]!;
+  const late = (h: RunHistory): RunHistory => ({ ...h, pilots: [{ ...pilot, exit: { code: 0, signal: null, at: T0 + 600 + EXIT_BOUND_MS + 1000 } }] });
+  t.true(has(await violations(t, late), 'I4', /"No more events"/));
+  t.deepEqual(await violations(t, (h) => ({ ...late(h), timings: slow })), []);
 });
 
 test('I5: a range received twice by the payload, or handed twice to one job', async (t) => {

@@ -6,6 +6,7 @@
  */
 import test from 'ava';
 import { describeSeed, runSeed, seedList, seedsFor, violationsOf } from './fault-suite.js';
+import { faultTimings } from './fault-config.js';
 import { startFaultWorld, type FaultWorld } from './fault-world.js';
 import { SCENARIOS } from './scenarios/index.js';
 
@@ -23,7 +24,12 @@ test.after.always(async () => {
 
 for (const s of SCENARIOS) {
   test.serial(`${s.id}: ${s.title}: no invariant violated on any seed`, async (t) => {
-    for (const seed of seedsFor(s, seeds)) {
+    // At worst every seed's pilot and recovery run to the hard limit (on this machine's pace),
+    // R9 runs two sites: ava's inactivity timeout must not cut a slow but live scenario short.
+    const list = seedsFor(s, seeds);
+    const at = faultTimings();
+    t.timeout(list.length * 2 * (2 * at.hardLimitMs + at.driverWaitMs), `${s.id}: ${list.length} seed(s), each within 2 × (pilot and recovery hard limits ${at.hardLimitMs} ms + driver wait)`);
+    for (const seed of list) {
       const r = await runSeed(world!, s, seed);
       t.log(describeSeed(r));
       const v = violationsOf(r);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { DispatcherSnapshot, FaultRecord } from '../../plugins/panda-local/index.js';
 import { readPayloadTrace, type TraceEvent } from '../../plugins/payload-simulator/index.js';
 import type { ChildSnapshot } from '../helpers/child-watch.js';
+import type { FaultTimings } from './fault-config.js';
 import type { ProxiedRequest } from '../helpers/fault-proxy.js';
 import type { PilotRecord } from './pilot-process.js';
 import type { RunSite } from './run-site.js';
@@ -40,6 +41,8 @@ export interface RunHistory {
   /** Folders whose every file must be free of secrets: the pilot's work directory and the logs. */
   readonly scanDirs: readonly string[];
   readonly canaries: readonly string[];
+  /** The run's configured timeouts and the bounds derived from them. */
+  readonly timings: FaultTimings;
 }
 
 export interface HistoryExtras {
@@ -69,5 +72,6 @@ export async function collectHistory(site: RunSite, x: HistoryExtras): Promise<R
     children: x.children,
     scanDirs: [site.workdir, site.logDir],
     canaries: [canaries.s3Secret, canaries.token, canaries.proxyKeyLine],
+    timings: site.timings,
   };
 }

@@ -10,14 +10,13 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../plugins/panda-local/index.js';
 import { descendantsOf } from '../helpers/child-watch.js';
-import { PILOT_HARD_LIMIT_MS } from './fault-config.js';
 import type { RunSite } from './run-site.js';
 
 export interface PilotExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly at: number;
-  /** The driver killed it after PILOT_HARD_LIMIT_MS (an I4 violation), or on purpose (`crash`). */
+  /** The driver killed it after the run's hard limit (an I4 violation), or on purpose (`crash`). */
   readonly killedBy?: 'hard-limit' | 'crash';
 }
 
@@ -37,7 +36,7 @@ export class PilotProcess {
   private readonly exited: Promise<PilotExit>;
   private killedBy: PilotExit['killedBy'];
 
-  private constructor(private readonly child: ChildProcess, name: string, role: PilotRecord['role'], logFiles: string[]) {
+  private constructor(private readonly child: ChildProcess, name: string, role: PilotRecord['role'], logFiles: string[], private readonly hardLimitMs: number) {
     this.record = { name, role, pid: child.pid!, startedAt: Date.now(), signals: [], logFiles };
     this.exited = once(child, 'exit').then(([code, signal]) => {
       const exit: PilotExit = { code: code as number | null, signal: signal as NodeJS.Signals | null, at: Date.now(), ...(this.killedBy ? { killedBy: this.killedBy } : {}) };
@@ -67,7 +66,7 @@ export class PilotProcess {
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: site.dir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     const child = spawn(cmd, argv as string[], { cwd: site.dir, env, stdio: ['ignore', fds[0], fds[1]] });
     for (const fd of fds) closeSync(fd);
-    return new PilotProcess(child, o.name, role, [out, err]);
+    return new PilotProcess(child, o.name, role, [out, err], site.timings.hardLimitMs);
   }
 
   get pid(): number {
@@ -95,8 +94,8 @@ export class PilotProcess {
     return at;
   }
 
-  /** Waits for the exit; past the hard limit the pilot and its children are killed (the checker reports it). */
-  async wait(limitMs = PILOT_HARD_LIMIT_MS): Promise<PilotExit> {
+  /** Waits for the exit; past the run's hard limit the pilot and its children are killed (the checker reports it). */
+  async wait(limitMs = this.hardLimitMs): Promise<PilotExit> {
     const timer = setTimeout(() => this.crash('hard-limit'), Math.max(0, this.record.startedAt + limitMs - Date.now()));
     try {
       return await this.exited;

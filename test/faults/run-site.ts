@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { siteQueuedata } from '../../core/index.js';
 import { startDispatcher, type DispatcherHandle } from '../../plugins/panda-local/index.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { STAGE_OUT_RETRY, WORKERS, siteSettings } from './fault-config.js';
+import { STAGE_OUT_RETRY, WORKERS, faultTimings, siteSettings, type FaultTimings } from './fault-config.js';
 import type { FaultWorld } from './fault-world.js';
 
 const SIMULATOR = '${ESPILOT_ROOT}/dist/plugins/payload-simulator/athenamp-simulator.js';
@@ -50,6 +50,8 @@ export class RunSite {
     readonly bucket: string,
     readonly queuePath: string,
     readonly sitePath: string,
+    /** The pilot's timeouts and the checker's bounds for this run (scaled by the slowdown measured as it was set up). */
+    readonly timings: FaultTimings,
   ) {}
 
   get workdir(): string { return join(this.dir, 'work'); }
@@ -81,14 +83,15 @@ export class RunSite {
       esObjectstoreUrl: proxy ? `s3://127.0.0.1:${proxy.port}/${bucket}` : pathToFileURL(join(dir, 'os', 'es')).href,
     }) as { ddmendpoints: Record<string, Record<string, unknown>> };
     Object.assign(queue.ddmendpoints['OS_ES']!, { access_key: 'faults.access', secret_key: 'faults.secret' });
+    const timings = faultTimings();
     const queuePath = join(dir, 'queuedata.json');
     const sitePath = join(dir, 'site.json');
     await writeFile(queuePath, JSON.stringify(queue, null, 2));
     await writeFile(sitePath, JSON.stringify(siteSettings({
-      serverUrl: dispatcher.url, ...(x509 ? { proxyFile: pki.proxyFile, caPath: pki.caFile } : { tokenFile }),
+      timings, serverUrl: dispatcher.url, ...(x509 ? { proxyFile: pki.proxyFile, caPath: pki.caFile } : { tokenFile }),
       ...(o.s3 ? { s3: o.s3 } : {}), ...(o.eventService ? { eventService: o.eventService } : {}), ...(o.runJob ? { runJob: o.runJob } : {}),
     }), null, 2));
-    return new RunSite(world, dir, dispatcher, proxy, bucket, queuePath, sitePath);
+    return new RunSite(world, dir, dispatcher, proxy, bucket, queuePath, sitePath, timings);
   }
 
   /** The first ES job's PandaID (the dispatcher counts up from the jobset ID). */

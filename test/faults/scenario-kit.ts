@@ -69,7 +69,7 @@ export async function runScenario(world: FaultWorld, name: string, rnd: Seeded, 
         commands.push({ pandaId, command, at: Date.now() });
       },
       reports: () => site.dispatcher.snapshot().rangeUpdates.filter((u) => u.outcome === 'applied').length,
-      until: async (cond, timeoutMs = 60_000) => {
+      until: async (cond, timeoutMs = site.timings.driverWaitMs) => {
         const end = Date.now() + timeoutMs;
         while (!exited && Date.now() < end) {
           if (cond()) return true;

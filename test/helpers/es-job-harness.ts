@@ -14,6 +14,7 @@ import {
 import { startDispatcher, type DispatcherHandle, type DispatcherSnapshot } from '../../plugins/panda-local/index.js';
 import { verifySimulatorOutput } from '../../plugins/payload-simulator/index.js';
 import { makeRun, type TestRun } from './make-run.js';
+import { scaled } from './slowdown.js';
 import { tempDir } from './temp-dir.js';
 
 export const SIMULATOR = '${ESPILOT_ROOT}/dist/plugins/payload-simulator/athenamp-simulator.js';
@@ -71,7 +72,8 @@ export class EsJobHarness {
       cli: {
         pilot: {
           ...setup.pilot,
-          server: { url: dispatcher.url, retries: 1, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 3000, connectTimeoutMs: 2000, ...setup.server },
+          // The dispatcher answers from this very process: on a starved machine its answers are as slow as the test.
+          server: { url: dispatcher.url, retries: 1, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: scaled(3000), connectTimeoutMs: scaled(2000), ...setup.server },
           eventService: { reportIntervalMs: 20, payloadGraceS: 20, killGraceS: 2, maxWaitForEventS: 30, ...setup.eventService },
           pluginOptions: { event: { settleMs: 150, finalFlushS: 20, ...setup.runJob }, ...setup.pluginOptions },
           ...(setup.experiment ? { experiment: setup.experiment } : {}),

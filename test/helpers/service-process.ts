@@ -7,6 +7,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createServer } from 'node:net';
 import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
+import { scaled, slowdown } from './slowdown.js';
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -98,18 +99,33 @@ export function logTail(file: string, lines = 20): string {
   return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-/** Polls `check` every `intervalMs` until it returns a value, the deadline passes, or `alive` turns false. */
+/**
+ * A readiness deadline: `baseMs` (what an idle machine needs, with room) times the slowdown
+ * factor (slowdown.ts), and the words for an error message.
+ */
+export function readinessTimeout(baseMs: number): { readonly timeoutMs: number; readonly why: string } {
+  const f = slowdown();
+  return { timeoutMs: scaled(baseMs, f), why: `${baseMs} ms × slowdown ${f.toFixed(2)}` };
+}
+
+/**
+ * Polls `check` every `intervalMs` until it returns a value, the deadline passes, or `alive`
+ * turns false; the error says which, how long it waited (and `why` that long), and
+ * `diagnostics` (the service's log tail).
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
-  opts: { timeoutMs: number; intervalMs?: number; alive?: () => boolean; diagnostics?: () => string },
+  opts: { timeoutMs: number; why?: string; intervalMs?: number; alive?: () => boolean; diagnostics?: () => string },
 ): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
+  const waited = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (opts.alive && !opts.alive()) throw new Error(`${what}: the process exited\n${opts.diagnostics?.() ?? ''}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${opts.timeoutMs} ms\n${opts.diagnostics?.() ?? ''}`);
+    if (opts.alive && !opts.alive()) throw new Error(`${what}: the process exited after ${waited()} of waiting\n${opts.diagnostics?.() ?? ''}`);
+    if (Date.now() > deadline) throw new Error(`${what}: gave up after ${waited()} waiting (timeout ${opts.timeoutMs} ms${opts.why ? `: ${opts.why}` : ''})\n${opts.diagnostics?.() ?? ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }

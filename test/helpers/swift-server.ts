@@ -16,7 +16,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { userInfo } from 'node:os';
-import { freePorts, isRunning, logTail, spawnService, stopServices, waitFor } from './service-process.js';
+import { freePorts, isRunning, logTail, readinessTimeout, spawnService, stopServices, waitFor } from './service-process.js';
+import { scaled } from './slowdown.js';
 import { tempDir } from './temp-dir.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -48,7 +49,7 @@ export interface SwiftServer {
 export interface SwiftOptions {
   /** Users to create; default one user `test:tester` with key `testing`. */
   readonly users?: readonly SwiftUser[];
-  /** Readiness deadline (default 60 s: the 2-core CI box may be busy). */
+  /** Readiness deadline on an idle machine (default 60 s), multiplied by the slowdown factor. */
   readonly startTimeoutMs?: number;
 }
 
@@ -83,8 +84,9 @@ export async function startSwift(options: SwiftOptions = {}): Promise<SwiftServe
   };
   try {
     // The proxy answers /healthcheck before the backends listen; a request then gets a 503.
-    await waitFor('swift proxy /healthcheck and backends', async () => ((await healthy(proxyPort)) && (await listening([accountPort, containerPort, objectPort])) ? true : undefined), {
-      timeoutMs: options.startTimeoutMs ?? 60_000,
+    const probeMs = scaled(1000);
+    await waitFor('swift proxy /healthcheck and backends', async () => ((await healthy(proxyPort, probeMs)) && (await listening([accountPort, containerPort, objectPort])) ? true : undefined), {
+      ...readinessTimeout(options.startTimeoutMs ?? 60_000),
       alive: () => children.every(isRunning),
       diagnostics: () => ['account', 'container', 'object', 'proxy'].map((n) => `--- ${n}\n${logTail(join(dir, 'log', `${n}.log`))}`).join('\n'),
     });
@@ -107,9 +109,9 @@ export async function startSwift(options: SwiftOptions = {}): Promise<SwiftServe
   };
 }
 
-function healthy(port: number): Promise<true | undefined> {
+function healthy(port: number, timeoutMs: number): Promise<true | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthcheck', timeout: 1000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthcheck', timeout: timeoutMs }, (res) => {
       res.resume();
       resolve(res.statusCode === 200 ? true : undefined);
     });

@@ -11,7 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isRunning, logTail, spawnService, stopServices, waitFor } from './service-process.js';
+import { isRunning, logTail, readinessTimeout, spawnService, stopServices, waitFor } from './service-process.js';
 import { tempDir } from './temp-dir.js';
 
 const NOBODY = 65534;
@@ -38,6 +38,7 @@ export interface XrootdServer {
 export interface XrootdOptions {
   /** Checksum types the server computes (default adler32 only; [] for none). */
   readonly checksums?: readonly ('adler32' | 'md5')[];
+  /** Readiness deadline on an idle machine (default 30 s), multiplied by the slowdown factor. */
   readonly startTimeoutMs?: number;
 }
 
@@ -83,7 +84,7 @@ export async function startXrootd(options: XrootdOptions = {}): Promise<XrootdSe
       const text = await readFile(logFile, 'utf8').catch(() => '');
       const m = /@[^:\s]+:(\d+) initialization completed/.exec(text);
       return m ? Number(m[1]) : undefined;
-    }, { timeoutMs: options.startTimeoutMs ?? 30_000, intervalMs: 50, alive: () => isRunning(child), diagnostics: () => `${logTail(logFile)}\n${logTail(join(dir, 'stdout.log'))}` });
+    }, { ...readinessTimeout(options.startTimeoutMs ?? 30_000), intervalMs: 50, alive: () => isRunning(child), diagnostics: () => `${logTail(logFile)}\n${logTail(join(dir, 'stdout.log'))}` });
   } catch (err) {
     await stop();
     throw err;

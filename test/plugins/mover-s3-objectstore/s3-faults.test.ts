@@ -15,6 +15,7 @@ import { startFaultProxy } from '../../helpers/fault-proxy.js';
 import { makeRun } from '../../helpers/make-run.js';
 import { rawS3Client, readS3 } from '../../helpers/s3-raw.js';
 import { closedPort } from '../../helpers/service-process.js';
+import { scaled } from '../../helpers/slowdown.js';
 import { startSwift, type SwiftServer } from '../../helpers/swift-server.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -105,7 +106,7 @@ test('503 on every PUT: maxAttempts requests, then a clear recoverable 1137; not
 });
 
 test('a PUT that never answers: the request timeout really aborts, bounded retries, PUTTIMEOUT', async (t) => {
-  const { proxy, mover, url, direct } = await proxied(t, { requestTimeoutMs: 1000, maxAttempts: 2 });
+  const { proxy, mover, url, direct } = await proxied(t, { requestTimeoutMs: scaled(1000), maxAttempts: 2 });
   await mover.stageOut({ localPath: join(dir.path, 'src'), url: url('warm') });
   proxy.inject({ method: 'PUT', fault: { kind: 'hang' } });
   proxy.resetLog();
@@ -198,4 +199,28 @@ test('a multipart upload a killed pilot left open is aborted when the same objec
   const left = (await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
   t.deepEqual(left.map((u) => [u.Key, u.UploadId]), [[`${key}.other`, other.UploadId]], 'only the dead upload of this key is aborted');
   t.true((await readS3(raw, swift.s3Url(bucket, key))).body.equals(data));
+});
+
+test('a multipart attempt whose Complete and Abort both failed leaves no open upload once a later attempt stored the object, even when the listing before it failed', async (t) => {
+  const MiB = 1024 * 1024;
+  const requestTimeoutMs = scaled(1500);
+  const { proxy, mover, url } = await proxied(t, { multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB, maxAttempts: 2, requestTimeoutMs });
+  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  const { bucket, key } = parseS3Url(url('HITS.1._000001.pool.root.1.1-2-1-8-3'));
+  const data = randomBytes(6 * MiB + 5);
+  await writeFile(join(dir.path, 'big2'), data);
+  // Attempt 1: every Complete (POST ?uploadId) and every Abort (DELETE ?uploadId) fails, as on a
+  // store too busy to answer: the upload stays open behind the failed attempt.
+  proxy.inject({ method: 'POST', path: /[?&]uploadId=/, fault: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
+  proxy.inject({ method: 'DELETE', path: /[?&]uploadId=/, fault: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
+  await t.throwsAsync(mover.stageOut({ localPath: join(dir.path, 'big2'), url: url(key) }), { instanceOf: PilotError });
+  const open = (await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+  t.is(open.filter((u) => u.Key === key).length, 1, 'the failed attempt left its upload open (the fault was real)');
+  // Attempt 2: the store answers again, except the listing the mover makes before uploading.
+  proxy.clearFaults();
+  proxy.inject({ method: 'GET', path: /[?&]uploads/, times: 2, fault: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
+  await mover.stageOut({ localPath: join(dir.path, 'big2'), url: url(key) });
+  t.true((await readS3(raw, swift.s3Url(bucket, key))).body.equals(data));
+  const left = (await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+  t.deepEqual(left.map((u) => u.UploadId), [], 'no upload of the stored object is left open');
 });

@@ -7,9 +7,28 @@ import { appendFile, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PILOT_DEFAULTS, PandaClient, SecretRegistry, type ServerSettings } from '../../../core/index.js';
 import { startDispatcher, type DispatcherSnapshot } from '../../../plugins/panda-local/index.js';
+import { scaled } from '../../helpers/slowdown.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-const settings: ServerSettings = { ...PILOT_DEFAULTS.server, auth: 'none', retries: 0, requestTimeoutMs: 5000 };
+const settings: ServerSettings = { ...PILOT_DEFAULTS.server, auth: 'none', retries: 0, requestTimeoutMs: scaled(5000) };
+/**
+ * The request timeout of the fault tests' clients: short, so that a stalled or slow answer
+ * makes the client give up and retry, scaled by the machine's slowdown so that an answer
+ * that is not delayed on purpose always beats it. Their setup (getJob, which is not
+ * idempotent: a retried getJob gets no job) goes through a client with the usual timeout.
+ */
+const SHORT_MS = scaled(300);
+
+/** A dispatcher, a setup client, and a client with the short timeout and `retries`. */
+async function faultClients(t: import('ava').ExecutionContext, retries: number) {
+  const d = await startDispatcher({ task });
+  const setup = new PandaClient({ server: { ...settings, url: d.url }, secrets: new SecretRegistry(), env: {} });
+  const c = new PandaClient({ server: { ...settings, url: d.url, retries, backoffBaseMs: 1, backoffMaxMs: 5, requestTimeoutMs: SHORT_MS }, secrets: new SecretRegistry(), env: {} });
+  t.teardown(async () => { c.close(); setup.close(); await d.stop(); });
+  const job = await setup.getJob({ siteName: 'S' });
+  if (!job) throw new Error('the dispatcher gave no job to the first getJob');
+  return { d, setup, c, job };
+}
 const task = {
   taskId: 88, coreCount: 2, maxAttempts: 2, inputFiles: [{ lfn: 'EVNT.88', guid: '0A1B2C3D-0000-4000-8000-000000000088', events: 6 }],
   payload: { transformation: 'node', jobPars: 'sim.js' }, merge: { transformation: 'node', jobPars: 'merge.js' },
@@ -85,10 +104,7 @@ test('a state file of another task, or not a state file, is refused clearly', as
 });
 
 test('injected faults: a lost reply makes the retried update arrive twice, applied once', async (t) => {
-  const d = await startDispatcher({ task });
-  const c = new PandaClient({ server: { ...settings, url: d.url, retries: 3, backoffBaseMs: 1, backoffMaxMs: 5, requestTimeoutMs: 300 }, secrets: new SecretRegistry(), env: {} });
-  t.teardown(async () => { c.close(); await d.stop(); });
-  const job = (await c.getJob({ siteName: 'S' }))!;
+  const { d, c, job } = await faultClients(t, 3);
   d.injectFault({ command: 'getEventRanges', kind: 'http-503', times: 2 });
   const ranges = await c.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 2 });
   t.is(ranges.length, 2, 'two 503 answers, then the ranges');
@@ -99,7 +115,7 @@ test('injected faults: a lost reply makes the retried update arrive twice, appli
   t.deepEqual(s.rangeUpdates.map((u) => [u.eventRangeId, u.outcome]), [[ranges[0]!.id, 'applied'], [ranges[0]!.id, 'noop']]);
   t.deepEqual(d.faultsProduced().map((f) => f.kind), ['http-503', 'http-503', 'drop-reply', 'status-10']);
   d.injectFault({ command: '*', kind: 'stall', times: 5 });
-  await t.throwsAsync(c.updateJob({ pandaId: job.pandaId, state: 'running' }), { message: /no complete reply within 300 ms \(gave up after 4 attempts\)/ });
+  await t.throwsAsync(c.updateJob({ pandaId: job.pandaId, state: 'running' }), { message: new RegExp(`no complete reply within ${SHORT_MS} ms \\(gave up after 4 attempts\\)`) });
   d.clearFaults();
   t.deepEqual(await c.updateJob({ pandaId: job.pandaId, state: 'running' }), []);
   t.throws(() => d.injectFault({ command: '*', kind: 'reset', times: 0 }), { message: /times must be an integer ≥ 1/ });
@@ -107,19 +123,21 @@ test('injected faults: a lost reply makes the retried update arrive twice, appli
 });
 
 test('injected faults: a slow answer is applied late; a client that gave up meanwhile sends it again', async (t) => {
-  const d = await startDispatcher({ task });
-  const c = new PandaClient({ server: { ...settings, url: d.url, retries: 2, backoffBaseMs: 1, backoffMaxMs: 5, requestTimeoutMs: 300 }, secrets: new SecretRegistry(), env: {} });
-  t.teardown(async () => { c.close(); await d.stop(); });
-  const job = (await c.getJob({ siteName: 'S' }))!;
-  const [range] = await c.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 1 });
-  d.injectFault({ command: 'updateEventRanges', kind: 'slow', delayMs: 100 });
+  const { d, setup, c, job } = await faultClients(t, 2);
+  const [range] = await setup.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 1 });
+  // Slower than an undelayed answer, well within the client's timeout.
+  const within = Math.round(SHORT_MS / 3);
+  d.injectFault({ command: 'updateEventRanges', kind: 'slow', delayMs: within });
   const started = Date.now();
   t.deepEqual((await c.updateEventRanges([{ eventRangeId: range!.id, eventStatus: 'failed', errorCode: 1220 }])).results, [true]);
-  t.true(Date.now() - started >= 100, 'the answer came after the delay');
-  d.injectFault({ command: 'updateEventRanges', kind: 'slow', delayMs: 600 });
+  t.true(Date.now() - started >= within, 'the answer came after the delay');
+  // Twice the client's timeout: it gives up on the first attempt and sends the update again.
+  d.injectFault({ command: 'updateEventRanges', kind: 'slow', delayMs: 2 * SHORT_MS });
   t.deepEqual((await c.updateEventRanges([{ eventRangeId: range!.id, eventStatus: 'failed', errorCode: 1220 }])).results, [true]);
-  await new Promise((r) => setTimeout(r, 700));
+  // The slow call is applied once its delay is over; wait for it as long as the delay again.
+  const deadline = Date.now() + 4 * SHORT_MS;
+  while (d.snapshot().rangeUpdates.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   // Applied once; the repeat sent while the slow call was pending, and the slow call itself, are no-ops.
-  t.deepEqual(d.snapshot().rangeUpdates.map((u) => u.outcome), ['applied', 'noop', 'noop']);
+  t.deepEqual(d.snapshot().rangeUpdates.map((u) => u.outcome), ['applied', 'noop', 'noop'], `updates seen ${4 * SHORT_MS} ms after the slow call was sent`);
   t.deepEqual(d.faultsProduced().map((f) => f.kind), ['slow', 'slow']);
 });

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { JobControlSource, bindJob } from '../../../core/index.js';
 import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
 import { processesWith } from '../../helpers/process-state.js';
+import { measureNodeStartMs } from '../../helpers/slowdown.js';
 
 const ROOT = process.cwd();
 
@@ -134,9 +135,12 @@ test.serial('SIGINT to the pilot: the payload is stopped at once and the job fai
 });
 
 test.serial('a hung payload that ignores SIGTERM: maxWaitForEventS, SIGTERM, SIGKILL of its whole group; the held range fails with 1227', async (t) => {
+  // Silence longer than a payload needs to start and send its first message (measured now,
+  // three times over) is a hang; the simulator finishes its first range, then hangs for good.
+  const maxWaitForEventS = Math.max(1, Math.ceil((3 * (await measureNodeStartMs())) / 100) / 10);
   const h = await EsJobHarness.start({
     task: esTask({ taskId: 708, files: 1, events: 5, simulatorArgs: '--workers=1 --hang=1 --ignoreTerm' }),
-    eventService: { maxWaitForEventS: 1, killGraceS: 0.5 },
+    eventService: { maxWaitForEventS, killGraceS: 0.5 },
   });
   t.teardown(() => h.dispose());
   const job = await h.getJob();

@@ -17,6 +17,7 @@ interface RunFlags extends ConfigFlags {
   heartbeat?: string;
   prodSourceLabel?: string;
   recover?: boolean;
+  keepWorkdir?: boolean;
 }
 
 /** The pilot's lifetime counts from the process start, not from the end of the recovery. */
@@ -33,6 +34,7 @@ export function registerRunCommand(program: Command): void {
     .option('--workdir <dir>', 'work directory (pilot and job directories, recovery)')
     .option('--heartbeat <seconds>', 'updateJob heartbeat interval (default 1800)')
     .option('--prod-source-label <label>', 'prodSourceLabel for getJob', 'managed')
+    .option('--keep-workdir', 'keep each job directory when the job is done (config.keepWorkdir); by default a job that is done is reduced to its report')
     .option('--no-recover', 'do not finish jobs that dead pilots left in the work directory')
     .option('--dry-run', 'with --job-file: print the job, the plugins chosen for every step and the payload command; run nothing')
     .option('--job-file <file>', 'with --dry-run: the job, a saved getJob reply (JSON)')
@@ -56,6 +58,7 @@ function cliOverrides(flags: RunFlags): Record<string, unknown> {
   if (Object.keys(server).length) pilot['server'] = server;
   if (flags.workdir) pilot['workdir'] = flags.workdir;
   if (flags.heartbeat) pilot['heartbeatS'] = flags.heartbeat;
+  if (flags.keepWorkdir) pilot['keepWorkdir'] = true;
   const lifetime = lifetimeFlag(flags);
   if (lifetime !== undefined) pilot['lifetime'] = { ...(pilot['lifetime'] as Record<string, unknown> | undefined), limitS: lifetime };
   return pilot;

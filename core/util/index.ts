@@ -3,3 +3,4 @@ export * from './exit-code.js';
 export * from './command-runner.js';
 export * from './contained-path.js';
 export * from './process-table.js';
+export * from './bounded-pool.js';

@@ -77,13 +77,14 @@ export class LocalMover implements SiteMover {
     const source = localPathOf(req.url);
     const st = await statOrUndefined(source);
     if (!st?.isFile()) throw transferError('no-such-file', 'in', `${req.url} does not exist`);
-    const recorded = await this.catalog.lookup(source);
+    // The core passes what the job or the store's record says; the catalog is read only when it did not.
+    const recorded = req.checksum && req.size !== undefined ? undefined : await this.catalog.lookup(source);
     const expected = req.checksum ?? recorded?.checksums.find((c) => c.type === 'adler32') ?? recorded?.checksums[0];
     const expectedSize = req.size ?? recorded?.size;
     await this.mkdirs(dirname(req.localPath), 'in');
     const tmp = partialPath(req.localPath);
     try {
-      const sums = await copyFileDurably(source, tmp, req.signal, 'in', expected?.type === 'md5');
+      const sums = await copyFileDurably(source, tmp, req.signal, 'in', expected?.type === 'md5', !req.deferSync);
       if (expectedSize !== undefined && sums.size !== expectedSize) {
         throw transferError('size-mismatch', 'in', `${req.url} has ${sums.size} bytes, expected ${expectedSize}`);
       }
@@ -131,8 +132,8 @@ async function statOrUndefined(path: string) {
 }
 
 
-/** Copies with a checksum of the bytes read, then fsyncs the copy. */
-async function copyFileDurably(from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', md5 = false) {
+/** Copies with a checksum of the bytes read, then fsyncs the copy (unless the caller syncs it later, `sync` false). */
+async function copyFileDurably(from: string, to: string, signal: AbortSignal | undefined, direction: 'in' | 'out', md5 = false, sync = true) {
   const acc = new ChecksumAccumulator(md5 ? ['adler32', 'md5'] : ['adler32']);
   const src = await open(from, 'r');
   try {
@@ -151,7 +152,7 @@ async function copyFileDurably(from: string, to: string, signal: AbortSignal | u
         acc.update(chunk);
         await dst.write(chunk);
       }
-      await dst.sync();
+      if (sync) await dst.sync();
     } finally {
       await dst.close();
     }

@@ -57,6 +57,8 @@ export function siteSettings(o: { serverUrl: string; tokenFile?: string; proxyFi
     eventService: { ...EVENT_SERVICE, ...o.eventService },
     transfers: TRANSFERS,
     heartbeatS: 30,
+    // The checks read the journals and reports the jobs left (R12), and drivers put files in job directories.
+    keepWorkdir: true,
     pluginOptions: {
       event: { ...RUN_JOB_EVENT, ...o.runJob },
       's3-objectstore': { ...S3_OPTIONS, ...o.s3 },

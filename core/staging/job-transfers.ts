@@ -2,7 +2,7 @@
  * Stage-in of a job's inputs and stage-out of its outputs through the queue's movers, with a
  * ledger of what is durably stored so that a recovering pilot uploads each output once.
  */
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobDefinition, FileSpec } from '../contracts/job-definition.js';
 import type { BoundDestination, JobBinding } from '../contracts/job-binding.js';
@@ -52,6 +52,8 @@ export async function stageInJobInputs(ctx: JobTransferContext, job: JobDefiniti
   const record: (StagedInFile | undefined)[] = [];
   const toSync: string[] = [];
   const before = new Map((await readStageInRecord(ctx.jobDir)).map((r) => [r.lfn, r]));
+  // One listing instead of a stat per input: a fresh job directory holds none of them.
+  const present = new Set(await readdir(ctx.jobDir).catch(() => [] as string[]));
   for (const input of inputs) if (input.direct) ctx.log.info(`input ${input.lfn} is read in place from ${input.url} (direct access)`);
   try {
     await forEachBounded(inputs, ctx.stageInConcurrency ?? 1, async (input, i) => {
@@ -63,7 +65,7 @@ export async function stageInJobInputs(ctx: JobTransferContext, job: JobDefiniti
         ...(file.checksum ? { checksum: file.checksum } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      const kept = await keptInput(request);
+      const kept = present.has(file.lfn) ? await keptInput(request) : undefined;
       const entry = { activity: input.destination.activity, lfn: file.lfn, url: input.url };
       if (kept) {
         ctx.log.info(`input ${file.lfn} is already in the job directory and verified (${kept.size} bytes, ${formatChecksum(kept.checksum)}): not staged in again`);

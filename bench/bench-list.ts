@@ -14,6 +14,7 @@ import * as b6a from './b6a-idle-cpu.js';
 import * as b6b from './b6b-merge-stage-in.js';
 import * as b7 from './b7-resource-monitor.js';
 import * as b8 from './b8-scale.js';
+import * as b9 from './b9-merge.js';
 import { stats, type BenchRow } from './bench-stats.js';
 
 export interface BenchContext {
@@ -82,6 +83,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     run: (c) => b8.run({ quick: c.quick }),
     rows: (r) => b8.rows(r as b8.B8Result),
     report: (r) => b8.report(r as b8.B8Result),
+  },
+  {
+    id: 'B9', title: 'merge of 10k small inputs: stage-in + merge vs raw parallel copy + adler32', needsSwift: false,
+    run: (c) => b9.run({ log: c.log, quick: c.quick }),
+    rows: (r) => b9.rows(r as b9.B9Result),
+    report: (r) => b9.report(r as b9.B9Result),
   },
   {
     id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,

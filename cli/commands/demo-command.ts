@@ -17,6 +17,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--seed <n>', 'payload simulator seed (which ranges fail)', '1')
     .option('--max-attempts <n>', 'attempts per range before the task fails', '10')
     .option('--workdir <dir>', 'work directory, new or empty (default ./espilot-demo/<timestamp>)')
+    .option('--keep-workdir', 'keep the job directories (inputs, outputs, journal) when the jobs are done; by default each is reduced to its report')
     .option('--objectstore <url>', 'ES outputs to this object store (s3://host:port/bucket, root://host//path) instead of a local folder; movers and credentials via --config')
     .option('-c, --config <site.json>', 'site configuration: plugins, plugin options, queuedata overrides')
     .option('--keys <dir>', 'key files the embedded dispatcher serves through getKeyPair (for S3 keys named in the site file\'s ddmendpoints)')

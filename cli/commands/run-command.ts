@@ -17,6 +17,7 @@ interface RunFlags extends ConfigFlags, Pilot3Flags, HarvesterFlags {
   jobFile?: string;
   heartbeat?: string;
   recover?: boolean;
+  keepWorkdir?: boolean;
 }
 
 /** The pilot's lifetime counts from the process start, not from the end of the recovery. */
@@ -30,6 +31,7 @@ export function registerRunCommand(program: Command): void {
     .option('-l, --lifetime <seconds>', 'the pilot\'s time limit (pilot3 --lifetime): no new job when too little is left, the running job drained before it (config.lifetime.limitS, default 324000)')
     .option('--time-limit <seconds>', 'alias of --lifetime')
     .option('--heartbeat <seconds>', 'updateJob heartbeat interval (default 1800)')
+    .option('--keep-workdir', 'keep each job directory when the job is done (config.keepWorkdir); by default a job that is done is reduced to its report')
     .option('--no-recover', 'do not finish jobs that dead pilots left in the work directory')
     .option('--dry-run', 'with --job-file: print the job, the plugins chosen for every step and the payload command; run nothing')
     .option('--job-file <file>', 'with --dry-run: the job, a saved getJob reply (JSON)')
@@ -67,6 +69,7 @@ function cliOverrides(flags: RunFlags): Record<string, unknown> {
   if (workdir) pilot['workdir'] = workdir;
   if (flags.pilotUser) pilot['experiment'] = flags.pilotUser;
   if (flags.heartbeat) pilot['heartbeatS'] = flags.heartbeat;
+  if (flags.keepWorkdir) pilot['keepWorkdir'] = true;
   const lifetime = lifetimeFlag(flags);
   if (lifetime !== undefined) pilot['lifetime'] = { ...(pilot['lifetime'] as Record<string, unknown> | undefined), limitS: lifetime };
   const harvester = harvesterLayer(flags);

@@ -28,6 +28,8 @@ export interface DemoOptions {
   readonly logFormat: LogFormat;
   /** Progress bars (on a terminal) or progress lines. */
   readonly progress: boolean;
+  /** Keep the job directories whole (`pilot.keepWorkdir`). */
+  readonly keepWorkdir: boolean;
 }
 
 export interface DemoFlags {
@@ -43,6 +45,7 @@ export interface DemoFlags {
   readonly logLevel: string;
   readonly logFormat: string;
   readonly progress: boolean;
+  readonly keepWorkdir?: boolean;
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -76,6 +79,6 @@ export function parseDemoFlags(f: DemoFlags): DemoOptions {
     ...(f.objectstore ? { objectstore: f.objectstore.replace(/\/+$/, '') } : {}),
     ...(f.config ? { config: f.config } : {}),
     ...(f.keys ? { keys: f.keys } : {}),
-    logLevel: f.logLevel as LogLevel, logFormat: f.logFormat as LogFormat, progress: f.progress,
+    logLevel: f.logLevel as LogLevel, logFormat: f.logFormat as LogFormat, progress: f.progress, keepWorkdir: f.keepWorkdir === true,
   });
 }

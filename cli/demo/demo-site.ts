@@ -48,7 +48,7 @@ export function defaultDemoWorkdir(cwd: string, now = new Date()): string {
  * @throws ConfigError when the work directory exists and is not empty (outputs of an earlier
  *   run would collide with this one's).
  */
-export async function prepareDemoSite(workdir: string, o: { objectstore?: string; workers: number }): Promise<DemoSite> {
+export async function prepareDemoSite(workdir: string, o: { objectstore?: string; workers: number; keepWorkdir?: boolean }): Promise<DemoSite> {
   const root = resolve(workdir);
   await mkdir(root, { recursive: true });
   const existing = await readdir(root);
@@ -75,6 +75,7 @@ export async function prepareDemoSite(workdir: string, o: { objectstore?: string
         // The demo's jobs need a few MB: a laptop with less than pilot3's 2 GB free still runs it.
         disk: { freeSpaceLimitMB: 64, freeSpaceLimitRunningMB: 32 },
         heartbeatS: 60,
+        ...(o.keepWorkdir ? { keepWorkdir: true } : {}),
       },
       queuedata,
     }),

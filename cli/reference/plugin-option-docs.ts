@@ -17,7 +17,6 @@ export const PLUGIN_OPTION_DOCS: FieldDocs = {
   'pluginOptions.atlas.athenaProcNumber': { text: 'ATHENA_PROC_NUMBER as the site pins it; a job whose core count differs is refused with CORECOUNTMISMATCH (1217). Unset: the job\'s core count.', default: '—' },
   'pluginOptions.atlas.tokenExtractor': 'The Token Extractor executable (found on the payload\'s PATH).',
   'pluginOptions.atlas.tokenExtractorSetup': 'Shell text run before the Token Extractor (the release setup).',
-  'pluginOptions.atlas.mergeInputs': 'How merge inputs reach the transform: `list-file` (pilot3: `@inputFor_x.txt` with one path per line) or `placeholder` (pilot1: comma-joined paths in place of `@inputFor_x`).',
   'pluginOptions.atlas.releaseSetup': '`auto`: the ATLAS release setup (ATLAS_LOCAL_ROOT_BASE, atlasLocalSetup.sh, asetup from swRelease/homepackage/cmtConfig) precedes the transform when `<cvmfsRoot>/atlas.cern.ch/repo` exists and the job has a release (pilot3); `never`: the command as the job gives it. Needs bash as /bin/sh.',
   'pluginOptions.atlas.cvmfsRoot': 'Where CVMFS is mounted.',
   'pluginOptions.container.runtime': '`apptainer`: pilot3\'s `<container_type> --verbose exec -B ...,/cvmfs,${workdir},/home <image> /bin/bash -c ...`; `bwrap`: bubblewrap with the same sharing (system dirs read-only, /tmp and the work dir bound, environment passed).',

@@ -48,6 +48,8 @@ export const PILOT_CONFIG_DOCS: FieldDocs = {
   'config.eventService.stageOutBacklog.maxBytes': 'Backpressure: at most this many bytes of outputs awaiting stage-out (exceeded at most by the outputs of the ranges in flight).',
   'config.transfers.backoffBaseMs': 'First backoff step between attempts of one mover (stage-in/out retries).',
   'config.transfers.backoffMaxMs': 'Longest backoff between attempts of one mover.',
+  'config.transfers.stageInConcurrency': 'Inputs of a job staged in at the same time (a merge job has thousands); the copies are made durable together before the payload starts.',
+  'config.keepWorkdir': 'Keep each job directory when the job is done (`--keep-workdir`). By default a job whose final update was acknowledged, with its outputs (finished) or its log (failed) stored, is reduced to its report and state file, as pilot3 removes the job directory; a job left holding, lost or with its final update pending keeps everything for `espilot recover`.',
   'config.monitors.resourceIntervalS': 'Seconds between samples of the payload\'s process tree (RSS, PSS, VMEM, swap, CPU, I/O; `memory_monitor_output.txt` in the job directory); each sample checks the memory limit (pilot3 samples every 60 s).',
   'config.monitors.loopingCheckS': 'Seconds between looping-job checks (pilot3 `looping_verification_time`, 900).',
   'config.monitors.loopingLimitS': 'A payload that touched no file in its work directory (ES: reported no output) for this long is killed as looping, LOOPINGJOB 1150 (pilot3 `looping_limit_default`, 7200; a longer job `maxCpuCount` wins).',

@@ -76,6 +76,8 @@ export interface TransferSettings {
   /** Full-jitter backoff between attempts of one mover (pilot1 waited minutes; we back off exponentially). */
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  /** Inputs of one job staged in at the same time. */
+  readonly stageInConcurrency: number;
 }
 
 /** The job's resource, memory-limit and looping monitors (pilot3's defaults). */
@@ -117,6 +119,11 @@ export interface PilotConfig {
   readonly logging: { readonly level: LogLevel; readonly format: LogFormat };
   readonly eventService: EventServiceSettings;
   readonly transfers: TransferSettings;
+  /**
+   * Keep a job's directory when it is done (`--keep-workdir`); by default a job whose final
+   * update was acknowledged is reduced to its report (core/runtime/job-dir-cleanup.ts).
+   */
+  readonly keepWorkdir: boolean;
   readonly monitors: MonitorSettings;
   readonly disk: DiskSettings;
 }
@@ -166,7 +173,8 @@ export const PILOT_DEFAULTS = {
     zipOutputs: { enabled: false, maxRanges: 100, maxBytes: 1024 * 1024 * 1024, maxWaitS: 600 },
     stageOutBacklog: { maxRanges: 2000, maxBytes: 8 * 1024 * 1024 * 1024 },
   },
-  transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000 },
+  transfers: { backoffBaseMs: 2000, backoffMaxMs: 60_000, stageInConcurrency: 8 },
+  keepWorkdir: false,
   monitors: { resourceIntervalS: 60, loopingCheckS: 900, loopingLimitS: 7200, debugHeartbeatS: 60 },
   disk: { checkIntervalS: 60, freeSpaceLimitMB: 2048, freeSpaceLimitRunningMB: 1024 },
 };
@@ -249,7 +257,9 @@ export function pilotConfigFrom(raw: unknown, root: string, issues: ConfigIssue[
     transfers: {
       backoffBaseMs: tr.int('backoffBaseMs', { min: 0 }, 2000),
       backoffMaxMs: tr.int('backoffMaxMs', { min: 0 }, 60_000),
+      stageInConcurrency: tr.int('stageInConcurrency', { min: 1, max: 256 }, 8),
     },
+    keepWorkdir: r.bool('keepWorkdir', false),
     monitors: {
       resourceIntervalS: mon.number('resourceIntervalS', { min: 0.05 }, 60),
       loopingCheckS: mon.number('loopingCheckS', { min: 0.05 }, 900),

@@ -16,6 +16,11 @@ export interface TransferRequest {
   readonly checksum?: Checksum;
   /** Stage-out: replace an existing object (default true, like `gfal-copy -f`). */
   readonly overwrite?: boolean;
+  /**
+   * Stage-in: the caller makes the local file durable itself, together with the job's other
+   * inputs (core/staging/job-transfers.ts), so the mover need not fsync each copy.
+   */
+  readonly deferSync?: boolean;
   /** Overall deadline; the mover picks a size-based default when absent. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;

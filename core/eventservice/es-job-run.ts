@@ -107,7 +107,7 @@ export class EsJobRun {
   private async stageInputs(): Promise<Map<string, string>> {
     const { job, workdir, control, binding } = this.ctx;
     if (!job.inputFiles.length) return new Map();
-    const paths = await stageInJobInputs({ binding, jobDir: workdir, log: this.log, signal: control.kill }, job);
+    const paths = await stageInJobInputs({ binding, jobDir: workdir, log: this.log, signal: control.kill, stageInConcurrency: this.d.settings.pilot.transfers.stageInConcurrency }, job);
     const direct = new Set(binding.inputs().filter((i) => i.direct).map((i) => i.lfn));
     const access = inputAccessOf(job, paths, direct);
     await writePoolFileCatalog(workdir, access);

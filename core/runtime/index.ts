@@ -5,6 +5,7 @@ export * from './monitor.js';
 export * from './final-update.js';
 export * from './pilot-identity.js';
 export * from './job-runner.js';
+export * from './job-dir-cleanup.js';
 export * from './pilot-loop.js';
 export * from './recovery.js';
 export * from './render-payload-command.js';

@@ -21,6 +21,7 @@ import { writeJobReport, type WrittenReport } from '../report/write-job-report.j
 import type { PilotRun } from './create-run.js';
 import { blameFullDisk, checkBeforeJob, diskLimitsFor, DiskMonitor, type DiskLimits } from './disk-monitor.js';
 import { finalJobUpdate } from './final-update.js';
+import { cleanUpJobDir } from './job-dir-cleanup.js';
 import { JobControlSource } from './job-control-source.js';
 import { JobStateStore } from '../state/job-state.js';
 import { PRIVATE_DIR_MODE } from '../state/state-file.js';
@@ -111,6 +112,8 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
   const finalUpdateSent = lost ? false : await recordAndSendFinalUpdate(api, state, outcome, settings.queue.name, log);
   log.info(`job ${job.pandaId} ${outcome.state}${outcome.pilotErrorCode ? ` (${outcome.pilotErrorCode}: ${outcome.pilotErrorDiag})` : ''}, nEvents ${outcome.nEvents}`);
   const report = await writeReportQuietly(jobDir, run, log);
+  // After the report, which is what the directory is reduced to.
+  await cleanUpJobDir(jobDir, { job, outcome, finalUpdateSent, keepWorkdir: settings.pilot.keepWorkdir }, log);
   return { pandaId: job.pandaId, runJob: runJobName, jobDir, outcome, finalUpdateSent, ...(report ? { report } : {}) };
 }
 

@@ -19,6 +19,7 @@ import type { PilotRun } from './create-run.js';
 import { JobControlSource } from './job-control-source.js';
 import { JobStateStore, findJobStates } from '../state/job-state.js';
 import { recordAndSendFinalUpdate, sendFinalUpdate, writeReportQuietly } from './job-runner.js';
+import { cleanUpJobDir } from './job-dir-cleanup.js';
 
 export interface RecoveredJob {
   readonly pandaId: string;
@@ -118,6 +119,7 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
         log.info(`job ${pandaId}: ${rec.outcome.state}, final update still pending`);
         const sent = await sendFinalUpdate(api, store, run.settings.queue.name, log);
         if (sent) await writeReportQuietly(jobDir, run, log);
+        await cleanUpJobDir(jobDir, { job: rec.job, outcome: rec.outcome, finalUpdateSent: sent, keepWorkdir: run.settings.pilot.keepWorkdir }, log);
         results.push({ pandaId, jobDir, action: 'final-update', outcome: rec.outcome, finalUpdateSent: sent });
         continue;
       }
@@ -145,6 +147,7 @@ export async function recoverJobs(run: PilotRun, api: PandaApi, workdir: string)
       }
       const sent = await recordAndSendFinalUpdate(api, store, outcome, run.settings.queue.name, log, process.pid);
       await writeReportQuietly(jobDir, run, log);
+      await cleanUpJobDir(jobDir, { job: rec.job, outcome, finalUpdateSent: sent, keepWorkdir: run.settings.pilot.keepWorkdir }, log);
       results.push({ pandaId, jobDir, action: 'recovered', outcome, finalUpdateSent: sent });
     } finally {
       await unlock().catch((err: Error) => log.warn(`job ${pandaId}: recovery lock not removed: ${err.message}`));

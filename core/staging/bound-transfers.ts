@@ -51,16 +51,23 @@ async function removeObject(dest: BoundDestination, out: TransferOutcome, log: L
 }
 
 /**
- * Fetches `request.url` through the destination's movers. Without an expected checksum, the
- * one the destination's checksum store recorded is expected (merge inputs: the ES outputs' records).
+ * Fetches `request.url` through the destination's movers, verified against `expectedInput`.
  * @throws PilotError from the movers or from the store's `lookup`.
  */
 export async function stageInFrom(dest: BoundDestination, request: TransferRequest, log: Logger, policy: RetryPolicy = dest.retry): Promise<TransferOutcome> {
-  let req = request;
-  if (!req.checksum && dest.checksumStore) {
-    const rec = await dest.checksumStore.lookup(req.url);
-    const expected = rec?.checksums.find((c) => c.type === 'adler32') ?? rec?.checksums[0];
-    if (expected) req = { ...req, checksum: expected, ...(req.size === undefined && rec?.size !== undefined ? { size: rec.size } : {}) };
-  }
-  return transferWithFallback('in', dest.candidates, req, policy, log);
+  return transferWithFallback('in', dest.candidates, await expectedInput(dest, request), policy, log);
+}
+
+/**
+ * What a stage-in must verify: the request's checksum (the job's), else the one the
+ * destination's checksum store recorded (merge inputs: the ES outputs' records), with its size
+ * when the request has none.
+ * @throws PilotError from the store's `lookup`.
+ */
+export async function expectedInput(dest: BoundDestination, request: TransferRequest): Promise<TransferRequest> {
+  if (request.checksum || !dest.checksumStore) return request;
+  const rec = await dest.checksumStore.lookup(request.url);
+  const expected = rec?.checksums.find((c) => c.type === 'adler32') ?? rec?.checksums[0];
+  if (!expected) return request;
+  return { ...request, checksum: expected, ...(request.size === undefined && rec?.size !== undefined ? { size: rec.size } : {}) };
 }

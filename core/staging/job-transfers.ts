@@ -2,7 +2,7 @@
  * Stage-in of a job's inputs and stage-out of its outputs through the queue's movers, with a
  * ledger of what is durably stored so that a recovering pilot uploads each output once.
  */
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobDefinition, FileSpec } from '../contracts/job-definition.js';
 import type { BoundDestination, JobBinding } from '../contracts/job-binding.js';
@@ -12,8 +12,13 @@ import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import { readJsonIfExists, writeJsonAtomic } from '../state/state-file.js';
 import { containedPath } from '../util/contained-path.js';
-import { stageInFrom, stageOutTo } from './bound-transfers.js';
+import { forEachBounded } from '../util/bounded-pool.js';
+import { abortError } from '../errors/abort-code.js';
+import { localWriteError } from '../errors/disk-errors.js';
+import { expectedInput, stageInFrom, stageOutTo } from './bound-transfers.js';
 import { formatChecksum } from './checksum.js';
+import { syncFilesTogether } from './durable-files.js';
+import { keptInput } from './kept-input.js';
 import type { TransferOutcome } from './transfer-service.js';
 
 export interface JobTransferContext {
@@ -22,44 +27,69 @@ export interface JobTransferContext {
   readonly jobDir: string;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** Inputs staged in at the same time (`pilot.transfers.stageInConcurrency`); default 1. */
+  readonly stageInConcurrency?: number;
 }
 
 /**
- * Stages in every input from where the binding says, verified against the job's size and
- * checksum (or the checksum store's record); an input the payload reads in place (direct
- * access) is not copied. Each copy lands at `<jobDir>/<lfn>` (containedPath).
+ * Stages in every input from where the binding says, `stageInConcurrency` at a time, each
+ * verified against the job's size and checksum (or the checksum store's record); an input the
+ * payload reads in place (direct access) is not copied. Each copy lands at `<jobDir>/<lfn>`
+ * (containedPath). An input already there from an earlier attempt of the job is kept when its
+ * size and checksum prove it is the job's file (kept-input.ts), else fetched again. The copies
+ * are made durable together once all have landed (durable-files.ts), before this returns, so
+ * the payload never starts on inputs a crash could take back.
  * @returns local paths by LFN, and the TURL of each input read in place.
- * @throws PilotError FILEHANDLINGFAILURE (1303) for an LFN that is not a plain file name; from the movers (first error code); the binding's NOSTORAGE /
- *   NOSTORAGEPROTOCOL when an input has no usable storage.
+ * @throws PilotError FILEHANDLINGFAILURE (1303) for an LFN that is not a plain file name; from
+ *   the movers (the first failure's code; no new transfer starts after it); the binding's
+ *   NOSTORAGE / NOSTORAGEPROTOCOL when an input has no usable storage; KILLSIGNAL-family codes
+ *   when `signal` aborted it.
  */
 export async function stageInJobInputs(ctx: JobTransferContext, job: JobDefinition): Promise<Map<string, string>> {
-  const paths = new Map<string, string>();
-  const record: StagedInFile[] = [];
   const files = new Map(job.inputFiles.map((f) => [f.lfn, f]));
+  const inputs = ctx.binding.inputs();
+  const located: (string | undefined)[] = inputs.map((i) => (i.direct ? i.url : undefined));
+  const record: (StagedInFile | undefined)[] = [];
+  const toSync: string[] = [];
+  const before = new Map((await readStageInRecord(ctx.jobDir)).map((r) => [r.lfn, r]));
+  // One listing instead of a stat per input: a fresh job directory holds none of them.
+  const present = new Set(await readdir(ctx.jobDir).catch(() => [] as string[]));
+  for (const input of inputs) if (input.direct) ctx.log.info(`input ${input.lfn} is read in place from ${input.url} (direct access)`);
   try {
-    for (const input of ctx.binding.inputs()) {
-      if (input.direct) {
-        ctx.log.info(`input ${input.lfn} is read in place from ${input.url} (direct access)`);
-        paths.set(input.lfn, input.url);
-        continue;
-      }
+    await forEachBounded(inputs, ctx.stageInConcurrency ?? 1, async (input, i) => {
+      if (input.direct) return;
       const file = files.get(input.lfn)!;
-      const localPath = containedPath(ctx.jobDir, file.lfn, 'input LFN');
-      const result = await stageInFrom(input.destination, {
-        localPath, url: input.url,
+      const request = await expectedInput(input.destination, {
+        localPath: containedPath(ctx.jobDir, file.lfn, 'input LFN'), url: input.url,
         ...(file.size !== undefined ? { size: file.size } : {}),
         ...(file.checksum ? { checksum: file.checksum } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-      }, ctx.log);
-      ctx.log.info(`staged in ${file.lfn} from ${input.url} (${result.size} bytes, ${formatChecksum(result.checksum)}, ${result.mover})`);
-      record.push({ activity: input.destination.activity, lfn: file.lfn, url: input.url, size: result.size, checksum: formatChecksum(result.checksum), mover: result.mover });
-      paths.set(file.lfn, localPath);
-    }
+      });
+      const kept = present.has(file.lfn) ? await keptInput(request) : undefined;
+      const entry = { activity: input.destination.activity, lfn: file.lfn, url: input.url };
+      if (kept) {
+        ctx.log.info(`input ${file.lfn} is already in the job directory and verified (${kept.size} bytes, ${formatChecksum(kept.checksum)}): not staged in again`);
+        record[i] = { ...entry, size: kept.size, checksum: formatChecksum(kept.checksum), mover: before.get(file.lfn)?.mover ?? 'kept', kept: true };
+        // Verified from what the kernel holds, which a crash could still take back: synced with the rest.
+        toSync.push(request.localPath);
+      } else {
+        const result = await stageInFrom(input.destination, { ...request, deferSync: true }, ctx.log);
+        toSync.push(request.localPath);
+        ctx.log.info(`staged in ${file.lfn} from ${input.url} (${result.size} bytes, ${formatChecksum(result.checksum)}, ${result.mover})`);
+        record[i] = { ...entry, size: result.size, checksum: formatChecksum(result.checksum), mover: result.mover };
+      }
+      located[i] = request.localPath;
+    }, ctx.signal);
+    if (ctx.signal?.aborted) throw abortError(ctx.signal.reason, ErrorCodes.KILLSIGNAL);
+    await syncFilesTogether(toSync).catch((err: unknown) => {
+      throw localWriteError(err, `the staged-in inputs of ${ctx.jobDir}`);
+    });
   } finally {
     // Once per job, for its report; a lost record only makes the report shorter.
-    if (record.length) await writeFile(join(ctx.jobDir, STAGEIN_RECORD), `${JSON.stringify(record, null, 2)}\n`).catch(() => undefined);
+    const written = record.filter((r) => r !== undefined);
+    if (written.length) await writeFile(join(ctx.jobDir, STAGEIN_RECORD), `${JSON.stringify(written, null, 2)}\n`).catch(() => undefined);
   }
-  return paths;
+  return new Map(inputs.map((input, i) => [input.lfn, located[i]!]));
 }
 
 /** What stage-in fetched (for the job report): written once when stage-in ends. */
@@ -67,6 +97,8 @@ export const STAGEIN_RECORD = 'stagein-record.json';
 
 export interface StagedInFile extends StoredFile {
   readonly activity: Activity;
+  /** Already in the job directory from an earlier attempt, verified, not fetched again. */
+  readonly kept?: true;
 }
 
 export async function readStageInRecord(jobDir: string): Promise<StagedInFile[]> {

@@ -4,3 +4,4 @@ export * from './command-runner.js';
 export * from './contained-path.js';
 export * from './process-table.js';
 export * from './sync-batcher.js';
+export * from './bounded-pool.js';

@@ -73,7 +73,7 @@ export class AtlasExperiment extends GenericExperiment {
 
   protected override async jobParameters(job: JobDefinition, ctx: PayloadContext): Promise<string> {
     if (!job.writeToFile.length && !job.eventServiceMerge) return job.jobParameters;
-    return atlasMergeParameters(job, ctx, this.options.mergeInputs, this.log);
+    return atlasMergeParameters(job, ctx, this.log);
   }
 
   /** Merge_tf must not see a multi-process setting inherited from the site: it is unset in the command. */

@@ -12,12 +12,6 @@ export interface AtlasOptions {
   /** Shell text run before the Token Extractor (the release setup), e.g. `source .../asetup.sh 21.0,Athena`. */
   readonly tokenExtractorSetup?: string;
   /**
-   * How merge inputs reach an ATLAS transform: `list-file` (pilot3: `--opt=@inputFor_x` becomes
-   * `@inputFor_x.txt`, a file with `--opt` and one path per line) or `placeholder` (pilot1 59i:
-   * the comma-joined paths in place of `@inputFor_x`).
-   */
-  readonly mergeInputs: 'list-file' | 'placeholder';
-  /**
    * The release setup before the transform (ATLAS_LOCAL_ROOT_BASE, asetup from `swRelease`,
    * `homepackage`, `cmtConfig`): `auto` adds it when `<cvmfsRoot>/atlas.cern.ch/repo` exists
    * (pilot3), `never` leaves the command as the job gives it.
@@ -34,7 +28,6 @@ export function parseAtlasOptions(raw: unknown): AtlasOptions {
   const athenaProcNumber = r.int('athenaProcNumber', { min: 1, max: 4096 });
   const tokenExtractor = r.string('tokenExtractor', 'TokenExtractor');
   const tokenExtractorSetup = r.string('tokenExtractorSetup');
-  const mergeInputs = r.oneOf('mergeInputs', ['list-file', 'placeholder'] as const, 'list-file');
   const releaseSetup = r.oneOf('releaseSetup', ['auto', 'never'] as const, 'auto');
   const cvmfsRoot = r.string('cvmfsRoot', '/cvmfs');
   if (!cvmfsRoot.startsWith('/')) r.fail('cvmfsRoot', 'an absolute path');
@@ -43,7 +36,6 @@ export function parseAtlasOptions(raw: unknown): AtlasOptions {
     ...(athenaProcNumber !== undefined ? { athenaProcNumber } : {}),
     tokenExtractor,
     ...(tokenExtractorSetup ? { tokenExtractorSetup } : {}),
-    mergeInputs,
     releaseSetup,
     cvmfsRoot,
   });

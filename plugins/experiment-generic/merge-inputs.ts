@@ -1,11 +1,14 @@
 /**
- * A merge job's `writeToFile` (`inputFor_<name>:<lfn>,<lfn>^...`) turned into what the
- * transform reads: either `@inputFor_<name>` placeholders in the job parameters replaced by the
- * comma-joined local paths (pilot1 59i), or `inputFor_<name>.txt` list files in the work
- * directory when the parameters refer to those (pilot1 HEAD / pilot3).
+ * A merge job's `writeToFile` (`inputFor_<name>:<lfn>,<lfn>^...`) turned into list files the
+ * transform reads, never into arguments (a merge of thousands of inputs would not fit in one
+ * command line: E2BIG). As pilot3 `process_writetofile` does: `--<opt>=@inputFor_<name>`
+ * becomes `@inputFor_<name>.txt`, a file holding `--<opt>` then one local path per line, which
+ * the transform's argument parser expands (argparse `fromfile_prefix_chars='@'`); a bare
+ * `@inputFor_<name>` becomes `@inputFor_<name>.txt` holding the paths alone; a parameter that
+ * names `inputFor_<name>.txt` itself gets that file of paths.
  */
 import { writeFile } from 'node:fs/promises';
-import { ErrorCodes, PilotError, containedPath, shellQuote, type JobDefinition, type Logger, type MergeInputList, type PayloadContext } from '../../core/index.js';
+import { ErrorCodes, PilotError, containedPath, type JobDefinition, type Logger, type MergeInputList, type PayloadContext } from '../../core/index.js';
 
 /** The job-parameter key of one entry: `inputFor_<name>`. */
 export function mergeInputKey(entry: MergeInputList): string {
@@ -33,25 +36,26 @@ export function mergeInputPaths(entry: MergeInputList, ctx: PayloadContext): str
 }
 
 /**
- * Applies every writeToFile entry to `jobPars`: a `<key>.txt` reference gets the list file
- * (one local path per line), a `@<key>` placeholder gets the comma-joined paths (one shell
- * word). An entry the parameters do not mention gets its list file and a warning.
+ * Applies every writeToFile entry to `jobPars` (see the file comment). An entry the
+ * parameters do not mention gets its list file and a warning.
  * @returns the rewritten job parameters.
- * @throws PilotError MISSINGINPUTFILE (1331) for an input that was not staged in.
+ * @throws PilotError MISSINGINPUTFILE (1331) for an input that was not staged in;
+ *   FILEHANDLINGFAILURE (1303) for a writeToFile name that is not a plain file name.
  */
 export async function applyMergeInputs(job: JobDefinition, jobPars: string, ctx: PayloadContext, log: Logger): Promise<string> {
   let pars = jobPars;
   for (const entry of job.writeToFile) {
     const key = mergeInputKey(entry);
     const paths = mergeInputPaths(entry, ctx);
-    const placeholder = wholeToken(`@${key}`);
-    const wantsFile = wholeToken(`${key}.txt`, '').test(pars);
-    const wantsList = wholeToken(`@${key}`, '').test(pars);
-    if (wantsFile || !wantsList) {
-      await writeMergeList(ctx.workdir, key, paths);
-      if (!wantsFile) log.warn(`the job parameters do not refer to ${key}; wrote ${key}.txt for the payload to find`);
+    const placeholder = wholeToken(`@${key}`, '').source;
+    const option = new RegExp(`--([A-Za-z0-9_]+)=${placeholder}`).exec(pars);
+    const bare = new RegExp(placeholder).test(pars);
+    if (!bare && !wholeToken(`${key}.txt`, '').test(pars)) {
+      log.warn(`the job parameters do not refer to ${key}; wrote ${key}.txt for the payload to find`);
     }
-    if (wantsList) pars = pars.replace(placeholder, () => shellQuote(paths.join(',')));
+    await writeMergeList(ctx.workdir, key, paths, option ? [`--${option[1]}`] : []);
+    if (option) pars = pars.replace(option[0], () => `@${key}.txt`);
+    pars = pars.replace(wholeToken(`@${key}`), () => `@${key}.txt`);
   }
   return pars;
 }

@@ -90,13 +90,15 @@ export class LocalMover implements SiteMover {
     const source = localPathOf(req.url);
     const st = await statOrUndefined(source);
     if (!st?.isFile()) throw transferError('no-such-file', 'in', `${req.url} does not exist`);
-    const recorded = await this.catalog.lookup(source);
+    // The core passes what the job or the store's record says; the catalog is read only when it did not.
+    const recorded = req.checksum && req.size !== undefined ? undefined : await this.catalog.lookup(source);
     const expected = req.checksum ?? recorded?.checksums.find((c) => c.type === 'adler32') ?? recorded?.checksums[0];
     const expectedSize = req.size ?? recorded?.size;
     await this.mkdirs(dirname(req.localPath), 'in');
     const tmp = partialPath(req.localPath);
     try {
-      const sums = await copyFileDurably(source, tmp, req.signal, 'in', (dst) => this.syncs.file(dst), expected?.type === 'md5');
+      // deferSync: the caller syncs every staged-in file together before the payload starts.
+      const sums = await copyFileDurably(source, tmp, req.signal, 'in', req.deferSync ? async () => undefined : (dst) => this.syncs.file(dst), expected?.type === 'md5');
       if (expectedSize !== undefined && sums.size !== expectedSize) {
         throw transferError('size-mismatch', 'in', `${req.url} has ${sums.size} bytes, expected ${expectedSize}`);
       }

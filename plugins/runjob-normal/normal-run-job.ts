@@ -36,7 +36,7 @@ export class NormalRunJob implements RunJob {
     const settings = this.resolver.services.settings;
     const startTime = Date.now();
     const cpu0 = reapedChildrenCpuSeconds();
-    const transfers = { binding: ctx.binding, jobDir: workdir, log: this.log, signal: control.kill };
+    const transfers = { binding: ctx.binding, jobDir: workdir, log: this.log, signal: control.kill, stageInConcurrency: settings.pilot.transfers.stageInConcurrency };
     const experiment = this.resolver.get<ExperimentT>(Experiment, settings.pilot.experiment);
     let transExitCode = 0;
     let failure: PilotError | undefined;

@@ -20,7 +20,7 @@ test('demo with every monitor on (0.2 s samples, looping checks, memory limit): 
     lifetime: { limitS: 600, marginS: 60, minJobTimeS: 30 }, queuedata: { maxrss: 16000, maxvmem: 10_000_000 },
   }));
   const workdir = join(dir.path, 'demo');
-  const r = await runCli(['demo', '--events', '5', '--workers', '2', '--workdir', workdir, '--config', site, '--log-level', 'info'], { timeoutMs: 90_000 });
+  const r = await runCli(['demo', '--events', '5', '--workers', '2', '--workdir', workdir, '--config', site, '--log-level', 'info', '--keep-workdir'], { timeoutMs: 90_000 });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /merged output verified ✔/);
   t.notRegex(r.stdout + r.stderr, /killing the payload|still running after the payload ended|declared the job lost|draining the job|no new job: pilot lifetime/);

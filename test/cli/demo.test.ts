@@ -72,13 +72,15 @@ test('demo: ES job and merge job end to end, merged output verified, summary and
   const merge = [...reports.values()].find((x) => x.report.job.kind === 'event service merge')!.report;
   t.is(merge.transfers.filter((x) => x.direction === 'in' && x.activity === 'es_events_read').length, 10, 'the merge job read the 10 ES outputs back');
   t.is(merge.transfers.find((x) => x.activity === 'pw')?.checksum, `ad:${m![3]}`);
+  // Done and delivered: each job directory is reduced to its report and state file (pilot3 removes it).
+  for (const [pandaId, x] of reports) t.deepEqual((await readdir(x.dir)).sort(), ['job-report.json', `jobState-${pandaId}.json`, 'timeline.html'], x.dir);
 });
 
 test('demo --error-rate: failed ranges retried by new ES jobs until all are merged; failures in the reports; --log-format json', async (t) => {
   const dir = await tempDir('espilot-demo-');
   t.teardown(dir.remove);
   const workdir = join(dir.path, 'demo');
-  const r = await runCli(['demo', '--events', '5', '--workers', '2', '--error-rate', '0.3', '--workdir', workdir, '--log-format', 'json', '--log-level', 'info'], { timeoutMs: 60_000 });
+  const r = await runCli(['demo', '--events', '5', '--workers', '2', '--error-rate', '0.3', '--workdir', workdir, '--log-format', 'json', '--log-level', 'info', '--keep-workdir'], { timeoutMs: 60_000 });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /ranges\s+10\/10 finished, [1-9]\d* failed attempt\(s\) \(retried by the dispatcher in new ES jobs\), [2-9] ES job\(s\)/);
   const lines = r.stderr.trim().split('\n');
@@ -105,6 +107,7 @@ test('demo --error-rate: failed ranges retried by new ES jobs until all are merg
   const first = esReports.find((x) => x.report.ranges!.failed > 0)!;
   t.deepEqual(first.report.errors.filter((e) => e.scope === 'range').map((e) => e.name), ['UNKNOWN']);
   const html = await readFile(join(first.dir, 'timeline.html'), 'utf8');
+  t.true(esReports.every((x) => existsSync(join(x.dir, 'es-journal.jsonl'))), '--keep-workdir: the journals stay');
   t.regex(html, /<g class="range failed" data-range-id="[^"]+" data-status="failed"/);
   t.regex(html, /Failed ranges \(\d+\)/);
 });

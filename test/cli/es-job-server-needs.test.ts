@@ -60,7 +60,7 @@ test('serve-panda + run: inputs staged and read through the PFN, ES log and merg
   });
 
   const workdir = join(dir.path, 'work');
-  const r = await runCli(['run', '--server', url, '--queue', queuePath, '--config', sitePath, '--workdir', workdir, '--max-jobs', '2', '--log-level', 'warn'], { timeoutMs: 110_000 });
+  const r = await runCli(['run', '--server', url, '--queue', queuePath, '--config', sitePath, '--workdir', workdir, '--max-jobs', '2', '--log-level', 'warn', '--keep-workdir'], { timeoutMs: 110_000 });
   t.is(r.code, 0, r.stdout + r.stderr);
   const snap = (await (await fetch(`${url}/espilot/state`)).json()) as DispatcherSnapshot;
   server.kill('SIGTERM');

@@ -16,7 +16,8 @@ let snapshot: DispatcherSnapshot;
 test.before(async () => {
   root = await tempDir('espilot-report-');
   workdir = join(root.path, 'demo');
-  const r = await runCli(['demo', '--events', '6', '--workers', '3', '--error-rate', '0.25', '--workdir', workdir, '--no-progress'], { timeoutMs: 60_000 });
+  // --keep-workdir: the rebuild reads the journals, which a job directory reduced to its report no longer holds.
+  const r = await runCli(['demo', '--events', '6', '--workers', '3', '--error-rate', '0.25', '--workdir', workdir, '--no-progress', '--keep-workdir'], { timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(`demo failed: ${r.stdout}${r.stderr}`);
   const pilot = join(workdir, 'pilot', (await readdir(join(workdir, 'pilot')))[0]!);
   jobDirs = (await readdir(pilot)).filter((n) => n.startsWith('PandaJob_')).map((n) => join(pilot, n)).sort();

@@ -1,10 +1,12 @@
 import test from 'ava';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Experiment, preflight, renderPayloadCommand, type Experiment as Exp } from '../../core/index.js';
 import { experimentConformance } from '../conformance/experiment.conformance.js';
 import { makeRun } from '../helpers/make-run.js';
 import { esJob, mergeJob, queue } from '../helpers/sample-jobs.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // The example compiles in place (examples/tsconfig.json), like an experiment's own plugin.
 const siteConfig = join(fileURLToPath(new URL('.', import.meta.url)), '../../../examples/experiment/site.json');
@@ -28,8 +30,12 @@ test('exact commands of the example for an ES job (both channel forms) and a mer
   t.is(byArg.text, 'ACME_THREADS=4\nPILOT_EVENTRANGECHANNEL=EventService_EventRanges-1\nsource /opt/acme/setup.sh; acme-sim --events=10 --event-channel=EventService_EventRanges-1');
   const byEnv = await exp.payloadCommand(esJob({ transformation: 'acme-sim', jobParameters: '--channel=$PILOT_EVENTRANGECHANNEL' }), ctx);
   t.is(byEnv.command, 'export PILOT_EVENTRANGECHANNEL="EventService_EventRanges-1"; source /opt/acme/setup.sh; acme-sim --channel=$PILOT_EVENTRANGECHANNEL');
-  const merge = await exp.payloadCommand(mergeJob({ transformation: 'acme-merge' }), { workdir: '/work/job', queue: queue() });
-  t.is(merge.command, 'source /opt/acme/setup.sh; acme-merge --inputFile=/work/job/HITS.01._000001.pool.root.1.1-2-3-4-1,/work/job/HITS.01._000001.pool.root.1.1-2-3-5-1 --outputFile=HITS.01._000001.pool.root.1');
+  const dir = await tempDir();
+  t.teardown(dir.remove);
+  const merge = await exp.payloadCommand(mergeJob({ transformation: 'acme-merge' }), { workdir: dir.path, queue: queue() });
+  t.is(merge.command, 'source /opt/acme/setup.sh; acme-merge @inputFor_HITS.01._000001.pool.root.1.txt --outputFile=HITS.01._000001.pool.root.1');
+  t.is(await readFile(join(dir.path, 'inputFor_HITS.01._000001.pool.root.1.txt'), 'utf8'),
+    `--inputFile\n${join(dir.path, 'HITS.01._000001.pool.root.1.1-2-3-4-1')}\n${join(dir.path, 'HITS.01._000001.pool.root.1.1-2-3-5-1')}\n`);
   t.deepEqual(exp.classifyPayloadError('ERR_ACME_CONFIG_GEOMETRY', 'x'), { code: 1228, status: 'fatal' });
 });
 

@@ -104,6 +104,8 @@ export function siteSettings(o: { timings: FaultTimings; serverUrl: string; toke
     eventService: { ...t.eventService, ...o.eventService },
     transfers: TRANSFERS,
     heartbeatS: 30,
+    // The checks read the journals and reports the jobs left (R12), and drivers put files in job directories.
+    keepWorkdir: true,
     pluginOptions: {
       event: { ...t.runJob, ...o.runJob },
       's3-objectstore': { ...t.s3, ...o.s3 },

@@ -43,7 +43,9 @@ export async function localSite(opts: { legacyObjectstore?: boolean } = {}): Pro
     root: dir.path, seDir, osDir, workdir, queuedata,
     layer: (pilot = {}, extra = {}) => ({
       source: 'test-site',
-      pilot: { workdir, transfers: { backoffBaseMs: 10, backoffMaxMs: 50 }, server: { retries: 3, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 5000 }, ...pilot },
+      // keepWorkdir: the tests read the records a job leaves (journal, ledger, payload files) after it; the
+      // cleanup of job directories has its own tests (test/core/runtime/job-dir-cleanup.test.ts), with it off.
+      pilot: { workdir, transfers: { backoffBaseMs: 10, backoffMaxMs: 50 }, server: { retries: 3, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 5000 }, keepWorkdir: true, ...pilot },
       queuedata: { ...queuedata, ...extra },
     }),
     placeInputs: async (task) => {

@@ -93,12 +93,11 @@ test('rendered merge job: list file with the option, autoConfiguration dropped, 
   t.is(await readFile(join(dir.path, 'inputFor_HITS.01._000001.pool.root.1.txt'), 'utf8'), `--inputHITSFile\n${inputs.map((l) => join(dir.path, l)).join('\n')}\n`);
 });
 
-test('placeholder mode (pluginOptions.atlas.mergeInputs) gives the comma-joined paths', async (t) => {
-  const r2 = await makeRun({ cli: { pilot: { pluginOptions: { atlas: { mergeInputs: 'placeholder' } } } } });
-  t.teardown(() => r2.dispose());
-  const exp = r2.resolver.get<Exp>(Experiment, 'atlas');
-  const job = mergeJob({ transformation: 'HITSMerge_tf.py', jobParameters: '--inputHITSFile=@inputFor_HITS.01._000001.pool.root.1 --autoConfiguration=everything' });
-  const pc = await exp.payloadCommand(job, { workdir: '/w', queue: queue() });
-  t.is(pc.command, 'unset ATHENA_PROC_NUMBER ATHENA_CORE_NUMBER; HITSMerge_tf.py --inputHITSFile=/w/HITS.01._000001.pool.root.1.1-2-3-4-1,/w/HITS.01._000001.pool.root.1.1-2-3-5-1');
-  t.deepEqual(pc.env, {});
+test('merge inputs never become arguments: a bare @inputFor_<name> becomes a list file of paths', async (t) => {
+  const work = join(dir.path, 'bare');
+  await mkdir(work, { recursive: true });
+  const job = mergeJob({ transformation: 'HITSMerge_tf.py', jobParameters: '--inputHITSFile @inputFor_HITS.01._000001.pool.root.1 --autoConfiguration=everything' });
+  const pc = await atlas.payloadCommand(job, { workdir: work, queue: queue() });
+  t.is(pc.command, 'unset ATHENA_PROC_NUMBER ATHENA_CORE_NUMBER; HITSMerge_tf.py --inputHITSFile @inputFor_HITS.01._000001.pool.root.1.txt');
+  t.is(await readFile(join(work, 'inputFor_HITS.01._000001.pool.root.1.txt'), 'utf8'), job.writeToFile[0]!.inputs.map((l) => `${join(work, l)}\n`).join(''));
 });

@@ -48,11 +48,11 @@ test('core-count check: a job needing more cores than the slot, or differing fro
 });
 
 test('bad ATLAS options are reported with their path', async (t) => {
-  const bad = await makeRun({ cli: { pilot: { pluginOptions: { atlas: { athenaProcNumber: 0, mergeInputs: 'zip' } } } } });
+  const bad = await makeRun({ cli: { pilot: { pluginOptions: { atlas: { athenaProcNumber: 0, releaseSetup: 'zip' } } } } });
   t.teardown(() => bad.dispose());
   const err = t.throws(() => bad.resolver.get(Experiment, 'atlas'));
   t.regex(err!.message, /athenaProcNumber/);
-  t.regex(err!.message, /mergeInputs/);
+  t.regex(err!.message, /releaseSetup/);
 });
 
 test('cleanup removes core, pool.root and tmp. files under athenaMP-workers-*, nothing else', async (t) => {

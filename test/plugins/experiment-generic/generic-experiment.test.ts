@@ -53,14 +53,15 @@ test('the injected channel survives a real shell, even with characters that need
   t.is(await readFile(out, 'utf8'), channel);
 });
 
-test('merge: @inputFor_<name> placeholders become the comma-joined local paths', async (t) => {
+test('merge: --opt=@inputFor_<name> becomes @inputFor_<name>.txt holding --opt and one local path per line (pilot3)', async (t) => {
+  const work = join(dir.path, 'opt');
+  await mkdir(work);
   const job = mergeJob();
-  const paths = new Map(job.writeToFile[0]!.inputs.map((lfn) => [lfn, `/data/in/${lfn}`]));
-  const pc = await exp.payloadCommand(job, { workdir: dir.path, queue: queue(), inputPaths: paths });
-  t.is(pc.command, 'run-payload --inputFile=/data/in/HITS.01._000001.pool.root.1.1-2-3-4-1,/data/in/HITS.01._000001.pool.root.1.1-2-3-5-1 --outputFile=HITS.01._000001.pool.root.1');
-  // Paths that need quoting stay one shell word; without inputPaths the inputs are in the workdir.
-  const spaced = await exp.payloadCommand(job, { workdir: '/w d', queue: queue() });
-  t.is(spaced.command, "run-payload --inputFile='/w d/HITS.01._000001.pool.root.1.1-2-3-4-1,/w d/HITS.01._000001.pool.root.1.1-2-3-5-1' --outputFile=HITS.01._000001.pool.root.1");
+  const paths = new Map(job.writeToFile[0]!.inputs.map((lfn) => [lfn, `/data/in d/${lfn}`]));
+  const pc = await exp.payloadCommand(job, { workdir: work, queue: queue(), inputPaths: paths });
+  t.is(pc.command, 'run-payload @inputFor_HITS.01._000001.pool.root.1.txt --outputFile=HITS.01._000001.pool.root.1');
+  // Paths with spaces are lines of the file, never shell words.
+  t.is(await readFile(join(work, 'inputFor_HITS.01._000001.pool.root.1.txt'), 'utf8'), `--inputFile\n${[...paths.values()].map((p) => `${p}\n`).join('')}`);
 });
 
 test('merge: a placeholder is replaced only as a whole name, and <name>.txt references get a list file', async (t) => {
@@ -68,13 +69,15 @@ test('merge: a placeholder is replaced only as a whole name, and <name>.txt refe
   await mkdir(work);
   const job = sampleJob({
     eventServiceMerge: true,
-    writeToFile: [{ name: 'A', inputs: ['a1', 'a2'] }, { name: 'A1', inputs: ['b1'] }],
-    jobParameters: '--x=@inputFor_A1 --y=@inputFor_A.txt',
+    writeToFile: [{ name: 'A', inputs: ['a1', 'a2'] }, { name: 'A1', inputs: ['b1'] }, { name: 'B', inputs: ['c1'] }],
+    jobParameters: '--x=@inputFor_A1 --y=@inputFor_A.txt @inputFor_B',
   });
   const pc = await exp.payloadCommand(job, { workdir: work, queue: queue() });
-  t.is(pc.command, `run-payload --x=${work}/b1 --y=@inputFor_A.txt`);
+  t.is(pc.command, 'run-payload @inputFor_A1.txt --y=@inputFor_A.txt @inputFor_B.txt');
   t.is(await readFile(join(work, 'inputFor_A.txt'), 'utf8'), `${work}/a1\n${work}/a2\n`);
-  t.deepEqual((await readdir(work)).sort(), ['inputFor_A.txt']);
+  t.is(await readFile(join(work, 'inputFor_A1.txt'), 'utf8'), `--x\n${work}/b1\n`);
+  t.is(await readFile(join(work, 'inputFor_B.txt'), 'utf8'), `${work}/c1\n`);
+  t.deepEqual((await readdir(work)).sort(), ['inputFor_A.txt', 'inputFor_A1.txt', 'inputFor_B.txt']);
 });
 
 test('merge: an input that was not staged in is MISSINGINPUTFILE (1331) naming it', async (t) => {

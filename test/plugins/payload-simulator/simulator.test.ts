@@ -83,3 +83,28 @@ test('merge-simulator: verifies every input against its name, merges determinist
   const e2 = await t.throwsAsync(merge([join(dir.path, 'missing')], 'M4'));
   t.is((e2 as unknown as { code: number }).code, 65);
 });
+
+test('merge-simulator: reads its inputs from an @file list (pilot3 writeToFile form) and from repeated values; a missing list file is a usage error', async (t) => {
+  const dir = await tempDir();
+  t.teardown(() => dir.remove());
+  const ids = ['8-1-1-1-3', '8-1-1-2-3'];
+  const paths = [];
+  for (const [i, id] of ids.entries()) {
+    const p = join(dir.path, `in dir ${i}`, `HITS.1.${id}`);
+    await mkdir(join(dir.path, `in dir ${i}`));
+    await writeFile(p, simulatorOutputBytes({ ...header(id, 100), startEvent: i + 1, lastEvent: i + 1 }));
+    paths.push(p);
+  }
+  const run = (args: string[], cwd = dir.path) => execp(process.execPath, [join(SIM, 'merge-simulator.js'), ...args], { cwd });
+  await writeFile(join(dir.path, 'inputFor_M.txt'), `--inputFile\n${paths.join('\n')}\n`);
+  await run(['@inputFor_M.txt', '--outputFile=M']);
+  await mkdir(join(dir.path, 'args'));
+  await run(['--inputFile', ...paths, '--outputFile=M'], join(dir.path, 'args'));
+  const m = await readFile(join(dir.path, 'M'));
+  t.true(m.equals(await readFile(join(dir.path, 'args', 'M'))), 'the list file and the arguments give the same merge');
+  const v = verifyMergedOutput(m);
+  t.true(v.ok && v.header.ranges.length === 2, JSON.stringify(v));
+  const e = await t.throwsAsync(run(['@nowhere.txt', '--outputFile=X']));
+  t.is((e as unknown as { code: number }).code, 2);
+  t.regex((e as unknown as { stderr: string }).stderr, /cannot read the argument file nowhere\.txt/);
+});

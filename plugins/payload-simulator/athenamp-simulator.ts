@@ -76,7 +76,10 @@ async function main(): Promise<void> {
   if (cfg.sharedOutput) await writeFile(sharedOutputPath(cfg), `${cfg.outputFile}: one output reported for every range\n`);
   const zmq = await import('zeromq');
   const state: SimulatorState = { received: 0, reported: 0, errors: 0 };
-  process.stdout.write(`athenamp-simulator: ${cfg.workers} worker(s) on ${cfg.endpoint}${cfg.jobNumber !== undefined ? ` jobNumber=${cfg.jobNumber}` : ''}\n`);
+  // Where a batch system or MPI started it (a test's evidence of the launcher).
+  const { SLURM_STEP_ID: step, OMPI_COMM_WORLD_RANK: rank } = process.env;
+  const placed = `${step !== undefined ? ` slurm step ${step}` : ''}${rank !== undefined ? ` ompi rank ${rank}` : ''}`;
+  process.stdout.write(`athenamp-simulator: ${cfg.workers} worker(s) on ${cfg.endpoint}${cfg.jobNumber !== undefined ? ` jobNumber=${cfg.jobNumber}` : ''}${placed}\n`);
   await Promise.all(Array.from({ length: cfg.workers }, (_, i) => runWorker(zmq, cfg, state, i)));
   process.stdout.write(`athenamp-simulator: done, ${state.received} ranges, ${state.reported} outputs, ${state.errors} errors\n`);
 }

@@ -93,13 +93,24 @@ export class HpcPayloadSeams implements EsPayloadSeams {
     return { process: this.group, groups };
   }
 
-  /** Fails the ranges a dead instance held, once its last messages have been read. */
+  /**
+   * Fails the ranges a dead instance held, once its last messages have been read. Once the
+   * payload has been told `No more events` (the task is done or the pilot drains), instances
+   * that never connected are stopped: there is nothing left for them, and the job would
+   * otherwise wait the whole payload grace for a step that is not coming.
+   */
   private async instanceEnded({ instance, exit }: InstanceEnd): Promise<void> {
     // When the last one ends, the runner's own end-of-payload handling covers everything.
     if (!this.group || this.group.stillRunning === 0 || !this.channels || !this.engine) return;
     const others = this.group.stillRunning;
     const channels = this.channels;
     const engine = this.engine;
+    const group = this.group;
+    const silent = group.runningInstances();
+    if (engine.counters.noMoreEvents > 0 && silent.every((i) => !channels.hasSpoken(i))) {
+      this.log.warn(`payload instance(s) ${silent.join(', ')} never connected and there are no more events for them: stopping them`);
+      for (const i of silent) group.killInstance(i, 'SIGTERM');
+    }
     const quietMs = this.hpc.settleMs;
     const until = Date.now() + Math.max(5000, quietMs * 10);
     while (Date.now() - channels.lastMessageFrom(instance) < quietMs && Date.now() < until) await sleep(quietMs);

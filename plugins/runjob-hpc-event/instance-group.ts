@@ -36,6 +36,15 @@ export class InstanceGroup implements PayloadProcess {
     return this.running.size;
   }
 
+  /** The instances that have not exited, in order. */
+  runningInstances(): number[] {
+    return [...this.running].sort((a, b) => a - b);
+  }
+
+  killInstance(instance: number, signal: NodeJS.Signals): void {
+    this.instances[instance]?.kill(signal);
+  }
+
   kill(signal: NodeJS.Signals): void {
     for (const p of this.instances) p.kill(signal);
   }

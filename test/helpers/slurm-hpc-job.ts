@@ -30,9 +30,16 @@ export interface SlurmHpcSetup {
   readonly simulatorArgs?: string;
   /** Overrides of the example's `pluginOptions.hpc-event`. */
   readonly hpc?: Record<string, unknown>;
+  /** The job's time limit in minutes (sbatch --time; default 5): every wait is bounded by it. */
+  readonly timeLimitMin?: number;
+  /**
+   * Seconds before the limit Slurm signals the pilot (sbatch --signal=B:USR1@N, the script's
+   * own is 900 s, more than a test's limit); default 60.
+   */
+  readonly signalBeforeS?: number;
   /** Extra sbatch options (command-line options override the script's #SBATCH lines). */
   readonly sbatch?: readonly string[];
-  /** Jobs the pilot runs (the script's ESPILOT_MAX_JOBS): 2 = the ES job and its merge job. */
+  /** Jobs the pilot runs (the script's ESPILOT_MAX_JOBS; default 2 = the ES job and its merge job). */
   readonly maxJobs?: number;
 }
 
@@ -74,7 +81,7 @@ export class SlurmHpcJob {
     let jobId: string;
     try {
       jobId = await slurm.sbatch(
-        [`--output=${outputFile}`, `--chdir=${site.root}`, ...(setup.sbatch ?? []), SBATCH_SCRIPT],
+        [`--output=${outputFile}`, `--chdir=${site.root}`, `--time=${setup.timeLimitMin ?? 5}`, `--signal=B:USR1@${setup.signalBeforeS ?? 60}`, ...(setup.sbatch ?? []), SBATCH_SCRIPT],
         { ESPILOT: `${process.execPath} ${CLI}`, ESPILOT_SITE: siteFile, ESPILOT_MAX_JOBS: String(setup.maxJobs ?? 2) },
       );
     } catch (err) {
@@ -109,17 +116,20 @@ export class SlurmHpcJob {
     const deadline = Date.now() + (limitS + 60) * 1000;
     for (;;) {
       const r = await this.record();
-      if (!['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED'].includes(r.state)) return r;
+      if (!['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED', 'SIGNALING', 'STAGE_OUT'].includes(r.state)) return r;
       if (Date.now() > deadline) throw new Error(`Slurm job ${this.jobId} still ${r.state} past its time limit\n${await this.output()}\n${this.slurm.logs()}`);
       await new Promise((res) => setTimeout(res, 250));
     }
   }
 
-  /** The ES job's directory (the one holding the range journal), once the pilot made it. */
+  private firstJobDir: string | undefined;
+
+  /** The first ES job's directory (the one holding the range journal), once the pilot made it. */
   async jobDir(): Promise<string | undefined> {
+    if (this.firstJobDir) return this.firstJobDir;
     const files = await readdir(this.site.workdir, { recursive: true }).catch(() => [] as string[]);
     const hit = files.map(String).find((p) => p.endsWith(JOURNAL_FILE));
-    return hit ? join(this.site.workdir, hit.slice(0, -JOURNAL_FILE.length)) : undefined;
+    return (this.firstJobDir = hit ? join(this.site.workdir, hit.slice(0, -JOURNAL_FILE.length)) : undefined);
   }
 
   async journal(): Promise<JournalSnapshot | undefined> {

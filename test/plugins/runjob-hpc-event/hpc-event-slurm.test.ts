@@ -83,6 +83,10 @@ test.serial('srun: one step per instance across both nodes, distinct --jobNumber
   await storedAndVerified(t, job, s, finished);
   await mergedAndVerified(t, job, s, finished);
   t.is(s.task.status, 'done');
+  // Every update of the ES job (heartbeats and the final one) names the Slurm job that ran it.
+  const updates = s.jobUpdates.filter((u) => u.pandaId === esJob(s).pandaId);
+  t.true(updates.some((u) => u.state === 'running'));
+  for (const u of updates) t.deepEqual([u.batchID, u.pilotID?.split('|')[1]], [job.jobId, 'SLURM'], JSON.stringify(u));
   // Slurm ran the four instances as steps of this job, two on each node (srun --relative).
   const launched = await Promise.all(slurm.nodes.map(async (n) => (await readFile(join(slurm.dir, 'log', `slurmd-${n}.log`), 'utf8')).split('\n').filter((l) => l.includes(`launch task StepId=${job.jobId}.`)).length));
   t.deepEqual(launched, [2, 2], 'steps per node');

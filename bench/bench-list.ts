@@ -13,6 +13,7 @@ import * as b5 from './b5-end-to-end.js';
 import * as b6a from './b6a-idle-cpu.js';
 import * as b6b from './b6b-merge-stage-in.js';
 import * as b7 from './b7-resource-monitor.js';
+import * as b10 from './b10-hpc-channels.js';
 import { stats, type BenchRow } from './bench-stats.js';
 
 export interface BenchContext {
@@ -72,6 +73,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     run: (c) => b7.run({ quick: c.quick }),
     rows: (r) => b7.rows(r as b7.B7Result),
     report: (r) => line({ rows: b7.rows(r as b7.B7Result) }),
+  },
+  {
+    id: 'B10', title: 'HPC: engine cost per range over 256 instance channels vs 1', needsSwift: false,
+    run: (c) => b10.run({ quick: c.quick }),
+    rows: (r) => b10.rows(r as b10.B10Result),
+    report: (r) => b10.report(r as b10.B10Result),
   },
   {
     id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,

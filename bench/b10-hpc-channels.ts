@@ -25,11 +25,11 @@ import { benchMain, rounded, spread } from './bench-support.js';
 
 export interface B10Options {
   readonly quick?: boolean;
-  /** Ranges per measurement (default 10000, quick 1000). */
+  /** Ranges per measurement (default 10000, quick 500). */
   readonly ranges?: number;
   /** Interleaved repetitions (default 5, quick 2). */
   readonly reps?: number;
-  /** Instance channels of the measured run (default 256, quick 64). */
+  /** Instance channels of the measured run (default 256, quick 32). */
   readonly channels?: number;
 }
 
@@ -53,9 +53,9 @@ export interface B10Result {
 const PEERS = join(fileURLToPath(new URL('.', import.meta.url)), 'hpc-channel-peers.js');
 
 export async function run(options: B10Options = {}): Promise<B10Result> {
-  const ranges = options.ranges ?? (options.quick ? 1000 : 10_000);
+  const ranges = options.ranges ?? (options.quick ? 500 : 10_000);
   const reps = options.reps ?? (options.quick ? 2 : 5);
-  const channels = options.channels ?? (options.quick ? 64 : 256);
+  const channels = options.channels ?? (options.quick ? 32 : 256);
   const pilotRun = await createRun({ logLevel: 'error', env: {} });
   const one: number[] = [];
   const many: number[] = [];

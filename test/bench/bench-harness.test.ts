@@ -19,6 +19,8 @@ function isStats(s: unknown): boolean {
 }
 
 test('npm run bench -- --quick runs B1–B7 beside their baselines and writes the results file', async (t) => {
+  // Nine benchmarks and a Swift start: near two minutes on a loaded 2-core machine, ava's default.
+  t.timeout(600_000, 'every quick benchmark, Swift start included');
   const dir = await tempDir('espilot-bench-');
   t.teardown(() => dir.remove());
   const out = join(dir.path, 'results.json');

@@ -15,6 +15,7 @@ import * as b6b from './b6b-merge-stage-in.js';
 import * as b7 from './b7-resource-monitor.js';
 import * as b8 from './b8-scale.js';
 import * as b9 from './b9-merge.js';
+import * as b10 from './b10-hpc-channels.js';
 import { stats, type BenchRow } from './bench-stats.js';
 
 export interface BenchContext {
@@ -89,6 +90,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     run: (c) => b9.run({ log: c.log, quick: c.quick }),
     rows: (r) => b9.rows(r as b9.B9Result),
     report: (r) => b9.report(r as b9.B9Result),
+  },
+  {
+    id: 'B10', title: 'HPC: engine cost per range over 256 instance channels vs 1', needsSwift: false,
+    run: (c) => b10.run({ quick: c.quick }),
+    rows: (r) => b10.rows(r as b10.B10Result),
+    report: (r) => b10.report(r as b10.B10Result),
   },
   {
     id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,

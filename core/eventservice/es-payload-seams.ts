@@ -22,7 +22,7 @@ export interface LaunchParts {
   /** The job's inputs as the payload reaches them (staged path or TURL), by LFN. */
   readonly inputPaths: ReadonlyMap<string, string>;
   /** The running engine, for a seam that fails the ranges of one of several payload parts. */
-  readonly engine: Pick<EsEngine, 'quiesce' | 'failInFlight'>;
+  readonly engine: Pick<EsEngine, 'quiesce' | 'failInFlight' | 'counters'>;
 }
 
 /** One process group the payload runs as, and the directory it works in. */

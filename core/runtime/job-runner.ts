@@ -22,6 +22,7 @@ import type { PilotRun } from './create-run.js';
 import { blameFullDisk, checkBeforeJob, diskLimitsFor, DiskMonitor, type DiskLimits } from './disk-monitor.js';
 import { finalJobUpdate } from './final-update.js';
 import { cleanUpJobDir } from './job-dir-cleanup.js';
+import { pilotIdentity } from './pilot-identity.js';
 import { JobControlSource } from './job-control-source.js';
 import { JobStateStore } from '../state/job-state.js';
 import { PRIVATE_DIR_MODE } from '../state/state-file.js';
@@ -81,7 +82,7 @@ export async function runJob(o: JobRunOptions): Promise<JobRunResult> {
     const monitors = new JobMonitors({ job, queue: settings.queue, settings: settings.pilot.monitors, workdir: jobDir, control, log, killGraceMs: settings.pilot.eventService.killGraceS * 1000 });
     const monitor = new Monitor({
       api, control, log, pandaId: job.pandaId, intervalMs: settings.pilot.heartbeatS * 1000, lostHeartbeatMs: settings.pilot.lostHeartbeatS * 1000, coreCount: job.coreCount,
-      siteName: settings.queue.name, progress: () => ({ ...progress, cpuConsumptionTime: Math.max(progress.cpuConsumptionTime ?? 0, monitors.cpuSeconds) }),
+      siteName: settings.queue.name, identity: pilotIdentity(process.env), progress: () => ({ ...progress, cpuConsumptionTime: Math.max(progress.cpuConsumptionTime ?? 0, monitors.cpuSeconds) }),
       debugIntervalMs: settings.pilot.monitors.debugHeartbeatS * 1000, resources: () => monitors.usage(),
       debugTail: () => { const t = monitors.logTail(); return t === undefined ? undefined : run.secrets.mask(t); },
     });

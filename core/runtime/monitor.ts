@@ -2,7 +2,7 @@
  * Heartbeats for a running job: `updateJob` with state `running` every interval (every
  * `debugIntervalMs` while the server's `debug` command is on, as pilot3), the server's
  * commands handed to the job control; each carries the resource monitor's fields and, in
- * debug mode, the tail of the payload's log (`stdout`). Timers are unref'd so they never
+ * debug mode, the tail of the payload's log (`stdout`), and who sends it (pilotID, batchID). Timers are unref'd so they never
  * keep a pilot alive.
  *
  * Lost heartbeat (pilot3 `last_heartbeat` check): when no heartbeat has been acknowledged for
@@ -15,6 +15,7 @@ import type { ResourceUsage } from '../contracts/run-job.js';
 import type { Logger } from '../logging/logger.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 import type { JobControlSource } from './job-control-source.js';
+import type { PilotIdentity } from './pilot-identity.js';
 import { usageUpdateFields } from './monitors/job-monitors.js';
 
 export interface MonitorOptions {
@@ -26,6 +27,8 @@ export interface MonitorOptions {
   readonly coreCount: number;
   readonly node?: string;
   readonly siteName?: string;
+  /** pilotID / batchID / schedulerID, sent with every heartbeat as pilot3 does (`get_data_structure`). */
+  readonly identity?: PilotIdentity;
   /** No acknowledged heartbeat for this long: the job is lost (pilot3 `lost_heartbeat`). */
   readonly lostHeartbeatMs: number;
   /** Between heartbeats in debug mode (pilot3 debug_heartbeat); default `intervalMs`. */
@@ -100,6 +103,8 @@ export class Monitor {
         ...(p.cpuConsumptionTime !== undefined ? { cpuConsumptionTime: Math.round(p.cpuConsumptionTime) } : {}),
         ...(this.o.node ? { node: this.o.node } : {}),
         ...(this.o.siteName ? { siteName: this.o.siteName } : {}),
+        ...(this.o.identity ? { pilotId: this.o.identity.pilotId, schedulerId: this.o.identity.schedulerId } : {}),
+        ...(this.o.identity?.batchId !== undefined ? { batchId: this.o.identity.batchId } : {}),
         ...usageUpdateFields(this.o.resources?.()),
         ...(stdout !== undefined ? { stdout } : {}),
       });

@@ -163,6 +163,9 @@ export interface JobUpdateEntry {
   readonly pandaId: string;
   readonly state: string;
   readonly pilotErrorCode?: number;
+  /** Who sent it (pilot3 sends both with every update). */
+  readonly pilotID?: string;
+  readonly batchID?: string;
   readonly statusCode: number;
   readonly outcome: 'applied' | 'noop' | 'rejected';
   readonly command?: string;

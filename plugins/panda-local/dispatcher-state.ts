@@ -109,8 +109,9 @@ export class DispatcherState {
     const job = this.jobs.get(pandaId);
     const log = (statusCode: number, outcome: JobUpdateEntry['outcome'], command?: string, reason?: string): void => {
       const code = Number(params['pilotErrorCode']);
+      const who = (['pilotID', 'batchID'] as const).flatMap((k) => (typeof params[k] === 'string' && params[k] ? [[k, params[k]] as const] : []));
       this.jobUpdates.push({
-        seq: this.nextSeq(), time: iso(now), pandaId, state, ...(Number.isSafeInteger(code) ? { pilotErrorCode: code } : {}),
+        seq: this.nextSeq(), time: iso(now), pandaId, state, ...(Number.isSafeInteger(code) ? { pilotErrorCode: code } : {}), ...Object.fromEntries(who),
         statusCode, outcome, ...(command ? { command } : {}), ...(reason ? { reason } : {}),
       });
     };

@@ -30,6 +30,8 @@ export interface SimulatorConfig {
   readonly ignoreTerm: boolean;
   readonly nulTerminate: boolean;
   readonly seed: number;
+  /** The transform's `--jobNumber` (printed only; see athenamp-simulator.ts). */
+  readonly jobNumber?: number;
   readonly cwd: string;
   /** Append one JSON line per range event to this file (test histories; see payload-trace.ts). */
   readonly trace?: string;

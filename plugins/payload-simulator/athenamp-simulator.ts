@@ -6,11 +6,13 @@
  *   node athenamp-simulator.js --channel=<name> | --endpoint=tcp://host:port
  *     --outputFile=<LFN> [--workers=N] [--timePerEventMs=N] [--outputBytes=N]
  *     [--errorRate=p] [--errorAcronym=ERR_X] [--errorDiag=text] [--crashAfter=K]
- *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S] [--sharedOutput] [--trace=<file>]
+ *     [--hang[=K]] [--ignoreTerm] [--malformed] [--nulTerminate] [--seed=S] [--jobNumber=N] [--sharedOutput] [--trace=<file>]
  *     [--requirePfn]   (read each range's input through its PFN; a range without one fails)
  *
  * `--trace` appends one JSON line per range event (received, output, error, stop) to a file:
  * the payload side's record of a run, which test checkers read instead of the pilot's logs.
+ * `--jobNumber` is the transform's (it seeds Geant4's random numbers); the simulator only
+ * prints it, so a test can tell instances that would simulate the same events.
  * Outputs are `<outputFile>.<eventRangeID>` in the working directory. Exit 0 after every
  * worker got `No more events`; 2 for bad arguments.
  */
@@ -22,7 +24,7 @@ import { runWorker, sharedOutputPath, type SimulatorConfig, type SimulatorState 
 const FLAGS = {
   channel: 'string', endpoint: 'string', workers: 'int', outputFile: 'string', outputBytes: 'int', timePerEventMs: 'number',
   errorRate: 'number', errorAcronym: 'string', errorDiag: 'string', crashAfter: 'int', hang: 'optional-int', ignoreTerm: 'bool',
-  malformed: 'bool', nulTerminate: 'bool', seed: 'int', sharedOutput: 'bool', trace: 'string', requirePfn: 'bool',
+  malformed: 'bool', nulTerminate: 'bool', seed: 'int', jobNumber: 'int', sharedOutput: 'bool', trace: 'string', requirePfn: 'bool',
 } as const;
 
 export function configFrom(argv: readonly string[], cwd: string): SimulatorConfig {
@@ -55,6 +57,7 @@ export function configFrom(argv: readonly string[], cwd: string): SimulatorConfi
     nulTerminate: f['nulTerminate'] === true,
     seed: (f['seed'] as number | undefined) ?? 1,
     ...(f['trace'] !== undefined ? { trace: f['trace'] as string } : {}),
+    ...(f['jobNumber'] !== undefined ? { jobNumber: f['jobNumber'] as number } : {}),
     requirePfn: f['requirePfn'] === true,
     cwd,
   };
@@ -73,7 +76,10 @@ async function main(): Promise<void> {
   if (cfg.sharedOutput) await writeFile(sharedOutputPath(cfg), `${cfg.outputFile}: one output reported for every range\n`);
   const zmq = await import('zeromq');
   const state: SimulatorState = { received: 0, reported: 0, errors: 0 };
-  process.stdout.write(`athenamp-simulator: ${cfg.workers} worker(s) on ${cfg.endpoint}\n`);
+  // Where a batch system or MPI started it (a test's evidence of the launcher).
+  const { SLURM_STEP_ID: step, OMPI_COMM_WORLD_RANK: rank } = process.env;
+  const placed = `${step !== undefined ? ` slurm step ${step}` : ''}${rank !== undefined ? ` ompi rank ${rank}` : ''}`;
+  process.stdout.write(`athenamp-simulator: ${cfg.workers} worker(s) on ${cfg.endpoint}${cfg.jobNumber !== undefined ? ` jobNumber=${cfg.jobNumber}` : ''}${placed}\n`);
   await Promise.all(Array.from({ length: cfg.workers }, (_, i) => runWorker(zmq, cfg, state, i)));
   process.stdout.write(`athenamp-simulator: done, ${state.received} ranges, ${state.reported} outputs, ${state.errors} errors\n`);
 }

@@ -7,6 +7,7 @@
  * and the others carry on. Journal, reporter, stage-out, outcome and recovery are the core's.
  */
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   ErrorCodes, PayloadChannel, PilotError, describeExit, sleep, type EsPayloadSeams, type LaunchParts, type LaunchedPayload, type Logger,
@@ -15,6 +16,9 @@ import {
 import { InstanceChannels } from './instance-channels.js';
 import { InstanceGroup, type InstanceEnd } from './instance-group.js';
 import { renderLaunchCommand } from './launch-template.js';
+import { readBatchAllocation } from './batch-allocation.js';
+import { instanceCount, instanceJob, instanceJobNumber, instanceNode } from './instance-placement.js';
+import type { BatchAllocation } from './batch-allocation.js';
 import type { HpcEventOptions } from './hpc-event-options.js';
 
 export class HpcPayloadSeams implements EsPayloadSeams {
@@ -22,6 +26,8 @@ export class HpcPayloadSeams implements EsPayloadSeams {
   private readonly endpoints: string[] = [];
   private group: InstanceGroup | undefined;
   private engine: LaunchParts['engine'] | undefined;
+  private count = 0;
+  private allocation: BatchAllocation | undefined;
 
   constructor(
     private readonly settings: PilotSettings,
@@ -34,18 +40,25 @@ export class HpcPayloadSeams implements EsPayloadSeams {
   /** One TCP channel per instance; all are closed again if one cannot be bound. */
   async openChannel(): Promise<Channel> {
     const opened: Channel[] = [];
+    const allocation = (this.allocation = readBatchAllocation(process.env));
+    this.count = instanceCount(this.hpc, allocation);
+    if (allocation) this.log.info(`in Slurm job ${allocation.jobId} (${allocation.nodes} node(s) ${allocation.nodeList})`);
+    if (this.hpc.basePort > 0 && this.hpc.basePort + this.count - 1 > 65535) {
+      throw new PilotError(ErrorCodes.BADQUEUECONFIGURATION, `pluginOptions.hpc-event.basePort: expected a port that leaves room for ${this.count} instances, found ${this.hpc.basePort}`, { recoverable: false });
+    }
+    const host = this.hpc.advertiseHost || hostname();
     try {
-      for (let i = 0; i < this.hpc.instances; i++) {
+      for (let i = 0; i < this.count; i++) {
         const ch = this.resolver.create<Channel>(PayloadChannel, this.settings.pilot.channel);
         opened.push(ch);
         const bound = await ch.open({ kind: 'tcp', host: this.hpc.bindHost, port: this.hpc.basePort ? this.hpc.basePort + i : 0 });
-        this.endpoints.push(`tcp://${this.hpc.advertiseHost}:${/:(\d+)$/.exec(bound)?.[1] ?? ''}`);
+        this.endpoints.push(`tcp://${host}:${/:(\d+)$/.exec(bound)?.[1] ?? ''}`);
       }
     } catch (err) {
       await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
       throw err;
     }
-    this.log.info(`serving ${this.hpc.instances} payload instance(s) at ${this.endpoints.join(' ')}`);
+    this.log.info(`serving ${this.count} payload instance(s) at ${this.endpoints.join(' ')}`);
     return (this.channels = new InstanceChannels(opened));
   }
 
@@ -56,14 +69,15 @@ export class HpcPayloadSeams implements EsPayloadSeams {
     const started: PayloadProcess[] = [];
     const groups: Array<{ pid: number; cwd: string }> = [];
     try {
-      for (let i = 0; i < this.hpc.instances; i++) {
+      for (let i = 0; i < this.count; i++) {
         const cwd = join(workdir, `instance-${i}`);
         await mkdir(cwd, { recursive: true });
         const endpoint = this.endpoints[i]!;
-        const pc = await a.experiment.payloadCommand(job, { workdir: cwd, queue: this.settings.queue, channelName: endpoint, inputPaths: a.inputPaths });
-        const command = renderLaunchCommand(this.hpc.launchTemplate, { command: pc.command, endpoint, instance: i, instances: this.hpc.instances });
+        const jobNumber = instanceJobNumber(job.attemptNr, this.count, i);
+        const pc = await a.experiment.payloadCommand(instanceJob(job, this.hpc, this.count, i), { workdir: cwd, queue: this.settings.queue, channelName: endpoint, inputPaths: a.inputPaths });
+        const command = renderLaunchCommand(this.hpc.launchTemplate, { command: pc.command, endpoint, instance: i, instances: this.count, cores: this.hpc.coresPerInstance ?? job.coreCount, node: instanceNode(this.hpc, this.allocation, i), jobNumber });
         const proc = await a.launcher.launch({
-          command, cwd, env: { ...a.env, ...pc.env },
+          command, cwd, env: { ...a.env, ...pc.env, ESPILOT_INSTANCE: String(i), ESPILOT_INSTANCES: String(this.count) },
           stdoutPath: join(cwd, this.hpc.stdoutName), stderrPath: join(cwd, this.hpc.stderrName),
           ...(job.userProxy ? { userProxy: job.userProxy } : {}),
         });
@@ -79,13 +93,24 @@ export class HpcPayloadSeams implements EsPayloadSeams {
     return { process: this.group, groups };
   }
 
-  /** Fails the ranges a dead instance held, once its last messages have been read. */
+  /**
+   * Fails the ranges a dead instance held, once its last messages have been read. Once the
+   * payload has been told `No more events` (the task is done or the pilot drains), instances
+   * that never connected are stopped: there is nothing left for them, and the job would
+   * otherwise wait the whole payload grace for a step that is not coming.
+   */
   private async instanceEnded({ instance, exit }: InstanceEnd): Promise<void> {
     // When the last one ends, the runner's own end-of-payload handling covers everything.
     if (!this.group || this.group.stillRunning === 0 || !this.channels || !this.engine) return;
     const others = this.group.stillRunning;
     const channels = this.channels;
     const engine = this.engine;
+    const group = this.group;
+    const silent = group.runningInstances();
+    if (engine.counters.noMoreEvents > 0 && silent.every((i) => !channels.hasSpoken(i))) {
+      this.log.warn(`payload instance(s) ${silent.join(', ')} never connected and there are no more events for them: stopping them`);
+      for (const i of silent) group.killInstance(i, 'SIGTERM');
+    }
     const quietMs = this.hpc.settleMs;
     const until = Date.now() + Math.max(5000, quietMs * 10);
     while (Date.now() - channels.lastMessageFrom(instance) < quietMs && Date.now() < until) await sleep(quietMs);

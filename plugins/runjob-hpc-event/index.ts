@@ -4,3 +4,5 @@ export { InstanceChannels } from './instance-channels.js';
 export { InstanceGroup, type InstanceEnd } from './instance-group.js';
 export { DEFAULT_LAUNCH_TEMPLATE, checkLaunchTemplate, renderLaunchCommand, type InstanceValues } from './launch-template.js';
 export { HpcPayloadSeams } from './hpc-payload-seams.js';
+export { readBatchAllocation, type BatchAllocation } from './batch-allocation.js';
+export { instanceCount, instanceJob, instanceJobNumber, instanceNode } from './instance-placement.js';

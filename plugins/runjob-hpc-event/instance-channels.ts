@@ -12,11 +12,13 @@ import {
 export class InstanceChannels implements PayloadChannel {
   private readonly sentTo: Set<string>[];
   private readonly lastMessage: number[];
+  private readonly heard: boolean[];
 
   constructor(private readonly channels: readonly PayloadChannel[]) {
     if (channels.length < 1 || channels.length > 0xffff) throw new Error(`InstanceChannels needs 1-65535 channels, got ${channels.length}`);
     this.sentTo = channels.map(() => new Set());
     this.lastMessage = channels.map(() => Date.now());
+    this.heard = channels.map(() => false);
   }
 
   /** The channels are opened one by one by their owner; this composite cannot be opened. */
@@ -32,6 +34,7 @@ export class InstanceChannels implements PayloadChannel {
       try {
         for await (const m of ch.messages()) {
           this.lastMessage[i] = Date.now();
+          this.heard[i] = true;
           queue.push({ peer: tag(i, m.peer), text: m.text });
           wake?.();
         }
@@ -68,6 +71,11 @@ export class InstanceChannels implements PayloadChannel {
   /** Range ids ever sent to one instance. */
   rangesSentTo(instance: number): ReadonlySet<string> {
     return this.sentTo[instance] ?? new Set();
+  }
+
+  /** Whether an instance ever said anything (one that never connected holds no range). */
+  hasSpoken(instance: number): boolean {
+    return this.heard[instance] ?? false;
   }
 
   /** When an instance last said anything (ms since epoch). */

@@ -1,7 +1,8 @@
 /**
  * The M payload instances of an HPC ES job as one PayloadProcess for the supervisor: it
- * exits when the last instance has exited (with the first failing instance's status), and a
- * kill reaches every instance. Each instance's own end is reported through `onInstanceEnd`,
+ * exits when the last instance has exited (with the first failing instance's status, not
+ * counting instances the pilot stopped alone for having nothing left to do), and a kill
+ * reaches every instance. Each instance's own end is reported through `onInstanceEnd`,
  * so its ranges can be failed while the others keep running.
  */
 import { describeExit, type Logger, type PayloadExit, type PayloadProcess } from '../../core/index.js';
@@ -14,6 +15,7 @@ export interface InstanceEnd {
 export class InstanceGroup implements PayloadProcess {
   readonly exit: Promise<PayloadExit>;
   private readonly running = new Set<number>();
+  private readonly stoppedAlone = new Set<number>();
 
   constructor(private readonly instances: readonly PayloadProcess[], onInstanceEnd: (end: InstanceEnd) => void, log: Logger) {
     instances.forEach((_, i) => this.running.add(i));
@@ -24,7 +26,7 @@ export class InstanceGroup implements PayloadProcess {
       (ok ? log.info : log.warn).call(log, `payload instance ${i} (pid ${p.pid}) ended: ${describeExit(exit)}; ${this.running.size} still running`);
       onInstanceEnd({ instance: i, exit });
       return exit;
-    })).then((exits) => exits.find((e) => e.code !== 0) ?? exits[0]!);
+    })).then((exits) => exits.find((e, i) => e.code !== 0 && !this.stoppedAlone.has(i)) ?? exits.find((e, i) => !this.stoppedAlone.has(i)) ?? exits[0]!);
   }
 
   /** The first instance's pid (the group has no single pid). */
@@ -34,6 +36,17 @@ export class InstanceGroup implements PayloadProcess {
 
   get stillRunning(): number {
     return this.running.size;
+  }
+
+  /** The instances that have not exited, in order. */
+  runningInstances(): number[] {
+    return [...this.running].sort((a, b) => a - b);
+  }
+
+  /** Stops one instance; its exit no longer decides the group's. */
+  killInstance(instance: number, signal: NodeJS.Signals): void {
+    this.stoppedAlone.add(instance);
+    this.instances[instance]?.kill(signal);
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -69,6 +69,6 @@ test('a dead instance: its in-flight ranges are failed (1227), the others finish
 });
 
 test('bad hpc-event options are reported with their paths', (t) => {
-  const err = t.throws(() => parseHpcEventOptions({ instances: 0, launchTemplate: 'srun {cmd}', bindHost: '0.0.0.0', settleMs: -1 }));
-  for (const field of ['instances', 'launchTemplate', 'advertiseHost', 'settleMs']) t.regex(err!.message, new RegExp(field));
+  const err = t.throws(() => parseHpcEventOptions({ instances: 0, launchTemplate: 'srun {cmd}', coresPerInstance: 0, jobNumbers: 'same', settleMs: -1 }));
+  for (const field of ['instances', 'launchTemplate', 'coresPerInstance', 'jobNumbers', 'settleMs']) t.regex(err!.message, new RegExp(field));
 });

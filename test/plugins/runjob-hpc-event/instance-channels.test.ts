@@ -39,10 +39,10 @@ test('messages of every instance channel arrive tagged; replies go back to the r
 });
 
 test('launch templates: {command} is one shell word; unknown placeholders are refused', (t) => {
-  const cmd = renderLaunchCommand('srun -N1 -n1 --job-name=es{instance}of{instances} /bin/sh -c {command}', {
-    command: `export PILOT_EVENTRANGECHANNEL="tcp://n1:5000"; node sim.js --x='a b'`, endpoint: 'tcp://n1:5000', instance: 2, instances: 4,
+  const cmd = renderLaunchCommand('srun -N1 -n1 -c {cores} --job-name=es{instance}of{instances}-{jobNumber} /bin/sh -c {command}', {
+    command: `export PILOT_EVENTRANGECHANNEL="tcp://n1:5000"; node sim.js --x='a b'`, endpoint: 'tcp://n1:5000', instance: 2, instances: 4, cores: 3, node: 1, jobNumber: 7,
   });
-  t.is(cmd, `srun -N1 -n1 --job-name=es2of4 /bin/sh -c 'export PILOT_EVENTRANGECHANNEL="tcp://n1:5000"; node sim.js --x='\\''a b'\\'''`);
+  t.is(cmd, `srun -N1 -n1 -c 3 --job-name=es2of4-7 /bin/sh -c 'export PILOT_EVENTRANGECHANNEL="tcp://n1:5000"; node sim.js --x='\\''a b'\\'''`);
   t.throws(() => checkLaunchTemplate('mpirun -np 1 {cmd}'), { message: /launchTemplate: expected a command template with \{command\}/ });
   t.throws(() => checkLaunchTemplate('run {command} {host}'));
 });

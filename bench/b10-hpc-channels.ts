@@ -137,6 +137,7 @@ async function serve(run: PilotRun, k: number, ranges: readonly EventRange[]): P
           void hooks.onStored(u.rangeId, u.files.map((f) => ({ path: f.localPath, objectName: f.objectName, url: `file:///dev/null/${f.objectName}`, size: 0, checksum: 'ad:00000001', mover: 'none' })));
         },
         drain: async () => undefined,
+        settled: async () => undefined,
       }),
       classify: () => ({ code: 1220, status: 'failed' }),
       maxConsecutiveStageOutFailures: 3,

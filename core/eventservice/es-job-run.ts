@@ -248,6 +248,11 @@ export class EsJobRun {
     await Promise.race([engine.stager.drain(), sleep(deadline - Date.now(), timeout.signal).catch(() => undefined)]);
     timeout.abort();
     this.uploadAbort.abort();
+    // Aborted transfers end within a mover's abort handling; their outcome is journaled, so the
+    // journal stays open until they did (bounded: a mover that ignores the abort is left behind).
+    const settle = new AbortController();
+    await Promise.race([engine.stager.settled(), sleep(this.d.settings.pilot.eventService.killGraceS * 1000, settle.signal).catch(() => undefined)]);
+    settle.abort();
     await engine.quiesce();
     const left = await reporter.flush(Math.max(0, deadline - Date.now()));
     if (left) this.log.warn(`${left} range report(s) not acknowledged by the server; the range journal keeps them`);

@@ -29,6 +29,11 @@ export interface OutputStager {
   push(upload: OutputUpload): void;
   /** Resolves when nothing is queued or running (or the stager was aborted). */
   drain(): Promise<void>;
+  /**
+   * Resolves when no transfer is running any more, aborted or not: after an abort, the
+   * transfers still finishing write their outcome to the journal, which must stay open until then.
+   */
+  settled(): Promise<void>;
 }
 
 export interface StageOutQueueOptions {
@@ -49,6 +54,7 @@ export class StageOutQueue implements OutputStager {
   private readonly waiting: OutputUpload[] = [];
   private active = 0;
   private idle: Array<() => void> = [];
+  private quiet: Array<() => void> = [];
 
   constructor(private readonly opts: StageOutQueueOptions) {
     opts.signal?.addEventListener('abort', () => {
@@ -66,6 +72,11 @@ export class StageOutQueue implements OutputStager {
   drain(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  settled(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.quiet.push(resolve));
   }
 
   private isIdle(): boolean {
@@ -125,5 +136,6 @@ export class StageOutQueue implements OutputStager {
 
   private notifyIfIdle(): void {
     if (this.isIdle()) for (const r of this.idle.splice(0)) r();
+    if (this.active === 0) for (const r of this.quiet.splice(0)) r();
   }
 }

@@ -63,6 +63,11 @@ export class ZipStageOutQueue implements OutputStager {
     await this.inner.drain();
   }
 
+  async settled(): Promise<void> {
+    while (this.sealing > 0) await new Promise<void>((r) => this.idle.push(r));
+    await this.inner.settled();
+  }
+
   /** Zips what is collected and hands the zip to the stage-out queue. */
   private seal(): void {
     clearTimeout(this.timer);

@@ -74,3 +74,30 @@ test('an output checked by the namer and replaced by a hard link before its uplo
   t.is(verdicts[0]!.failed?.code, 1165);
   t.deepEqual(await readdir(store), []);
 });
+
+test('aborted while a stored range is being recorded: drain() returns, settled() waits until the record is written (the journal must stay open until then)', async (t) => {
+  const { job, primary } = await setup(t);
+  await writeFile(join(job, 'out.R-1'), 'range output');
+  const abort = new AbortController();
+  let entered!: () => void;
+  const recording = new Promise<void>((r) => { entered = r; });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  let recorded = false;
+  const q = new StageOutQueue({
+    concurrency: 2, primary, log: silentLogger, signal: abort.signal,
+    onStored: async () => { entered(); await gate; recorded = true; },
+    onFailed: async (_id, error) => { t.fail(error.message); },
+  });
+  q.push({ rangeId: 'R-1', files: [{ localPath: join(job, 'out.R-1'), objectName: 'out.R-1', within: job }] });
+  await recording;
+  abort.abort();
+  await q.drain();
+  let settled = false;
+  const done = q.settled().then(() => { settled = true; });
+  await new Promise((r) => setImmediate(r));
+  t.false(settled, 'a range still being recorded keeps settled() open');
+  release();
+  await done;
+  t.true(recorded, 'settled() resolved only after the record was written');
+});

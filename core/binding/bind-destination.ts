@@ -12,7 +12,8 @@ import type { PluginEntry } from '../plugin/plugin-descriptor.js';
 import type { PluginRegistry } from '../plugin/plugin-registry.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
 import { containedUrl } from '../util/contained-path.js';
-import { destinationFor, moverNamesFor, schemeOf } from './select-movers.js';
+import { rucioPath } from './rucio-path.js';
+import { deterministicFor, destinationFor, moverNamesFor, schemeOf } from './select-movers.js';
 
 export interface MoverChoice {
   /** Position in the configured list (`copytool[<index>]`). */
@@ -88,6 +89,8 @@ export interface DestinationSpec {
   readonly code?: number;
   /** The storage's endpoint id (select-movers `storageIdFor`). */
   readonly storageId?: number;
+  /** Job files go to Rucio's deterministic paths (select-movers `deterministicFor`; SE stage-out only). */
+  readonly deterministic?: boolean;
 }
 
 export interface BoundResult {
@@ -133,7 +136,10 @@ export function bindDestination(resolver: PluginResolver, spec: DestinationSpec)
     retry: Object.freeze({ attempts, backoffBaseMs: pilot.transfers.backoffBaseMs, backoffMaxMs: pilot.transfers.backoffMaxMs }),
     ...(checksumStore ? { checksumStore } : {}),
     ...(spec.storageId !== undefined ? { storageId: spec.storageId } : {}),
+    ...(spec.deterministic ? { deterministic: true } : {}),
     url: (name: string) => containedUrl(base, name, `${spec.activity} object name`),
+    fileUrl: (file: { readonly lfn: string; readonly scope?: string }) =>
+      containedUrl(base, spec.deterministic && file.scope ? rucioPath(file.scope, file.lfn) : file.lfn, `${spec.activity} object name`),
   });
   return { activity: spec.activity, destination, rejected: all };
 }
@@ -143,5 +149,6 @@ export function bindReadBack(resolver: PluginResolver, writtenBy: Activity): Bou
   const { queue } = resolver.services.settings;
   return bindDestination(resolver, {
     activity: 'pr', direction: 'in', base: destinationFor(queue, writtenBy), names: moverNamesFor(queue, 'pr'), missing: `no storage for activity ${writtenBy} (astorages)`,
+    ...(deterministicFor(queue, writtenBy) ? { deterministic: true } : {}),
   });
 }

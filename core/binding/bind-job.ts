@@ -11,7 +11,7 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import { PilotError } from '../errors/pilot-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { PluginResolver } from '../plugin/plugin-resolver.js';
-import { destinationFor, moverNamesFor, schemeOf, storageIdFor } from './select-movers.js';
+import { deterministicFor, destinationFor, moverNamesFor, schemeOf, storageIdFor } from './select-movers.js';
 import type { QueueData } from '../contracts/queue-data.js';
 import { bindDestination, type BoundResult, type DestinationSpec } from './bind-destination.js';
 
@@ -36,6 +36,7 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     const id = storageIdFor(queue, activity);
     return id !== undefined ? { storageId: id } : {};
   };
+  const deterministic = (activity: Activity): { deterministic?: true } => (deterministicFor(queue, activity) ? { deterministic: true } : {});
   const transfers: PlannedTransfer[] = [];
   const cache = new Map<string, BoundResult>();
   const bind = (spec: DestinationSpec): BoundResult => {
@@ -51,12 +52,12 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
     return r;
   };
   /** @returns the name's refusal (containedUrl), when the destination is usable but the name is not. */
-  const plan = (direction: 'in' | 'out', label: string, r: BoundResult, name: string, optional = false): PilotError | undefined => {
+  const plan = (direction: 'in' | 'out', label: string, r: BoundResult, name: string | FileSpec, optional = false): PilotError | undefined => {
     const d = r.destination;
     let url = '';
     let nameError: PilotError | undefined;
     try {
-      url = d ? d.url(name) : '';
+      url = d ? (typeof name === 'string' ? d.url(name) : d.fileUrl(name)) : '';
     } catch (err) {
       nameError = err as PilotError;
     }
@@ -108,8 +109,8 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
       for (const out of job.outputFiles) plan('out', `es failover ${out.lfn}`, failover, naming.esOutputName(out.lfn, '<eventRangeID>'), true);
     }
   } else {
-    outputs = bind({ activity: 'pw', direction: 'out', base: destinationFor(queue, 'pw'), names: moverNamesFor(queue, 'pw'), missing: 'no storage for activity pw (astorages)' });
-    for (const out of job.outputFiles) plan('out', `stage-out ${out.lfn}`, outputs, out.lfn);
+    outputs = bind({ activity: 'pw', direction: 'out', base: destinationFor(queue, 'pw'), names: moverNamesFor(queue, 'pw'), missing: 'no storage for activity pw (astorages)', ...deterministic('pw') });
+    for (const out of job.outputFiles) plan('out', `stage-out ${out.lfn}`, outputs, out);
   }
 
   // Every job, ES jobs included, sends its log to `pl`, else `pw`.
@@ -117,8 +118,8 @@ export function bindJob(resolver: PluginResolver, job: JobDefinition, experiment
   let logCopy: BoundDestination | undefined;
   if (job.logFile) {
     const activity: Activity = destinationFor(queue, 'pl') ? 'pl' : 'pw';
-    log = bind({ activity, direction: 'out', base: destinationFor(queue, activity), names: moverNamesFor(queue, activity), missing: 'no storage for activity pl or pw (astorages)' });
-    plan('out', `log ${job.logFile.lfn}`, log, job.logFile.lfn);
+    log = bind({ activity, direction: 'out', base: destinationFor(queue, activity), names: moverNamesFor(queue, activity), missing: 'no storage for activity pl or pw (astorages)', ...deterministic(activity) });
+    plan('out', `log ${job.logFile.lfn}`, log, job.logFile);
     const pls = destinationFor(queue, 'pls');
     if (pls && sendsLogCopy(job, queue.catchall)) {
       const r = bind({ activity: 'pls', direction: 'out', base: pls, names: moverNamesFor(queue, 'pls'), missing: '', ...idOf('pls') });

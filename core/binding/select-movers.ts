@@ -52,6 +52,17 @@ export function storageIdFor(queue: QueueData, activity: Activity): number | und
   return names?.length ? queue.storages[names[0]!]?.id : undefined;
 }
 
+/**
+ * Whether a job's files written for `activity` take Rucio's deterministic path: its endpoint
+ * is CRIC `is_deterministic` and the activity writes to a storage element (pw, pl), as pilot3's
+ * resolve_surl does for them; object-store activities (es_events, pls) keep their own names.
+ */
+export function deterministicFor(queue: QueueData, activity: Activity): boolean {
+  if (activity !== 'pw' && activity !== 'pl') return false;
+  const names = queue.astorages[activity];
+  return Boolean(names?.length && queue.storages[names[0]!]?.deterministic);
+}
+
 /** The URL scheme without the colon: `s3`, `root`, `file`. */
 export function schemeOf(url: string): string {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(url);

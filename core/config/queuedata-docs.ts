@@ -80,7 +80,7 @@ export const QUEUEDATA_DOCS: FieldDocs = {
   'queuedata.ddmendpoints.<name>.rprotocols.<id>.settings.access_key': 'getKeyPair name of the S3 access key of the protocol (object stores).',
   'queuedata.ddmendpoints.<name>.rprotocols.<id>.settings.secret_key': 'getKeyPair name of the S3 secret key of the protocol.',
   'queuedata.ddmendpoints.<name>.rprotocols.<id>.settings.is_secure': { text: 'Use TLS for the protocol (S3).', default: '—' },
-  'queuedata.ddmendpoints.<name>.is_deterministic': { text: 'Rucio\'s deterministic path scheme; read but not applied: espilot writes `<protocol>/<name>`, not `<scope>/<md5 dirs>/<lfn>` (README, `rucio` copytool).', default: '—' },
+  'queuedata.ddmendpoints.<name>.is_deterministic': { text: 'Rucio\'s deterministic path scheme: outputs and logs written to this endpoint (pw, pl) go to `<protocol>/<scope dirs>/<md5[0:2]>/<md5[2:4]>/<lfn>` as pilot3 writes them; object stores keep `<protocol>/<name>`.', default: 'false' },
   'queuedata.ddmendpoints.<name>.type': { text: 'CRIC endpoint type (`DATADISK`, `OS_ES`, `OS_LOGS`).', default: '—' },
   'queuedata.corecount': 'Cores of the queue\'s job slots; jobs without their own coreCount use it (ranges fetched per request = cores × `eventService.rangesPerCoreFactor`).',
 };

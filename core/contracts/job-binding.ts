@@ -41,6 +41,14 @@ export interface BoundDestination {
    * @throws PilotError FILEHANDLINGFAILURE (1303) for a name that would not.
    */
   url(name: string): string;
+  /** The endpoint is CRIC `is_deterministic`: a job's file is stored at Rucio's path of its scope and name. */
+  readonly deterministic?: boolean;
+  /**
+   * Where a job's file (an output or log of a normal, merge or ES job) is stored: on a
+   * deterministic endpoint `url(rucioPath(scope, lfn))` when the file has a scope, else `url(lfn)`.
+   * @throws PilotError FILEHANDLINGFAILURE (1303) like `url`.
+   */
+  fileUrl(file: { readonly lfn: string; readonly scope?: string }): string;
 }
 
 /** Kept for the ES runner's options: the same object as a bound destination. */

@@ -30,7 +30,7 @@ export interface StorageEndpoint {
   readonly url: string;
   /** Base URL stage-ins read from when it differs from `url` (CRIC `read_lan`/`read_wan` vs `write_*` protocols). */
   readonly readUrl?: string;
-  /** CRIC `is_deterministic`: Rucio's own path scheme under the endpoint (informational: espilot writes `<url>/<name>`). */
+  /** CRIC `is_deterministic`: job outputs and logs written here take Rucio's path (select-movers `deterministicFor`). */
   readonly deterministic?: boolean;
   /** CRIC `type` (`DATADISK`, `OS_ES`, `OS_LOGS`, ...). */
   readonly type?: string;

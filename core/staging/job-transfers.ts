@@ -135,7 +135,7 @@ export async function stageOutJobFiles(ctx: JobTransferContext, files: readonly 
   const ledger = await readLedger(ctx.jobDir);
   const stored: StoredFile[] = [];
   for (const file of files) {
-    const url = dest.url(file.lfn);
+    const url = dest.fileUrl(file);
     const known = ledger[`${activity}:${file.lfn}`];
     if (known && known.url === url) {
       stored.push(known);

@@ -8,10 +8,12 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DispatcherSnapshot } from '../../plugins/panda-local/index.js';
+import { rucioPath } from '../../core/index.js';
 import { startCricServer } from '../helpers/cric-server.js';
 import { CLI, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -20,6 +22,9 @@ const QUEUE = 'ESPILOT_CRIC_E2E';
 const SITE = 'ESPILOT-SITE';
 /** The demo task's inputs (config/demo-task.json). */
 const INPUTS = ['EVNT.9001._000001.pool.root.1', 'EVNT.9001._000002.pool.root.1'];
+
+/** The scope of serve-panda's default task (config/demo-task.json), its outputs' scope. */
+const TASK_SCOPE = (JSON.parse(readFileSync(join(fileURLToPath(new URL('.', import.meta.url)), '../../../config/demo-task.json'), 'utf8')) as { scope: string }).scope;
 
 function endpoint(name: string, id: number, url: string): Record<string, unknown> {
   const protocol = [{ endpoint: url.replace(/^(file:\/\/).*/, '$1'), flavour: 'POSIX', id: id * 10, path: url.replace(/^file:\/\//, '') }];
@@ -95,7 +100,9 @@ test('espilot run -q QUEUE -r SCORE -s SITE -j managed --queuedata-url --storage
   // The endpoints came from the storage data: outputs through the rucio copytool into them, their URLs in the xml.
   const outputs = snap.files.filter((f) => f.type === 'output');
   t.true(outputs.length > 0, JSON.stringify(snap.files));
-  for (const f of outputs) t.true((f.surl ?? "").startsWith(pathToFileURL(se).href), JSON.stringify(f));
+  // E2E_DATADISK is is_deterministic: each output at Rucio's path of its scope and name, as pilot3 writes it.
+  for (const f of outputs) t.is(f.surl, `${pathToFileURL(se).href}/${rucioPath(TASK_SCOPE, f.lfn)}`, JSON.stringify(f));
+  for (const f of outputs) t.true(existsSync(join(se, rucioPath(TASK_SCOPE, f.lfn))), `${f.lfn} stored at its Rucio path`);
 
   // pilot3's log file in the work directory, with the lines of the run.
   const pilotlog = await readFile(join(workdir, 'pilotlog.txt'), 'utf8');

@@ -211,3 +211,24 @@ test('direct access only where pilot3 allows it: the queue permits it, the job a
   t.false(readsInPlace(q(true), job(), 'raw.data', 'root://se//raw.data'), 'no RAW');
   t.false(readsInPlace(q(true), job(), 'EVNT.1', 's3://os/EVNT.1'), 'not a scheme the payload opens');
 });
+
+test('a CRIC is_deterministic endpoint: outputs and the log go to Rucio\'s path of their scope (pilot3 get_path); object stores and non-deterministic endpoints keep the name', async (t) => {
+  const proto = (path: string) => ({ write_lan: [{ endpoint: 'file://', path }], read_lan: [{ endpoint: 'file://', path }] });
+  const run = await runWith(t, {
+    acopytools: { pr: ['local'], pw: ['local'], pl: ['local'], pls: ['local'] },
+    astorages: { pr: ['SE'], pw: ['SE'], pl: ['LOGS_SE'], pls: ['OS_LOGS'] },
+    ddmendpoints: {
+      SE: { arprotocols: proto('/se'), is_deterministic: true }, LOGS_SE: { arprotocols: proto('/logs-se'), is_deterministic: false },
+      OS_LOGS: { arprotocols: proto('/os-logs'), is_deterministic: true, type: 'OS_LOGS' },
+    },
+    catchall: 'log_to_objectstore',
+  });
+  const job = parseJobDefinition({ ...NORMAL, scopeOut: 'user.jwebb2', outFiles: 'user.jwebb2.66999._000001.top1outDS.tar,log.77.tgz' });
+  const b = bindJob(run.resolver, job);
+  // pilot3's own example: user.jwebb2 → user/jwebb2/01/9f/<lfn>.
+  t.is(b.outputs().fileUrl(job.outputFiles[0]!), 'file:///se/user/jwebb2/01/9f/user.jwebb2.66999._000001.top1outDS.tar');
+  t.is(b.outputs().url('x'), 'file:///se/x', 'url(name) is the plain name');
+  t.true(summary(b.transfers).includes('stage-out user.jwebb2.66999._000001.top1outDS.tar | pw | file:///se/user/jwebb2/01/9f/user.jwebb2.66999._000001.top1outDS.tar | local | 2'), summary(b.transfers).join('\n'));
+  t.is(b.log().fileUrl(job.logFile!), 'file:///logs-se/log.77.tgz', 'LOGS_SE is not deterministic');
+  t.is(b.logCopy()?.fileUrl(job.logFile!), 'file:///os-logs/log.77.tgz', 'the log copy to the object store keeps its name');
+});

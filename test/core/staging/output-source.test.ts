@@ -42,7 +42,7 @@ function destination(store: string, before?: (req: TransferRequest) => Promise<v
   const base = pathToFileURL(store).href;
   return {
     activity: 'pw', base, scheme: 'file', candidates: [{ name: 'local', mover }],
-    retry: { attempts: 1, backoffBaseMs: 1, backoffMaxMs: 1 }, url: (name) => containedUrl(base, name),
+    retry: { attempts: 1, backoffBaseMs: 1, backoffMaxMs: 1 }, url: (name) => containedUrl(base, name), fileUrl: (f) => containedUrl(base, f.lfn),
   };
 }
 

@@ -63,7 +63,8 @@ test('demo: ES job and merge job end to end, merged output verified, summary and
   t.is(es.transfers.filter((x) => x.activity === 'pr').length, 2, 'the ES job staged in its two inputs');
   t.is(es.transfers.filter((x) => x.activity === 'pl' && x.name === es.job.log).length, 1, 'and stored its log');
   t.is(es.workers?.length, 2, 'one lane per simulator worker');
-  for (const x of es.ranges!.items) {
+  t.deepEqual(es.ranges?.detail, { file: 'job-ranges.ndjson', ranges: 10, inline: true }, 'a small job lists its ranges in the report too');
+  for (const x of es.ranges!.items!) {
     t.truthy(x.worker, `range ${x.id} has its worker`);
     t.true(x.fetchedAt <= x.sentAt! && x.sentAt! <= x.outputAt! && x.outputAt! <= x.storedAt! && x.storedAt! <= x.decidedAt! && x.decidedAt! <= x.reportedAt!, `range ${x.id} phases in order`);
     t.is(x.report, 'acked');
@@ -99,7 +100,7 @@ test('demo --error-rate: failed ranges retried by new ES jobs until all are merg
   const reports = await reportsOf(workdir);
   const esReports = [...reports.values()].filter((x) => x.report.job.kind === 'event service');
   t.true(esReports.length >= 2);
-  const failedInReports = esReports.flatMap((x) => x.report.ranges!.items.filter((i) => i.status === 'failed'));
+  const failedInReports = esReports.flatMap((x) => x.report.ranges!.items!.filter((i) => i.status === 'failed'));
   t.deepEqual(failedInReports.map((i) => i.id).sort(), failedReports.map((u) => u.eventRangeId!).sort(), 'every failed attempt is in a report');
   for (const i of failedInReports) t.is(i.code, 1220);
   const first = esReports.find((x) => x.report.ranges!.failed > 0)!;

@@ -13,13 +13,14 @@ import * as b5 from './b5-end-to-end.js';
 import * as b6a from './b6a-idle-cpu.js';
 import * as b6b from './b6b-merge-stage-in.js';
 import * as b7 from './b7-resource-monitor.js';
-import { stats, type BenchRow } from './bench-stats.js';
+import * as b8r from './b8-report-scale.js';
+import type { BenchRow } from './bench-stats.js';
 
 export interface BenchContext {
   readonly quick: boolean;
   readonly log: (line: string) => void;
   readonly swift?: SwiftServer;
-  /** Results of the benchmarks that ran before, by id (B5 compares with B1, B3 and B4). */
+  /** Results of the benchmarks that ran before, by id. */
   readonly results: Readonly<Record<string, unknown>>;
 }
 
@@ -74,6 +75,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     report: (r) => line({ rows: b7.rows(r as b7.B7Result) }),
   },
   {
+    id: 'B8', title: 'scale: job report and timeline of 1M ranges vs a raw dump of them', needsSwift: false,
+    run: (c) => b8r.runReportScale({ quick: c.quick, log: c.log }),
+    rows: (r) => b8r.rowsOf(r as b8r.ReportScaleResult),
+    report: (r) => line({ rows: b8r.rowsOf(r as b8r.ReportScaleResult) }),
+  },
+  {
     id: 'B4', title: 'S3 uploads: mover vs raw SDK PutObject', needsSwift: true,
     run: (c) => b4.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { objects: [40, 80] as const, slices: 2 } : {}) }),
     rows: (r) => b4.rows(r as b4.B4Result),
@@ -88,30 +95,7 @@ export const BENCHMARKS: readonly BenchSpec[] = [
   {
     id: 'B5', title: 'end to end through the real pilot, S3 on Swift', needsSwift: true,
     run: (c) => b5.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { ranges: 200, reps: 1, baselineObjects: 60 } : {}) }),
-    rows: (r, c) => [...b5.rows(r as b5.B5Result), ...slowestComponent(r as b5.B5Result, c)],
+    rows: (r) => b5.rows(r as b5.B5Result),
     report: (r) => b5.report(r as b5.B5Result),
   },
 ];
-
-/**
- * B5's reference is the slowest component (min of B1 W=2, B3 per 1 MiB file, raw PutObject):
- * a line saying which it was in this run and B5's ratio to it, when B1 and B3 ran too.
- */
-function slowestComponent(r: b5.B5Result, c: BenchContext): BenchRow[] {
-  const r1 = c.results['B1'] as b1.B1Result | undefined;
-  const r3 = c.results['B3'] as b3.B3Result | undefined;
-  const r4 = c.results['B4'] as b4.B4Result | undefined;
-  if (!r1 && !r3 && !r4) return [];
-  const components = [
-    ...(r1 ? [{ label: 'B1 dispatcher W=2', perS: r1.pilot.find((p) => p.workers === 2)?.rangesPerS ?? Infinity }] : []),
-    ...(r3 ? [{ label: 'B3 adler32 of 1 MiB files', perS: (r3.espilot.median * 1e9) / MiB }] : []),
-    ...(r4 ? [{ label: 'B4 raw SDK PutObject 1 MiB', perS: r4.workloads.find((w) => w.objectBytes === MiB)?.raw.objPerSec.median ?? Infinity }] : []),
-    { label: 'raw SDK PutObject 1 MiB before B5', perS: stats(r.reps.map((x) => x.rawPutPerS)).median },
-  ];
-  const slowest = components.reduce((a, b) => (b.perS < a.perS ? b : a));
-  const ratio = stats(r.reps.map((x) => x.rangesPerS / slowest.perS));
-  return [{
-    id: 'B5', label: 'end to end vs slowest component', unit: 'ranges/s', espilot: r.rangesPerS,
-    baseline: { label: slowest.label, stats: stats([slowest.perS]) }, ratio, goal: `≥ ${r.goal.ratio}×`, pass: ratio.median >= r.goal.ratio,
-  }];
-}

@@ -8,7 +8,7 @@
 import type { RangeTiming } from './journal-timeline.js';
 import type { JobReport } from './job-report.js';
 import { esc, formatSeconds } from './report-format.js';
-import { UNDISPATCHED_LANE, assignLanes } from './worker-lanes.js';
+import { UNDISPATCHED_LANE, laneFinder } from './worker-lanes.js';
 import { LEFT, PLOT_W, TIMELINE_COLORS, axis, legend, pauseBands, pauseLegend, phases, scaleOf, svgOpen, type Scale } from './timeline-frame.js';
 import { stageOutEnd } from './build-job-report.js';
 
@@ -32,7 +32,7 @@ export function* heatTimelineSvgChunks(report: JobReport, ranges: readonly Range
   const s = scaleOf(report, ranges);
   const binMs = (s.t1 - s.t0) / HEAT_BINS;
   const binOf = (t: number) => Math.min(HEAT_BINS - 1, Math.max(0, Math.floor((t - s.t0) / binMs)));
-  const { lanes, laneOf } = assignLanes(ranges);
+  const { lanes, laneOf } = laneFinder(ranges, report.workers);
   const workerLanes = lanes.filter((l) => l.id !== UNDISPATCHED_LANE);
   // Consecutive workers share a row when there are more than fit.
   const per = Math.max(1, Math.ceil(workerLanes.length / (HEAT_MAX_ROWS - 1)));
@@ -53,7 +53,7 @@ export function* heatTimelineSvgChunks(report: JobReport, ranges: readonly Range
   const busy = new Float64Array(rows.length * HEAT_BINS);
   const failed = new Uint32Array(rows.length * HEAT_BINS);
   for (const r of ranges) {
-    const n = rowOf.get(laneOf.get(r.id)!)!;
+    const n = rowOf.get(laneOf(r))!;
     const row = rows[n]!;
     row.ranges++;
     const bad = r.status === 'failed' || r.status === 'fatal';

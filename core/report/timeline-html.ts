@@ -9,7 +9,7 @@ import type { RangeTiming } from './journal-timeline.js';
 import { esc, formatBytes, formatSeconds } from './report-format.js';
 import { HEAT_BINS } from './timeline-heat.js';
 import { TIMELINE_RANGES_MAX, timelineSvgChunks } from './timeline-svg.js';
-import { assignLanes } from './worker-lanes.js';
+import { laneFinder } from './worker-lanes.js';
 
 /** Rows of long tables shown on the page; job-report.json has all of them. */
 const MAX_ROWS = 200;
@@ -52,7 +52,7 @@ export function* timelineHtmlChunks(report: JobReport, ranges: readonly RangeTim
     yield `\n<h2>Timeline</h2><p class="muted">No event ranges in this ${esc(j.kind)} job; its transfers are listed below.</p>`;
   }
   const rest = [
-    failures(ranges),
+    failures(ranges, report),
     report.errors.length ? `<h2>Errors</h2>${table(['scope', 'code', 'count', 'first diagnostic'], report.errors.map((e) => [esc(e.scope), `<span class="bad">${esc(`${e.name} (${e.code})`)}</span>`, num(e.count), esc(e.diag)]))}` : '',
     planned(report),
     transfers(report),
@@ -94,13 +94,13 @@ function latency(r: JobReport): string {
   ])}`;
 }
 
-function failures(items: readonly RangeTiming[]): string {
+function failures(items: readonly RangeTiming[], r: JobReport): string {
   const bad = items.filter((x) => x.status === 'failed' || x.status === 'fatal');
   if (bad.length === 0) return '';
-  const { lanes, laneOf } = assignLanes(items);
+  const { lanes, laneOf } = laneFinder(items, r.workers);
   const label = new Map(lanes.map((l) => [l.id, l.label]));
   const rows = bad.slice(0, MAX_ROWS).map((x) => [
-    `<code>${esc(x.id)}</code>`, esc(label.get(laneOf.get(x.id)!) ?? '-'), `<span class="bad">${esc(x.status)}</span>`,
+    `<code>${esc(x.id)}</code>`, esc(label.get(laneOf(x)) ?? '-'), `<span class="bad">${esc(x.status)}</span>`,
     esc(x.code !== undefined ? `${errorCodeName(x.code)} (${x.code})` : '-'), esc(x.diag ?? ''),
   ]);
   return `<h2>Failed ranges (${bad.length})</h2>${table(['range', 'worker', 'status', 'code', 'diagnostic'], rows)}${more(bad.length, RANGES_DETAIL_FILE)}`;

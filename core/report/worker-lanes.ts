@@ -26,9 +26,9 @@ export function assignLanes(ranges: readonly RangeTiming[]): LaneAssignment {
   const sent = ranges.filter((r) => r.sentAt !== undefined).sort((a, b) => a.sentAt! - b.sentAt!);
   const tally = new Map<string, { label: string; ranges: number; failed: number }>();
   const inferred = new FreeLanes();
-  const count = (id: string, label: () => string, r: RangeTiming) => {
+  const count = (id: string, label: (() => string) | string, r: RangeTiming) => {
     let t = tally.get(id);
-    if (!t) tally.set(id, (t = { label: label(), ranges: 0, failed: 0 }));
+    if (!t) tally.set(id, (t = { label: typeof label === 'string' ? label : label(), ranges: 0, failed: 0 }));
     t.ranges++;
     if (r.status === 'failed' || r.status === 'fatal') t.failed++;
     laneOf.set(r.id, id);
@@ -36,14 +36,14 @@ export function assignLanes(ranges: readonly RangeTiming[]): LaneAssignment {
   let workers = 0;
   for (const r of sent) {
     if (r.worker) {
-      count(r.worker, () => `worker ${++workers} (${shortPeer(r.worker!)})`, r);
+      count(r.worker, tally.has(r.worker) ? '' : `worker ${++workers} (${shortPeer(r.worker)})`, r);
     } else {
       // A worker holds one range at a time: reuse the lowest lane that is free again.
       const n = inferred.take(r.sentAt!, r.outputAt ?? r.decidedAt ?? r.sentAt!);
       count(`lane-${n + 1}`, () => `lane ${n + 1} (worker not recorded)`, r);
     }
   }
-  for (const r of ranges) if (!laneOf.has(r.id)) count(UNDISPATCHED_LANE, () => 'not dispatched', r);
+  for (const r of ranges) if (r.sentAt === undefined) count(UNDISPATCHED_LANE, 'not dispatched', r);
   // Map order is insertion order: lanes by first dispatch, the undispatched lane last.
   const lanes = [...tally].map(([id, t]): WorkerLane => ({ id, label: t.label, ranges: t.ranges, failed: t.failed }));
   return { lanes, laneOf };
@@ -102,4 +102,17 @@ function pop<T>(h: T[], cmp: (a: T, b: T) => number): T {
 /** Routing ids are long hex strings; the last 10 digits tell workers apart. */
 function shortPeer(hex: string): string {
   return hex.length > 10 ? `…${hex.slice(-10)}` : hex;
+}
+
+/**
+ * Lanes and a lane lookup for a large job's pages: when every dispatched range names its
+ * worker (every current journal) the lane is read off the range, with no map of every range;
+ * otherwise (older journals) assignLanes packs them. `lanes`: the report's, when at hand.
+ */
+export function laneFinder(ranges: readonly RangeTiming[], lanes?: readonly WorkerLane[]): { readonly lanes: readonly WorkerLane[]; laneOf(r: RangeTiming): string } {
+  if (lanes && ranges.every((r) => r.sentAt === undefined || r.worker)) {
+    return { lanes, laneOf: (r) => (r.sentAt === undefined ? UNDISPATCHED_LANE : r.worker!) };
+  }
+  const a = assignLanes(ranges);
+  return { lanes: a.lanes, laneOf: (r) => a.laneOf.get(r.id)! };
 }

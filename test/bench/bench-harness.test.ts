@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { BenchResults } from '../../bench/run.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6a', 'B6b', 'B7'];
+const IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6a', 'B6b', 'B7', 'B8'];
 
 function isStats(s: unknown): boolean {
   const o = s as { min: number; median: number; max: number; n: number } | undefined;
@@ -43,7 +43,7 @@ test('npm run bench -- --quick runs B1–B7 beside their baselines and writes th
     }
   }
   // Every benchmark with a baseline compares against one measured in this run.
-  for (const id of ['B1', 'B2', 'B3', 'B4', 'B5', 'B6b', 'B7']) t.true(res.rows.some((r) => r.id === id && r.baseline), id);
+  for (const id of ['B1', 'B2', 'B3', 'B4', 'B5', 'B6b', 'B7', 'B8']) t.true(res.rows.some((r) => r.id === id && r.baseline), id);
   t.true(res.rows.some((r) => r.id === 'B5' && r.unit === 'MiB' && r.goal?.includes('200')), 'B5 reports peak RSS against its goal');
   // The printed table names every benchmark.
   for (const id of IDS) t.regex(stdout, new RegExp(`\\| ${id} +\\|`));

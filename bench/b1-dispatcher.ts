@@ -93,12 +93,10 @@ export async function run(options: B1Options = {}): Promise<B1Result> {
         rates.get(w)!.push(m.rangesPerS);
         if (w === 1) ratios.push(m.rangesPerS / r);
       }
+      // Latency in runs of its own (the timing wrapper would slow the rate runs): W=1, the goal's, in every repetition.
+      if (workerCounts.includes(1)) await timed(1, reps + rep);
     }
-    // Latency in its own runs: the timing wrapper would slow the rate runs down.
-    for (const w of workerCounts) {
-      const m = await servePilotLoop(pilotRun, { workers: w, ranges: benchRanges(Math.min(ranges, 5000), reps, w), timed: true });
-      latencies.get(w)!.push(...m.readyToSendMs);
-    }
+    for (const w of workerCounts) if (w !== 1) await timed(w, 2 * reps);
   } finally {
     await pilotRun.dispose();
   }

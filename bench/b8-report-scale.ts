@@ -18,7 +18,7 @@ import { isMain, optionsFromArgv, stats, type BenchOptions, type BenchRow } from
 import { rounded } from './bench-support.js';
 
 export interface ReportScaleOptions extends BenchOptions {
-  /** Ranges of the synthetic job (default 1,000,000, quick 20,000). */
+  /** Ranges of the synthetic job (default 1,000,000, quick 10,000). */
   readonly ranges?: number;
   /** Interleaved repetitions (default 3, quick 2). */
   readonly reps?: number;
@@ -35,7 +35,7 @@ const MB = 1e6;
 
 export async function runReportScale(opts: ReportScaleOptions = {}): Promise<ReportScaleResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const n = opts.ranges ?? (opts.quick ? 20_000 : 1_000_000);
+  const n = opts.ranges ?? (opts.quick ? 10_000 : 1_000_000);
   const repCount = opts.reps ?? (opts.quick ? 2 : 3);
   const dir = await mkdtemp(join(tmpdir(), 'espilot-b8-report-'));
   try {

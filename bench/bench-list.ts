@@ -14,15 +14,16 @@ import * as b6a from './b6a-idle-cpu.js';
 import * as b6b from './b6b-merge-stage-in.js';
 import * as b7 from './b7-resource-monitor.js';
 import * as b8 from './b8-scale.js';
+import * as b8r from './b8-report-scale.js';
 import * as b9 from './b9-merge.js';
 import * as b10 from './b10-hpc-channels.js';
-import { stats, type BenchRow } from './bench-stats.js';
+import type { BenchRow } from './bench-stats.js';
 
 export interface BenchContext {
   readonly quick: boolean;
   readonly log: (line: string) => void;
   readonly swift?: SwiftServer;
-  /** Results of the benchmarks that ran before, by id (B5 compares with B1, B3 and B4). */
+  /** Results of the benchmarks that ran before, by id. */
   readonly results: Readonly<Record<string, unknown>>;
 }
 
@@ -36,6 +37,8 @@ export interface BenchSpec {
 }
 
 const MiB = 1024 * 1024;
+
+interface B8Both { readonly scale: b8.B8Result; readonly report: b8r.ReportScaleResult }
 
 function swiftOf(ctx: BenchContext): SwiftServer {
   if (!ctx.swift) throw new Error('this benchmark needs the harness\'s Swift');
@@ -77,13 +80,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     report: (r) => line({ rows: b7.rows(r as b7.B7Result) }),
   },
   {
-    // B8 scale: dispatch + journal at 1M ranges, replay, file:// store rate. The report-building
-    // rows (bench/b8-report-scale.ts) join this spec: run it in `run` beside b8.run and append
-    // its rows in `rows` (one results entry per id).
-    id: 'B8', title: 'scale: 1M ranges through dispatch + journal, replay, file:// store at fewer syncs', needsSwift: false,
-    run: (c) => b8.run({ quick: c.quick }),
-    rows: (r) => b8.rows(r as b8.B8Result),
-    report: (r) => b8.report(r as b8.B8Result),
+    // B8 scale: dispatch + journal at 1M ranges, replay, file:// store rate (b8-scale.ts), and the
+    // job report and timeline of as many ranges (b8-report-scale.ts): one results entry per id.
+    id: 'B8', title: 'scale: 1M ranges through dispatch + journal, replay, file:// store at fewer syncs; their job report and timeline', needsSwift: false,
+    run: async (c) => ({ scale: await b8.run({ quick: c.quick }), report: await b8r.runReportScale({ quick: c.quick, log: c.log }) }),
+    rows: (r) => [...b8.rows((r as B8Both).scale), ...b8r.rowsOf((r as B8Both).report)],
+    report: (r) => `${b8.report((r as B8Both).scale)}\n${line({ rows: b8r.rowsOf((r as B8Both).report) })}`,
   },
   {
     id: 'B9', title: 'merge of 10k small inputs: stage-in + merge vs raw parallel copy + adler32', needsSwift: false,
@@ -112,30 +114,7 @@ export const BENCHMARKS: readonly BenchSpec[] = [
   {
     id: 'B5', title: 'end to end through the real pilot, S3 on Swift', needsSwift: true,
     run: (c) => b5.run({ log: c.log, swift: swiftOf(c), ...(c.quick ? { ranges: 200, reps: 1, baselineObjects: 60 } : {}) }),
-    rows: (r, c) => [...b5.rows(r as b5.B5Result), ...slowestComponent(r as b5.B5Result, c)],
+    rows: (r) => b5.rows(r as b5.B5Result),
     report: (r) => b5.report(r as b5.B5Result),
   },
 ];
-
-/**
- * B5's reference is the slowest component (min of B1 W=2, B3 per 1 MiB file, raw PutObject):
- * a line saying which it was in this run and B5's ratio to it, when B1 and B3 ran too.
- */
-function slowestComponent(r: b5.B5Result, c: BenchContext): BenchRow[] {
-  const r1 = c.results['B1'] as b1.B1Result | undefined;
-  const r3 = c.results['B3'] as b3.B3Result | undefined;
-  const r4 = c.results['B4'] as b4.B4Result | undefined;
-  if (!r1 && !r3 && !r4) return [];
-  const components = [
-    ...(r1 ? [{ label: 'B1 dispatcher W=2', perS: r1.pilot.find((p) => p.workers === 2)?.rangesPerS ?? Infinity }] : []),
-    ...(r3 ? [{ label: 'B3 adler32 of 1 MiB files', perS: (r3.espilot.median * 1e9) / MiB }] : []),
-    ...(r4 ? [{ label: 'B4 raw SDK PutObject 1 MiB', perS: r4.workloads.find((w) => w.objectBytes === MiB)?.raw.objPerSec.median ?? Infinity }] : []),
-    { label: 'raw SDK PutObject 1 MiB before B5', perS: stats(r.reps.map((x) => x.rawPutPerS)).median },
-  ];
-  const slowest = components.reduce((a, b) => (b.perS < a.perS ? b : a));
-  const ratio = stats(r.reps.map((x) => x.rangesPerS / slowest.perS));
-  return [{
-    id: 'B5', label: 'end to end vs slowest component', unit: 'ranges/s', espilot: r.rangesPerS,
-    baseline: { label: slowest.label, stats: stats([slowest.perS]) }, ratio, goal: `≥ ${r.goal.ratio}×`, pass: ratio.median >= r.goal.ratio,
-  }];
-}

@@ -6,7 +6,10 @@ import { errorCodeName } from '../errors/error-codes.js';
 import type { JobStateRecord } from '../state/job-state.js';
 import type { StagedInFile, StoredFile } from '../staging/job-transfers.js';
 import type { JournalTimeline, RangeTiming } from './journal-timeline.js';
-import { JOB_REPORT_VERSION, type JobKind, type ReportPhase, type JobReport, type RangeSummary, type ReportError, type TransferEntry } from './job-report.js';
+import {
+  INLINE_RANGES_MAX, JOB_REPORT_VERSION, RANGES_DETAIL_FILE, type JobKind, type JobReport, type Percentiles, type RangeSummary, type ReportError,
+  type ReportPhase, type TransferEntry,
+} from './job-report.js';
 import { assignLanes } from './worker-lanes.js';
 
 /** Everything a report is made from. */
@@ -19,16 +22,20 @@ export interface ReportSources {
   readonly stagedIn: readonly StagedInFile[];
 }
 
-/** The report of one job; `now` stamps `generatedAt`. Never throws for incomplete records (a running or dead job). */
+/**
+ * The report of one job; `now` stamps `generatedAt`. Never throws for incomplete records (a
+ * running or dead job). Its size does not grow with the ranges past INLINE_RANGES_MAX: the
+ * ranges themselves go to RANGES_DETAIL_FILE (see writeReportFiles).
+ */
 export function buildJobReport(src: ReportSources, now = Date.now()): JobReport {
   const { state } = src;
   const job = state.job;
   const o = state.outcome;
   const endedAt = o ? o.endTime : undefined;
   const ranges = src.journal?.ranges ?? [];
-  const transfers = transfersOf(src);
-  const out = transfers.filter((t) => t.direction === 'out');
-  const inn = transfers.filter((t) => t.direction === 'in');
+  const inline = ranges.length <= INLINE_RANGES_MAX;
+  const transfers = transfersOf(src, inline);
+  const events = src.journal?.events ?? [];
   return {
     version: JOB_REPORT_VERSION,
     generatedAt: new Date(now).toISOString(),
@@ -60,9 +67,10 @@ export function buildJobReport(src: ReportSources, now = Date.now()): JobReport 
     startedAt: state.startedAt,
     ...(endedAt !== undefined ? { endedAt, wallSeconds: seconds(endedAt - state.startedAt) } : {}),
     phases: src.journal ? esPhases(state.startedAt, endedAt ?? state.updatedAt, ranges) : [phase('job', state.startedAt, endedAt ?? state.updatedAt)],
-    ...(src.journal ? { ranges: { ...rangeSummary(ranges), items: ranges }, workers: assignLanes(ranges).lanes } : {}),
+    ...(src.journal ? { ranges: { ...rangeSummary(ranges, inline), ...(inline ? { items: ranges } : {}) }, workers: assignLanes(ranges).lanes } : {}),
+    ...(events.length ? { events } : {}),
     transfers,
-    totals: { filesStored: out.length, bytesStored: sum(out), filesRead: inn.length, bytesRead: sum(inn) },
+    totals: totalsOf(src),
     errors: errorsOf(state, ranges),
   };
 }
@@ -72,9 +80,10 @@ export function kindOf(job: { eventService: boolean; eventServiceMerge: boolean 
   return job.eventService ? 'event service' : job.eventServiceMerge ? 'event service merge' : 'normal';
 }
 
-function transfersOf(src: ReportSources): TransferEntry[] {
+/** Stage-in, the ranges' stored objects (when `withRanges`) and the ledger's outputs. */
+function transfersOf(src: ReportSources, withRanges: boolean): TransferEntry[] {
   const out: TransferEntry[] = src.stagedIn.map((f) => ({ direction: 'in', activity: f.activity, name: f.lfn, url: f.url, size: f.size, checksum: f.checksum, mover: f.mover }));
-  for (const r of src.journal?.ranges ?? []) {
+  for (const r of withRanges ? src.journal?.ranges ?? [] : []) {
     for (const obj of r.objects) {
       out.push({ direction: 'out', activity: 'es_events', name: obj.objectName, url: obj.url, size: obj.size, checksum: obj.checksum, mover: obj.mover, rangeId: r.id, ...(r.storedAt !== undefined ? { at: r.storedAt } : {}) });
     }
@@ -83,6 +92,23 @@ function transfersOf(src: ReportSources): TransferEntry[] {
     out.push({ direction: 'out', activity: key.slice(0, key.indexOf(':')), name: f.lfn, url: f.url, size: f.size, checksum: f.checksum, mover: f.mover });
   }
   return out;
+}
+
+/** Counted over every transfer, listed in the report or not. */
+function totalsOf(src: ReportSources): JobReport['totals'] {
+  let filesStored = 0;
+  let bytesStored = 0;
+  for (const r of src.journal?.ranges ?? []) {
+    for (const obj of r.objects) {
+      filesStored++;
+      bytesStored += obj.size;
+    }
+  }
+  for (const f of Object.values(src.ledger)) {
+    filesStored++;
+    bytesStored += f.size;
+  }
+  return { filesStored, bytesStored, filesRead: src.stagedIn.length, bytesRead: src.stagedIn.reduce((n, f) => n + f.size, 0) };
 }
 
 /** setup → processing (first range dispatched … last range back) → stage-out drain → reporting → wrap-up. */
@@ -100,25 +126,69 @@ function esPhases(start: number, end: number, ranges: readonly RangeTiming[]): R
   return marks.map(([n, a, b]) => phase(n, a, b));
 }
 
-function rangeSummary(ranges: readonly RangeTiming[]): RangeSummary {
-  const count = (s: RangeTiming['status']) => ranges.filter((r) => r.status === s).length;
-  const finished = count('finished');
+function rangeSummary(ranges: readonly RangeTiming[], inline: boolean): RangeSummary {
+  const by = { finished: 0, failed: 0, fatal: 0, pending: 0 };
+  for (const r of ranges) by[r.status]++;
   const sent = ranges.map((r) => r.sentAt).filter(isNum);
   const done = ranges.map((r) => r.storedAt ?? r.decidedAt).filter(isNum);
   const span = sent.length && done.length ? (maxOf(done, 0) - minOf(sent, 0)) / 1000 : 0;
+  const stageOut = ranges.filter((r) => r.outputAt !== undefined);
   return {
-    total: ranges.length, finished, failed: count('failed'), fatal: count('fatal'), pending: count('pending'),
-    rangesPerSecond: span > 0 ? Math.round((finished / span) * 100) / 100 : 0,
-    maxStageOutConcurrency: maxOverlap(ranges.filter((r) => r.outputAt !== undefined).map((r) => [r.outputAt!, r.storedAt ?? r.decidedAt ?? r.outputAt!])),
+    total: ranges.length, ...by,
+    rangesPerSecond: span > 0 ? Math.round((by.finished / span) * 100) / 100 : 0,
+    maxStageOutConcurrency: maxOpen(Float64Array.from(stageOut, (r) => r.outputAt!), Float64Array.from(stageOut, stageOutEnd)),
+    latency: {
+      payload: percentiles(ranges, (r) => (r.sentAt !== undefined && r.outputAt !== undefined ? r.outputAt - r.sentAt : undefined)),
+      stageOut: percentiles(ranges, (r) => (r.outputAt !== undefined && r.storedAt !== undefined ? r.storedAt - r.outputAt : undefined)),
+      report: percentiles(ranges, (r) => (r.storedAt !== undefined && r.reportedAt !== undefined ? r.reportedAt - r.storedAt : undefined)),
+    },
+    detail: { file: RANGES_DETAIL_FILE, ranges: ranges.length, inline },
   };
 }
 
-/** The most intervals [a, b) open at one time. */
+/** When a range that has output left stage-out (stored, or decided without being stored). */
+export function stageOutEnd(r: RangeTiming): number {
+  return Math.max(r.outputAt!, r.storedAt ?? r.decidedAt ?? r.outputAt!);
+}
+
+/** p50/p90/p99/max in seconds of the durations (ms) `of` gives; ranges without one are left out. */
+export function percentiles(ranges: readonly RangeTiming[], of: (r: RangeTiming) => number | undefined): Percentiles {
+  const v = new Float64Array(ranges.length);
+  let n = 0;
+  for (const r of ranges) {
+    const d = of(r);
+    if (d !== undefined) v[n++] = Math.max(0, d);
+  }
+  const s = v.subarray(0, n).sort();
+  const at = (q: number) => (n ? seconds(s[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!) : 0);
+  return { count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: n ? seconds(s[n - 1]!) : 0 };
+}
+
+/** The most intervals [a, b) open at one time (touching intervals do not overlap). */
 export function maxOverlap(intervals: ReadonlyArray<readonly [number, number]>): number {
-  const edges = intervals.flatMap(([a, b]) => [[a, 1], [Math.max(a, b), -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  return maxOpen(Float64Array.from(intervals, ([a]) => a), Float64Array.from(intervals, ([a, b]) => Math.max(a, b)));
+}
+
+/**
+ * The most intervals open at one time, given their starts and ends (each end ≥ its start;
+ * sorted here in place). Two typed arrays rather than edge pairs: a million ranges make two
+ * million edges.
+ */
+export function maxOpen(starts: Float64Array, ends: Float64Array): number {
+  starts.sort();
+  ends.sort();
   let open = 0;
   let max = 0;
-  for (const [, d] of edges) max = Math.max(max, (open += d));
+  for (let i = 0, j = 0; i < starts.length;) {
+    if (ends[j]! <= starts[i]!) {
+      open--;
+      j++;
+    } else {
+      open++;
+      i++;
+      if (open > max) max = open;
+    }
+  }
   return max;
 }
 
@@ -144,10 +214,6 @@ function phase(name: string, start: number, end: number): ReportPhase {
 
 function seconds(ms: number): number {
   return Math.round(ms) / 1000;
-}
-
-function sum(list: readonly TransferEntry[]): number {
-  return list.reduce((n, t) => n + t.size, 0);
 }
 
 /** The largest of `floor` and the list (no argument spreading: lists may be long). */

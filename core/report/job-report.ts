@@ -6,11 +6,20 @@
  */
 import type { PlannedTransfer } from '../contracts/job-binding.js';
 import type { JobOutcome } from '../contracts/run-job.js';
-import type { RangeTiming } from './journal-timeline.js';
+import type { RangeTiming, TimelineEvent } from './journal-timeline.js';
 
 export const JOB_REPORT_FILE = 'job-report.json';
 export const TIMELINE_FILE = 'timeline.html';
+/** Every range of the job, one JSON RangeTiming per line in fetch order, beside job-report.json. */
+export const RANGES_DETAIL_FILE = 'job-ranges.ndjson';
 export const JOB_REPORT_VERSION = 1;
+
+/**
+ * Up to this many ranges job-report.json also lists every range (`ranges.items`) and its
+ * stored objects (`transfers`); a larger job's report is a summary of a few kB whatever its
+ * size, and its ranges are read from RANGES_DETAIL_FILE.
+ */
+export const INLINE_RANGES_MAX = 1000;
 
 export type JobKind = 'event service' | 'event service merge' | 'normal';
 
@@ -67,6 +76,33 @@ export interface RangeSummary {
   readonly rangesPerSecond: number;
   /** Most ranges between output and stored at one time (stage-out in progress or queued). */
   readonly maxStageOutConcurrency: number;
+  /** How long ranges spent in each step, in seconds, over the ranges that made the step. */
+  readonly latency: {
+    /** Dispatched → output (the payload's time). */
+    readonly payload: Percentiles;
+    /** Output → stored. */
+    readonly stageOut: Percentiles;
+    /** Stored → acknowledged by the server. */
+    readonly report: Percentiles;
+  };
+  /** Where each range's detail is. */
+  readonly detail: RangeDetail;
+}
+
+export interface Percentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface RangeDetail {
+  /** RANGES_DETAIL_FILE: every range, one per line, with its stored objects. */
+  readonly file: string;
+  readonly ranges: number;
+  /** Whether `ranges.items` and the per-range `es_events` transfers are in job-report.json too (at most INLINE_RANGES_MAX ranges). */
+  readonly inline: boolean;
 }
 
 export interface JobReport {
@@ -101,8 +137,12 @@ export interface JobReport {
   readonly endedAt?: number;
   readonly wallSeconds?: number;
   readonly phases: readonly ReportPhase[];
-  readonly ranges?: RangeSummary & { readonly items: readonly RangeTiming[] };
+  /** `items` only for a job of at most INLINE_RANGES_MAX ranges (see `detail`). */
+  readonly ranges?: RangeSummary & { readonly items?: readonly RangeTiming[] };
   readonly workers?: readonly WorkerLane[];
+  /** Spans the timeline marks (dispatch paused by backpressure, ...), when the journal recorded any. */
+  readonly events?: readonly TimelineEvent[];
+  /** Stage-in, the ledger's outputs, and each range's stored objects when `ranges.detail.inline`. */
   readonly transfers: readonly TransferEntry[];
   readonly totals: { readonly filesStored: number; readonly bytesStored: number; readonly filesRead: number; readonly bytesRead: number };
   readonly errors: readonly ReportError[];

@@ -8,7 +8,8 @@ import type { FinalRangeStatus } from '../contracts/event-range.js';
 import type { JournalJobHeader, JournalRecord, RangePhase, StoredObject } from '../eventservice/journal-records.js';
 import { eventsIn } from '../eventservice/journal-records.js';
 import { fetchedRanges } from '../eventservice/journal-codec.js';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 /** One range as a report shows it. Times are milliseconds since the epoch. */
 export interface RangeTiming {
@@ -36,11 +37,17 @@ export interface RangeTiming {
   objects: readonly StoredObject[];
 }
 
-export interface BacklogSpan {
-  readonly from: number;
-  to?: number;
-  readonly ranges: number;
-  readonly bytes: number;
+/**
+ * A span of the job's life the timeline marks as a band across the lanes. `backpressure`:
+ * dispatch paused because the outputs awaiting stage-out reached their bound; other kinds
+ * are drawn the same way, labelled by kind.
+ */
+export interface TimelineEvent {
+  readonly kind: 'backpressure' | (string & {});
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Why, in words (e.g. `512 outputs / 2.1 GiB awaiting stage-out`). */
+  readonly detail?: string;
 }
 
 /** A journal read for a report: its header, its ranges with their times, and when it closed. */
@@ -49,53 +56,84 @@ export interface JournalTimeline {
   readonly job?: JournalJobHeader;
   /** In fetch order. */
   readonly ranges: readonly RangeTiming[];
+  /** Pauses and other spans recorded in the journal, in time order (none: absent or empty). */
+  readonly events?: readonly TimelineEvent[];
   readonly closedAt?: number;
-  /** Stage-out backpressure episodes: ranges not handed out from `from` to `to` (open: none), outputs awaiting upload when it began. */
-  readonly backlog: readonly BacklogSpan[];
   /** Lines that were not journal records (a torn last line); they are skipped. */
   readonly skippedLines: number;
 }
 
 /**
+ * Reads the journal line by line from a stream: a million-range journal is over a gigabyte,
+ * more than one string (or comfortably one buffer) holds.
  * @returns the timeline, or undefined when the file does not exist.
  * @throws the read error for any other unreadable file.
  */
 export async function readJournalTimeline(path: string): Promise<JournalTimeline | undefined> {
+  const b = new TimelineBuilder(path);
+  const input = createReadStream(path);
   try {
-    return journalTimelineOf(path, await readFile(path));
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) b.line(line);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  } finally {
+    input.destroy();
   }
+  return b.result();
 }
 
-/**
- * Builds the timeline from the journal (one JSON record per line). Lines are decoded one at
- * a time from the bytes: a 10,000-range journal is 10 MB, and its text split into lines
- * would cost twice that again.
- */
+/** Builds the timeline from a journal's whole content (one JSON record per line). */
 export function journalTimelineOf(path: string, content: string | Buffer): JournalTimeline {
-  const byId = new Map<string, RangeTiming>();
-  let job: JournalJobHeader | undefined;
-  let closedAt: number | undefined;
-  let skippedLines = 0;
-  const backlog: BacklogSpan[] = [];
-  for (const line of lines(typeof content === 'string' ? Buffer.from(content, 'utf8') : content)) {
-    if (!line) continue;
+  const b = new TimelineBuilder(path);
+  for (const line of lines(typeof content === 'string' ? Buffer.from(content, 'utf8') : content)) b.line(line);
+  return b.result();
+}
+
+/** Applies journal lines in order and gives the timeline they make. */
+class TimelineBuilder {
+  private readonly byId = new Map<string, RangeTiming>();
+  private job: JournalJobHeader | undefined;
+  private closedAt: number | undefined;
+  private skippedLines = 0;
+  private readonly events: TimelineEvent[] = [];
+  private pause: { readonly startMs: number; readonly detail: string } | undefined;
+  private lastTs = 0;
+
+  constructor(private readonly path: string) {}
+
+  line(line: string): void {
+    if (!line) return;
     const rec = parse(line);
     if (!rec) {
-      skippedLines++;
-      continue;
+      this.skippedLines++;
+      return;
     }
-    if (rec.t === 'job') job = rec.job;
-    else if (rec.t === 'closed') closedAt = rec.ts;
-    else if (rec.t === 'backlog') {
-      const open = backlog[backlog.length - 1];
-      if (rec.full) backlog.push({ from: rec.ts, ranges: rec.ranges, bytes: rec.bytes });
-      else if (open && open.to === undefined) open.to = rec.ts;
-    } else apply(byId, rec);
+    if ('ts' in rec && typeof rec.ts === 'number') this.lastTs = Math.max(this.lastTs, rec.ts);
+    if (rec.t === 'job') this.job = rec.job;
+    else if (rec.t === 'closed') this.closedAt = rec.ts;
+    else if (rec.t === 'backlog') this.backlog(rec);
+    else apply(this.byId, rec);
   }
-  return Object.freeze({ path, ...(job ? { job } : {}), ranges: [...byId.values()], ...(closedAt !== undefined ? { closedAt } : {}), backlog, skippedLines });
+
+  /** A backpressure episode: `full` when dispatch paused at the stage-out bound, then its end. */
+  private backlog(rec: Extract<JournalRecord, { t: 'backlog' }>): void {
+    if (rec.full) {
+      this.pause ??= { startMs: rec.ts, detail: `${rec.ranges} output(s) / ${rec.bytes} bytes awaiting stage-out` };
+    } else if (this.pause) {
+      this.events.push({ kind: 'backpressure', startMs: this.pause.startMs, endMs: rec.ts, detail: this.pause.detail });
+      this.pause = undefined;
+    }
+  }
+
+  result(): JournalTimeline {
+    const { path, job, closedAt, skippedLines } = this;
+    // A pause still open when the journal ends lasted until its close (or its last record).
+    const events = this.pause ? [...this.events, { kind: 'backpressure', startMs: this.pause.startMs, endMs: closedAt ?? this.lastTs, detail: this.pause.detail }] : this.events;
+    return Object.freeze({
+      path, ...(job ? { job } : {}), ranges: [...this.byId.values()], ...(events.length ? { events } : {}), ...(closedAt !== undefined ? { closedAt } : {}), skippedLines,
+    });
+  }
 }
 
 function apply(byId: Map<string, RangeTiming>, rec: Exclude<JournalRecord, { t: 'job' } | { t: 'closed' } | { t: 'backlog' }>): void {

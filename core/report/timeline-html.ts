@@ -4,10 +4,12 @@
  * errors and transfers. Everything shown comes from the JobReport.
  */
 import { errorCodeName } from '../errors/error-codes.js';
-import type { JobReport } from './job-report.js';
+import { JOB_REPORT_FILE, RANGES_DETAIL_FILE, type JobReport, type Percentiles } from './job-report.js';
+import type { RangeTiming } from './journal-timeline.js';
 import { esc, formatBytes, formatSeconds } from './report-format.js';
-import { timelineSvgChunks } from './timeline-svg.js';
-import { assignLanes } from './worker-lanes.js';
+import { HEAT_BINS } from './timeline-heat.js';
+import { TIMELINE_RANGES_MAX, timelineSvgChunks } from './timeline-svg.js';
+import { laneFinder } from './worker-lanes.js';
 
 /** Rows of long tables shown on the page; job-report.json has all of them. */
 const MAX_ROWS = 200;
@@ -18,13 +20,16 @@ table{border-collapse:collapse;margin:4px 0}td,th{padding:3px 10px;border-bottom
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00020;font-weight:600}.ok{color:#2e7d32;font-weight:600}
 .grid{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}.grid div:nth-child(odd){color:#555}code{font-size:12px}`;
 
-/** The whole `timeline.html` page of a job report; every text from the report is escaped. */
-export function renderTimelineHtml(report: JobReport): string {
-  return [...timelineHtmlChunks(report)].join('');
+/**
+ * The whole `timeline.html` page of a job report; every text from the report is escaped.
+ * `ranges`: the job's ranges (a large job's report does not list them; see RangeDetail).
+ */
+export function renderTimelineHtml(report: JobReport, ranges: readonly RangeTiming[] = report.ranges?.items ?? []): string {
+  return [...timelineHtmlChunks(report, ranges)].join('');
 }
 
 /** The same page in pieces, for writing a large job's page without holding it whole in memory. */
-export function* timelineHtmlChunks(report: JobReport): Generator<string> {
+export function* timelineHtmlChunks(report: JobReport, ranges: readonly RangeTiming[] = report.ranges?.items ?? []): Generator<string> {
   const j = report.job;
   const state = report.outcome?.state ?? report.state;
   const ok = state === 'finished';
@@ -38,13 +43,16 @@ export function* timelineHtmlChunks(report: JobReport): Generator<string> {
     resources(report),
   ].join('\n');
   if (report.ranges) {
-    yield '\n<h2>Timeline: one lane per payload worker</h2>';
-    yield* timelineSvgChunks(report);
+    yield ranges.length > TIMELINE_RANGES_MAX
+      ? `\n<h2>Timeline: payload activity per worker</h2><p class="muted">${esc(`${ranges.length} ranges in ${HEAT_BINS} time columns; every range is in ${report.ranges.detail.file}`)}</p>`
+      : '\n<h2>Timeline: one lane per payload worker</h2>';
+    yield* timelineSvgChunks(report, ranges);
+    yield `\n${latency(report)}`;
   } else {
     yield `\n<h2>Timeline</h2><p class="muted">No event ranges in this ${esc(j.kind)} job; its transfers are listed below.</p>`;
   }
   const rest = [
-    failures(report),
+    failures(ranges, report),
     report.errors.length ? `<h2>Errors</h2>${table(['scope', 'code', 'count', 'first diagnostic'], report.errors.map((e) => [esc(e.scope), `<span class="bad">${esc(`${e.name} (${e.code})`)}</span>`, num(e.count), esc(e.diag)]))}` : '',
     planned(report),
     transfers(report),
@@ -76,17 +84,26 @@ function summary(r: JobReport): string {
   return `<div class="grid">${rows.map(([k, v]) => `<div>${esc(k)}</div><div>${v}</div>`).join('')}</div>`;
 }
 
-function failures(r: JobReport): string {
-  const items = r.ranges?.items ?? [];
+/** How long ranges took in each step (percentiles over the ranges that made it). */
+function latency(r: JobReport): string {
+  const l = r.ranges?.latency;
+  if (!l) return '';
+  const row = (what: string, p: Percentiles) => [esc(what), num(p.count), ...[p.p50, p.p90, p.p99, p.max].map((v) => num(p.count ? formatSeconds(v) : '-'))];
+  return `<h2>Range latency</h2>${table(['step', 'ranges', 'p50', 'p90', 'p99', 'max'], [
+    row('payload: dispatched → output', l.payload), row('stage-out: output → stored', l.stageOut), row('report: stored → acknowledged', l.report),
+  ])}`;
+}
+
+function failures(items: readonly RangeTiming[], r: JobReport): string {
   const bad = items.filter((x) => x.status === 'failed' || x.status === 'fatal');
   if (bad.length === 0) return '';
-  const { lanes, laneOf } = assignLanes(items);
+  const { lanes, laneOf } = laneFinder(items, r.workers);
   const label = new Map(lanes.map((l) => [l.id, l.label]));
   const rows = bad.slice(0, MAX_ROWS).map((x) => [
-    `<code>${esc(x.id)}</code>`, esc(label.get(laneOf.get(x.id)!) ?? '-'), `<span class="bad">${esc(x.status)}</span>`,
+    `<code>${esc(x.id)}</code>`, esc(label.get(laneOf(x)) ?? '-'), `<span class="bad">${esc(x.status)}</span>`,
     esc(x.code !== undefined ? `${errorCodeName(x.code)} (${x.code})` : '-'), esc(x.diag ?? ''),
   ]);
-  return `<h2>Failed ranges (${bad.length})</h2>${table(['range', 'worker', 'status', 'code', 'diagnostic'], rows)}${more(bad.length)}`;
+  return `<h2>Failed ranges (${bad.length})</h2>${table(['range', 'worker', 'status', 'code', 'diagnostic'], rows)}${more(bad.length, RANGES_DETAIL_FILE)}`;
 }
 
 function transfers(r: JobReport): string {
@@ -94,7 +111,9 @@ function transfers(r: JobReport): string {
   const rows = r.transfers.slice(0, MAX_ROWS).map((t) => [
     esc(t.direction === 'in' ? 'stage-in' : 'stage-out'), esc(t.activity), `<code>${esc(t.name)}</code>`, num(formatBytes(t.size)), `<code>${esc(t.checksum)}</code>`, esc(t.mover),
   ]);
-  return `<h2>Transfers (${r.transfers.length})</h2>${table(['direction', 'activity', 'file', 'size', 'checksum', 'mover'], rows)}${more(r.transfers.length)}`;
+  const outside = r.ranges && !r.ranges.detail.inline
+    ? `<p class="muted">${esc(`The ranges' stored objects (${r.totals.filesStored - r.transfers.filter((t) => t.direction === 'out').length}) are listed with their ranges in ${r.ranges.detail.file}.`)}</p>` : '';
+  return `<h2>Transfers (${r.transfers.length})</h2>${table(['direction', 'activity', 'file', 'size', 'checksum', 'mover'], rows)}${more(r.transfers.length, JOB_REPORT_FILE)}${outside}`;
 }
 
 function planned(r: JobReport): string {
@@ -116,8 +135,8 @@ function resources(r: JobReport): string {
   ])}<p class="muted">CPU ${esc(formatSeconds(r.outcome!.cpuConsumptionTime))} s${r.outcome!.resources!.jobMetrics ? ` · ${esc(r.outcome!.resources!.jobMetrics)}` : ''} · every sample in <code>memory_monitor_output.txt</code></p>`;
 }
 
-function more(n: number): string {
-  return n > MAX_ROWS ? `<p class="muted">… and ${n - MAX_ROWS} more in job-report.json</p>` : '';
+function more(n: number, where: string): string {
+  return n > MAX_ROWS ? `<p class="muted">… and ${n - MAX_ROWS} more in ${esc(where)}</p>` : '';
 }
 
 function num(v: unknown): string {

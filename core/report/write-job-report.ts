@@ -14,7 +14,8 @@ import { writeChunksAtomic } from '../state/state-file.js';
 import { readLedger, readStageInRecord } from '../staging/job-transfers.js';
 import { buildJobReport, type ReportSources } from './build-job-report.js';
 import { readJournalTimeline } from './journal-timeline.js';
-import { JOB_REPORT_FILE, TIMELINE_FILE, type JobReport } from './job-report.js';
+import { JOB_REPORT_FILE, RANGES_DETAIL_FILE, TIMELINE_FILE, type JobReport } from './job-report.js';
+import type { RangeTiming } from './journal-timeline.js';
 import { jsonChunks } from './json-chunks.js';
 import { timelineHtmlChunks } from './timeline-html.js';
 
@@ -22,6 +23,8 @@ export interface WrittenReport {
   readonly report: JobReport;
   readonly jsonPath: string;
   readonly htmlPath: string;
+  /** RANGES_DETAIL_FILE, for an ES job (one with a journal). */
+  readonly detailPath?: string;
 }
 
 export interface WriteReportOptions {
@@ -51,24 +54,46 @@ export async function readReportSources(jobDir: string): Promise<ReportSources> 
 }
 
 /**
- * Builds the report of the job in `jobDir` and writes both files into it (atomically).
+ * Builds the report of the job in `jobDir` and writes its files into it (atomically).
  * @throws PilotError FILEHANDLINGFAILURE (1303) when the records cannot be read or the files written,
  * NOLOCALSPACE (1098) when the disk is full (the files are then left as they were).
  */
 export async function writeJobReport(jobDir: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
-  const report = buildJobReport(await readReportSources(jobDir), options.now);
+  return writeReportFiles(await readReportSources(jobDir), options);
+}
+
+/**
+ * Writes the report made from `src` into `src.jobDir`: `job-report.json` (its summary),
+ * `timeline.html` and, for an ES job, every range in RANGES_DETAIL_FILE.
+ * @throws PilotError NOLOCALSPACE (1098) when the disk is full, FILEHANDLINGFAILURE (1303) for another write error.
+ */
+export async function writeReportFiles(src: ReportSources, options: WriteReportOptions = {}): Promise<WrittenReport> {
+  const report = buildJobReport(src, options.now);
   const mask = options.mask ?? ((s: string) => s);
-  const jsonPath = join(jobDir, JOB_REPORT_FILE);
-  const htmlPath = join(jobDir, TIMELINE_FILE);
+  const ranges = src.journal?.ranges;
+  const jsonPath = join(src.jobDir, JOB_REPORT_FILE);
+  const htmlPath = join(src.jobDir, TIMELINE_FILE);
+  const detailPath = ranges ? join(src.jobDir, RANGES_DETAIL_FILE) : undefined;
   try {
-    // Written in pieces (each masked): a job of 10,000 ranges makes 20 MB of text, which
-    // would otherwise sit in the pilot's memory, copied, at the end of the job.
+    // Written in pieces (each masked): a job of a million ranges makes a gigabyte of range
+    // detail, which must never sit in the pilot's memory as text.
+    if (detailPath) await writeChunksAtomic(detailPath, map(ndjsonBatches(ranges!), mask), 0o644);
     await writeChunksAtomic(jsonPath, map(withNewline(jsonChunks(report)), mask), 0o644);
-    await writeChunksAtomic(htmlPath, map(timelineHtmlChunks(report), mask), 0o644);
+    await writeChunksAtomic(htmlPath, map(timelineHtmlChunks(report, ranges ?? []), mask), 0o644);
   } catch (err) {
-    throw localWriteError(err, `the report of ${jobDir}`);
+    throw localWriteError(err, `the report of ${src.jobDir}`);
   }
-  return { report, jsonPath, htmlPath };
+  return { report, jsonPath, htmlPath, ...(detailPath ? { detailPath } : {}) };
+}
+
+/** One JSON line per range, a few hundred lines to a piece. */
+function* ndjsonBatches(ranges: readonly RangeTiming[]): Generator<string> {
+  const BATCH = 256;
+  for (let i = 0; i < ranges.length; i += BATCH) {
+    let text = '';
+    for (const r of ranges.slice(i, i + BATCH)) text += `${JSON.stringify(r)}\n`;
+    yield text;
+  }
 }
 
 function* map<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { JobDefinition } from '../contracts/job-definition.js';
 import type { JobOutcome } from '../contracts/run-job.js';
 import type { Logger } from '../logging/logger.js';
-import { JOB_REPORT_FILE, TIMELINE_FILE } from '../report/job-report.js';
+import { JOB_REPORT_FILE, RANGES_DETAIL_FILE, TIMELINE_FILE } from '../report/job-report.js';
 import { JOB_STATE_PREFIX } from '../state/job-state.js';
 
 export interface JobEnd {
@@ -38,9 +38,9 @@ export function reasonToKeep(end: JobEnd): string | undefined {
   return `the job ended ${outcome.state}`;
 }
 
-/** What a reduced job directory keeps. */
+/** What a reduced job directory keeps: the report, with its per-range detail (ES jobs), and the state file. */
 export function keptAfterCleanup(name: string): boolean {
-  return name === JOB_REPORT_FILE || name === TIMELINE_FILE || (name.startsWith(JOB_STATE_PREFIX) && name.endsWith('.json'));
+  return name === JOB_REPORT_FILE || name === RANGES_DETAIL_FILE || name === TIMELINE_FILE || (name.startsWith(JOB_STATE_PREFIX) && name.endsWith('.json'));
 }
 
 /**

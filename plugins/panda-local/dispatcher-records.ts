@@ -197,3 +197,24 @@ export interface DispatcherSnapshot {
   /** Every file the server registered, in order. */
   readonly files: readonly RegisteredFile[];
 }
+
+/** A job as progress displays show it. */
+export type JobProgress = Pick<JobRecord, 'pandaId' | 'kind' | 'attemptNr' | 'status' | 'closeReason' | 'pilotErrorDiag'>;
+
+/**
+ * What `counts()` returns: the task's range counts and its jobs' states, kept up to date on
+ * every transition, so reading them costs the same at ten ranges as at a million (unlike
+ * `snapshot()`, which copies everything).
+ */
+export interface DispatcherCounts {
+  readonly task: {
+    readonly status: TaskStatus;
+    /** Ranges per status (`exhausted` counts failed ranges with no attempt left). */
+    readonly counts: Readonly<Record<RangeStatus | 'exhausted', number>>;
+  };
+  readonly ranges: number;
+  /** Final `failed`/`fatal` range reports applied so far. */
+  readonly failedAttempts: number;
+  /** In creation order. */
+  readonly jobs: readonly JobProgress[];
+}

@@ -6,7 +6,7 @@
  */
 import type { FormValue } from '../../core/index.js';
 import {
-  iso, type DispatchEntry, type DispatcherSnapshot, type JobKind, type JobRecord, type JobStatus, type JobUpdateEntry,
+  iso, type DispatchEntry, type DispatcherCounts, type DispatcherSnapshot, type JobKind, type JobRecord, type JobStatus, type JobUpdateEntry,
   type RangeRecord, type RangeUpdateEntry, type RegisteredFile, type TaskStatus,
 } from './dispatcher-records.js';
 import { runAdder } from './adder.js';
@@ -298,6 +298,15 @@ export class DispatcherState {
       jobs: [...this.jobs.values()], ranges: [...this.book.all()],
       dispatches: this.dispatches, rangeUpdates: this.rangeUpdates, jobUpdates: this.jobUpdates, files: this.files,
     };
+  }
+
+  /** Range counts and job states without copying the state (see DispatcherCounts): O(jobs), never O(ranges). */
+  counts(): DispatcherCounts {
+    const jobs = [...this.jobs.values()].map((j) => ({
+      pandaId: j.pandaId, kind: j.kind, attemptNr: j.attemptNr, status: j.status,
+      ...(j.closeReason ? { closeReason: j.closeReason } : {}), ...(j.pilotErrorDiag ? { pilotErrorDiag: j.pilotErrorDiag } : {}),
+    }));
+    return { task: { status: this.taskStatus, counts: this.book.counts() }, ranges: this.book.size, failedAttempts: this.book.failedAttempts, jobs };
   }
 
   /** A deep copy of the whole state for inspection. */

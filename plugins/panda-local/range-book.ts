@@ -25,14 +25,25 @@ export function parseRangeId(id: string): RangeId | undefined {
   return { taskId: Number(taskId), pandaId, fileId: Number(fileId), processId: Number(processId), attemptNr: Number(attemptNr) };
 }
 
+/** Ranges per status, plus `exhausted` (failed with no attempt left). */
+export type RangeCounts = Record<RangeStatus | 'exhausted', number>;
+
 export class RangeBook {
   private readonly byKey = new Map<string, RangeRecord>();
   /** Ready ranges in (fileId, processId) order; `head` skips those already taken. */
   private ready: RangeRecord[] = [];
   private head = 0;
+  /** Kept on every transition (all go through `move`), so counting costs nothing. */
+  private readonly tally: RangeCounts = { ready: 0, sent: 0, running: 0, finished: 0, done: 0, failed: 0, exhausted: 0 };
+  private failedReports = 0;
 
   constructor(private readonly task: TaskSpec, records?: readonly RangeRecord[]) {
-    for (const r of records ?? createRanges(task)) this.byKey.set(r.key, r);
+    for (const r of records ?? createRanges(task)) {
+      this.byKey.set(r.key, r);
+      this.tally[r.status]++;
+      if (r.exhausted) this.tally.exhausted++;
+      for (const rep of r.reports) if (rep.status !== 'finished') this.failedReports++;
+    }
     this.rebuildReady();
   }
 
@@ -50,7 +61,7 @@ export class RangeBook {
     while (out.length < n && this.head < this.ready.length) {
       const r = this.ready[this.head++]!;
       if (r.status !== 'ready') continue;
-      r.status = 'sent';
+      this.move(r, 'sent');
       r.pandaId = pandaId;
       r.eventRangeId = `${this.task.taskId}-${pandaId}-${r.fileId}-${r.processId}-${r.attemptNr}`;
       r.dispatchCount++;
@@ -67,7 +78,8 @@ export class RangeBook {
    */
   applyFinal(range: RangeRecord, id: RangeId, report: AppliedReport): boolean {
     if ((range.status !== 'sent' && range.status !== 'running') || range.pandaId !== id.pandaId || range.attemptNr !== id.attemptNr) return false;
-    range.status = report.status === 'finished' ? 'finished' : 'failed';
+    this.move(range, report.status === 'finished' ? 'finished' : 'failed');
+    if (report.status !== 'finished') this.failedReports++;
     if (report.status === 'fatal') range.attemptNr = 1;
     range.report = report;
     range.reports.push(report);
@@ -84,18 +96,19 @@ export class RangeBook {
     for (const r of this.byKey.values()) {
       if (r.pandaId !== pandaId) continue;
       if (r.status === 'finished') {
-        r.status = 'done';
+        this.move(r, 'done');
         counts.done++;
       } else if (r.status === 'sent' || r.status === 'running' || (r.status === 'failed' && !r.exhausted)) {
         r.attemptNr -= 1;
         if (r.attemptNr >= 1) {
-          r.status = 'ready';
+          this.move(r, 'ready');
           delete r.report;
           returned = true;
           counts.retried++;
         } else {
-          r.status = 'failed';
+          this.move(r, 'failed');
           r.exhausted = true;
+          this.tally.exhausted++;
           counts.exhausted++;
         }
       }
@@ -104,14 +117,24 @@ export class RangeBook {
     return counts;
   }
 
-  /** Ranges per status, plus `exhausted`. */
-  counts(): Record<RangeStatus | 'exhausted', number> {
-    const c = { ready: 0, sent: 0, running: 0, finished: 0, done: 0, failed: 0, exhausted: 0 };
-    for (const r of this.byKey.values()) {
-      c[r.status]++;
-      if (r.exhausted) c.exhausted++;
-    }
-    return c;
+  /** Ranges per status, plus `exhausted`: a copy of the tally, whatever the number of ranges. */
+  counts(): RangeCounts {
+    return { ...this.tally };
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Final `failed`/`fatal` reports applied so far (each a failed attempt). */
+  get failedAttempts(): number {
+    return this.failedReports;
+  }
+
+  private move(r: RangeRecord, to: RangeStatus): void {
+    this.tally[r.status]--;
+    this.tally[to]++;
+    r.status = to;
   }
 
   private rebuildReady(): void {

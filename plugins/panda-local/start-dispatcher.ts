@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, silentLogger, type Logger, type SecretRegistry, type ServerCommand } from '../../core/index.js';
-import type { DispatcherSnapshot } from './dispatcher-records.js';
+import type { DispatcherCounts, DispatcherSnapshot } from './dispatcher-records.js';
 import type { ServerProfile } from './server-profiles.js';
 import { createDispatcherServer, type ReplyEncoding } from './dispatcher-server.js';
 import { FaultInjector, type Fault, type FaultRecord } from './fault-injector.js';
@@ -57,6 +57,8 @@ export interface DispatcherHandle {
   readonly restored: boolean;
   /** A deep copy of the whole state: task, jobs, ranges and the logs of every call. */
   snapshot(): DispatcherSnapshot;
+  /** Range counts and job states, cheap at any size (what progress displays poll). */
+  counts(): DispatcherCounts;
   /** Queues a back-channel command (`softkill`, `tobekilled`) for a job until it ends (journalled). */
   command(pandaId: string, command: ServerCommand): void;
   /** Makes the next matching request(s) fail the given way (see FaultKind). */
@@ -99,6 +101,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   return {
     url, port, task: state.task, restored,
     snapshot: () => state.snapshot(clock()),
+    counts: () => state.counts(),
     command: (pandaId, command) => {
       const op = { cmd: 'setCommand' as const, params: { pandaId, command } };
       const now = clock();

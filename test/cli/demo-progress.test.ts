@@ -51,3 +51,24 @@ test('not a terminal: plain lines only, one per event', async (t) => {
   progress.stop();
   t.is(out.text, `▶ ES job ${job.pandaId} started\n`);
 });
+
+test('each tick reads the dispatcher\'s counts, never a snapshot of its state', async (t) => {
+  const { dispatcher, api } = await dispatcherWithEsJob(t);
+  let snapshots = 0;
+  let counts = 0;
+  const spy = {
+    counts: () => { counts++; return dispatcher.counts(); },
+    snapshot: () => { snapshots++; return dispatcher.snapshot(); },
+  };
+  const out = output(false);
+  const progress = new DemoProgress(out, spy, { bars: true });
+  progress.start();
+  const job = (await api.getJob({ siteName: 'X' }))!;
+  const ranges = await api.getEventRanges({ pandaId: job.pandaId, jobsetId: job.jobsetId!, nRanges: 8 });
+  await api.updateEventRanges(ranges.map((r) => ({ eventRangeId: r.id, eventStatus: 'finished' as const })));
+  await until(() => out.text.includes('ranges done: 8/8'));
+  progress.stop();
+  t.true(counts >= 2);
+  t.is(snapshots, 0);
+  t.regex(out.text, new RegExp(`▶ ES job ${job.pandaId} started\\n`));
+});

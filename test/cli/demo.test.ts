@@ -63,7 +63,8 @@ test('demo: ES job and merge job end to end, merged output verified, summary and
   t.is(es.transfers.filter((x) => x.activity === 'pr').length, 2, 'the ES job staged in its two inputs');
   t.is(es.transfers.filter((x) => x.activity === 'pl' && x.name === es.job.log).length, 1, 'and stored its log');
   t.is(es.workers?.length, 2, 'one lane per simulator worker');
-  for (const x of es.ranges!.items) {
+  t.deepEqual(es.ranges?.detail, { file: 'job-ranges.ndjson', ranges: 10, inline: true }, 'a small job lists its ranges in the report too');
+  for (const x of es.ranges!.items!) {
     t.truthy(x.worker, `range ${x.id} has its worker`);
     t.true(x.fetchedAt <= x.sentAt! && x.sentAt! <= x.outputAt! && x.outputAt! <= x.storedAt! && x.storedAt! <= x.decidedAt! && x.decidedAt! <= x.reportedAt!, `range ${x.id} phases in order`);
     t.is(x.report, 'acked');
@@ -73,7 +74,11 @@ test('demo: ES job and merge job end to end, merged output verified, summary and
   t.is(merge.transfers.filter((x) => x.direction === 'in' && x.activity === 'es_events_read').length, 10, 'the merge job read the 10 ES outputs back');
   t.is(merge.transfers.find((x) => x.activity === 'pw')?.checksum, `ad:${m![3]}`);
   // Done and delivered: each job directory is reduced to its report and state file (pilot3 removes it).
-  for (const [pandaId, x] of reports) t.deepEqual((await readdir(x.dir)).sort(), ['job-report.json', `jobState-${pandaId}.json`, 'timeline.html'], x.dir);
+  // An ES job's report keeps its per-range detail beside it (job-ranges.ndjson, which job-report.json points at).
+  for (const [pandaId, x] of reports) {
+    const es = x.report.job.kind !== 'event service merge';
+    t.deepEqual((await readdir(x.dir)).sort(), [...(es ? ['job-ranges.ndjson'] : []), 'job-report.json', `jobState-${pandaId}.json`, 'timeline.html'], x.dir);
+  }
 });
 
 test('demo --error-rate: failed ranges retried by new ES jobs until all are merged; failures in the reports; --log-format json', async (t) => {
@@ -101,7 +106,7 @@ test('demo --error-rate: failed ranges retried by new ES jobs until all are merg
   const reports = await reportsOf(workdir);
   const esReports = [...reports.values()].filter((x) => x.report.job.kind === 'event service');
   t.true(esReports.length >= 2);
-  const failedInReports = esReports.flatMap((x) => x.report.ranges!.items.filter((i) => i.status === 'failed'));
+  const failedInReports = esReports.flatMap((x) => x.report.ranges!.items!.filter((i) => i.status === 'failed'));
   t.deepEqual(failedInReports.map((i) => i.id).sort(), failedReports.map((u) => u.eventRangeId!).sort(), 'every failed attempt is in a report');
   for (const i of failedInReports) t.is(i.code, 1220);
   const first = esReports.find((x) => x.report.ranges!.failed > 0)!;

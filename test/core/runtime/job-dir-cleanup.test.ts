@@ -31,14 +31,15 @@ async function setup(t: import('ava').ExecutionContext, pilot: Record<string, un
   return { site, dispatcher, run, api };
 }
 
-const REPORT_ONLY = (pandaId: string) => ['job-report.json', `jobState-${pandaId}.json`, 'timeline.html'];
+/** An ES job's report keeps its per-range detail beside it (job-ranges.ndjson, which job-report.json points at). */
+const REPORT_ONLY = (pandaId: string, es = false) => [...(es ? ['job-ranges.ndjson'] : []), 'job-report.json', `jobState-${pandaId}.json`, 'timeline.html'];
 
 test('an ES job and its merge job, both done: each directory is reduced to its report and state file; a recovery finds nothing to do', async (t) => {
   const { run, api, site } = await setup(t, { keepWorkdir: false });
   const result = await runPilotLoop({ run, api, request: { siteName: 'TEST_LOCAL' }, maxJobs: 5, handleSignals: false });
   t.deepEqual(result.jobs.map((j) => `${j.runJob} ${j.outcome.state}`), ['event finished', 'normal finished']);
   for (const j of result.jobs) {
-    t.deepEqual((await readdir(j.jobDir)).sort(), REPORT_ONLY(j.pandaId), `${j.runJob} job directory`);
+    t.deepEqual((await readdir(j.jobDir)).sort(), REPORT_ONLY(j.pandaId, j.runJob === 'event'), `${j.runJob} job directory`);
     const report = JSON.parse(await readFile(j.report!.jsonPath, 'utf8')) as { job: { pandaId: string } };
     t.is(report.job.pandaId, j.pandaId, 'the report was written from the whole directory, before it was reduced');
   }
@@ -69,7 +70,7 @@ test('a final update the server never acknowledged keeps the directory for the r
   dispatcher.clearFaults();
   const recovered = await recoverJobs(run, api, site.workdir);
   t.deepEqual(recovered.map((r) => `${r.action} ${r.finalUpdateSent}`), ['final-update true']);
-  t.deepEqual((await readdir(es!.jobDir)).sort(), REPORT_ONLY(es!.pandaId));
+  t.deepEqual((await readdir(es!.jobDir)).sort(), REPORT_ONLY(es!.pandaId, true));
 });
 
 test('reasonToKeep: done and stored is reduced; anything recovery or people still need is kept', (t) => {

@@ -9,7 +9,7 @@ import test from 'ava';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import { JOURNAL_FILE, SYSTEM_SYNC, SyncBatcher, SyncBatcherToken, journalLines, type SyncOps } from '../../../core/index.js';
+import { JOURNAL_FILE, SYSTEM_SYNC, SyncBatcher, SyncBatcherToken, journalLines, readJournalTimeline, type SyncOps } from '../../../core/index.js';
 import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
 
 /** The real system calls; those on files under `store` wait for `gate` and are counted. */
@@ -130,4 +130,8 @@ test.serial('a slow mover: ranges in flight plus outputs awaiting stage-out neve
   t.is(peak, maxRanges, 'the bound was reached (the mover is slower than the payload)');
   t.true(episodes.length >= 1 && episodes[0] === true, 'backpressure was journaled for the timeline');
   t.true(episodes.every((full, i) => full === (i % 2 === 0)), 'each episode starts and ends once');
+  // The report's timeline shows each episode as a pause band.
+  const timeline = await readJournalTimeline(join(h.workdir, JOURNAL_FILE));
+  t.is(timeline?.events?.length, Math.ceil(episodes.length / 2), 'one backpressure span per episode');
+  t.true((timeline?.events ?? []).every((e) => e.kind === 'backpressure' && e.startMs <= e.endMs && /awaiting stage-out/.test(e.detail ?? '')), JSON.stringify(timeline?.events));
 });

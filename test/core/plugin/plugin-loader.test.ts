@@ -53,7 +53,7 @@ test('two plugins with one name, within a module and against a built-in', async 
 test('unknown names list the known ones', async (t) => {
   const reg = await loadPlugins([], { contracts: CONTRACTS });
   const e = t.throws(() => reg.find(SiteMover, 'gfalcopy2', undefined, 'activity pw'), { instanceOf: PluginNotFoundError });
-  t.regex(e!.message, /unknown SiteMover "gfalcopy2" \(activity pw\); known: gfal2 \(gfal-copy, gfalcopy, gfal\), local \(cp, mv, lsm, objectstore\), s3-objectstore \(s3, objectstore\), xrootd-objectstore \(xrdcp, objectstore\)/);
+  t.regex(e!.message, /unknown SiteMover "gfalcopy2" \(activity pw\); known: gfal2 \(gfal-copy, gfalcopy, gfal\), local \(cp, mv, lsm, objectstore\), rucio, s3-objectstore \(s3, objectstore\), xrootd-objectstore \(xrdcp, objectstore\)/);
   const byScheme = t.throws(() => reg.find(SiteMover, 'objectstore', 'gopher'), { instanceOf: PluginNotFoundError });
   t.regex(byScheme!.message, /objectstore" for scheme "gopher/);
 });

@@ -19,7 +19,7 @@ test('push mode with Harvester\'s event-range files: every range finished once, 
   const pilotWork = await tempDir('espilot-pilot-');
   const h = await EsJobHarness.start({
     task: esTask({ taskId: 611, files: 2, events: 4, coreCount: 2, simulatorArgs: '--workers=2' }),
-    pilot: { workdir: pilotWork.path, heartbeatS: 1 },
+    pilot: { workdir: pilotWork.path, heartbeatS: 1, keepWorkdir: true }, // the test reads the journal after the job
     pluginOptions: { harvester: { submitMode: 'PUSH', workdir: access.path, pollMs: 20, jobWaitS: 30, eventRangesWaitS: 60, files: { killWorker: 'kill_worker.json' } } },
   });
   let peer: HarvesterPeer | undefined;

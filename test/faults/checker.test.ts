@@ -115,6 +115,23 @@ test('I4: a pilot that had to be killed, or that took too long after "No more ev
   t.true(has(await violations(t, (h) => ({ ...h, pilots: [{ ...pilot, exit: { code: 0, signal: null, at: T0 + 600 + EXIT_BOUND_MS + 1000 } }] })), 'I4', /exit bound \d+ ms: payloadGraceS 4 \+ killGraceS 1 \+ finalFlushS 6 .* at slowdown ×1\.00/));
 });
 
+test('I4 for a recovery: held to the bound from its last range report, so a long recovery that keeps reporting is in time and one idle after it is not', async (t) => {
+  const base = clean('/nonexistent');
+  const dead = { ...base.pilots[0]!, exit: { code: null, signal: 'SIGKILL' as const, at: T0 + 700, killedBy: 'crash' as const } };
+  // The recovery starts at 1 s and reports ranges until 1 s + 2 × the bound (it had much to upload).
+  const start = 1000;
+  const last = start + 2 * EXIT_BOUND_MS;
+  const reports = [update(A, 400), update(B, start + EXIT_BOUND_MS), update(B, last, { seq: last })];
+  const recover = (exitAt: number) => (h: RunHistory): RunHistory => ({
+    ...withUpdates(h, reports),
+    pilots: [dead, { name: 'recover', role: 'recover', pid: 2, startedAt: T0 + start, signals: [], exit: { code: 0, signal: null, at: T0 + exitAt }, logFiles: [] }],
+  });
+  t.false(has(await violations(t, recover(last + EXIT_BOUND_MS - 100)), 'I4', /recover/), 'progressing recovery, exits within the bound of its last report');
+  t.true(has(await violations(t, recover(last + EXIT_BOUND_MS + 1000)), 'I4', /recover exited \d+ ms after it sent its last range report/));
+  const silent = (h: RunHistory): RunHistory => ({ ...recover(start + EXIT_BOUND_MS + 1000)(h), snapshot: { ...h.snapshot, rangeUpdates: [update(A, 400), update(B, 500)] } });
+  t.true(has(await violations(t, silent), 'I4', /recover exited \d+ ms after it started/), 'no report from the recovery: the bound counts from its start');
+});
+
 test('bounds follow the run\'s configuration: at slowdown ×2 every timeout and bound doubles, and the same exit is in time', async (t) => {
   const slow = faultTimings(2);
   t.is(slow.runJob.finalFlushS, 2 * TIMINGS.runJob.finalFlushS);

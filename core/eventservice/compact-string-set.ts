@@ -35,16 +35,14 @@ export class CompactStringSet implements Iterable<string> {
   }
 
   has(s: string): boolean {
-    if (this.whole.has(s)) return true;
-    for (const r of runsOf(s)) if (hasBit(this.templates.get(templateOf(s, r)), r.value)) return true;
-    return false;
+    return this.holds(s, runsOf(s));
   }
 
   /** @returns false when `s` was a member already. */
   add(s: string): boolean {
-    if (this.has(s)) return false;
-    this.count++;
     const runs = runsOf(s);
+    if (this.holds(s, runs)) return false;
+    this.count++;
     const run = runs.length ? this.choose(s, runs) : undefined;
     if (!run) {
       this.whole.add(s);
@@ -67,6 +65,12 @@ export class CompactStringSet implements Iterable<string> {
         for (let b = 0; b < BITS; b++) if (bits & (1 << b)) yield `${t.slice(0, at)}${w * BITS + b}${t.slice(at + 1)}`;
       }
     }
+  }
+
+  private holds(s: string, runs: readonly Run[]): boolean {
+    if (this.whole.has(s)) return true;
+    for (const r of runs) if (hasBit(this.templates.get(templateOf(s, r)), r.value)) return true;
+    return false;
   }
 
   /**

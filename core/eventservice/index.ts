@@ -25,3 +25,4 @@ export * from './es-job-log.js';
 export * from './journal-codec.js';
 export * from './journal-lines.js';
 export * from './journal-checkpoint.js';
+export * from './compact-string-set.js';

@@ -8,6 +8,7 @@
  * history (a 1M-range job).
  */
 import type { EventRange, FinalRangeStatus } from '../contracts/event-range.js';
+import type { CompactStringSet } from './compact-string-set.js';
 
 /** Version 2 stores a fetched range once, as the server sent it (`wire`); version 1 journals stay readable. */
 export const JOURNAL_VERSION = 2;
@@ -100,11 +101,14 @@ export function emptyTally(): DoneTally {
   return { ranges: 0, finished: 0, failed: 0, fatal: 0, nEvents: 0, nEventsFailed: 0, refused: 0, nEventsRefused: 0, lostOutputs: 0, cpuSeconds: 0 };
 }
 
-/** Where done ranges go: their counts, and optionally their ids and output paths (the live tracker keeps both). */
+/**
+ * Where done ranges go: their counts, and optionally their ids and output paths (the live
+ * tracker keeps both, compactly: a few bytes per done range at 1M ranges).
+ */
 export interface DoneBook {
   readonly tally: DoneTally;
-  readonly ids?: Set<string>;
-  readonly outputPaths?: string[];
+  readonly ids?: CompactStringSet;
+  readonly outputPaths?: CompactStringSet;
 }
 
 /** Adds one reported range to the tally (the same rules as RangeTracker.summary). */
@@ -173,7 +177,7 @@ function forget(states: Map<string, RangeState>, id: string, done: DoneBook): vo
   states.delete(id);
   tallyDone(done.tally, s);
   done.ids?.add(id);
-  if (done.outputPaths && s.outputs) done.outputPaths.push(...s.outputs.paths);
+  if (done.outputPaths && s.outputs) for (const p of s.outputs.paths) done.outputPaths.add(p);
 }
 
 function update(states: Map<string, RangeState>, id: string, fn: (s: RangeState) => void): void {

@@ -17,13 +17,14 @@
  * and its reply. They are still written in order, before any later durable record.
  *
  * A range whose report the server answered is done: it leaves the map for a tally, its id
- * and output paths are kept (a repeat from the server is still refused, the log still leaves
- * the data out), so memory per done range is a few dozen bytes. The journal's checkpoints
+ * and output paths are kept in compact sets (a repeat from the server is still refused, the
+ * log still leaves the data out), so memory per done range is a few bytes. The journal's checkpoints
  * hold the tally and the ranges not done.
  */
 import type { EventRange } from '../contracts/event-range.js';
 import type { PeerId } from '../contracts/payload-channel.js';
 import type { Logger } from '../logging/logger.js';
+import { CompactStringSet } from './compact-string-set.js';
 import { applyJournalRecord, emptyTally, eventsIn, type DoneBook, type JournalRecord, type RangeOutcome, type RangeState, type StoredObject } from './journal-records.js';
 import type { JournalSnapshot } from './journal-reader.js';
 import type { RangeJournal } from './range-journal.js';
@@ -66,7 +67,7 @@ export class RangeTracker {
   private readonly held = new Map<string, Set<string>>();
   private heldTotal = 0;
   private awaiting = 0;
-  private readonly done: Required<DoneBook> = { tally: emptyTally(), ids: new Set(), outputPaths: [] };
+  private readonly done: Required<DoneBook> = { tally: emptyTally(), ids: new CompactStringSet(), outputPaths: new CompactStringSet() };
 
   constructor(private readonly journal: RangeJournal, private readonly log: Logger) {
     journal.checkpointFrom({

@@ -112,6 +112,11 @@ export class EsEngine {
           this.later(() => this.onOutput(msg.peer, m));
           break;
         case 'error':
+          // A fatal error stops the dispatch as it arrives, before a `Ready` right behind it is
+          // answered; its bookkeeping (onError) runs later like every report's.
+          if (m.rangeId !== undefined && this.o.tracker.check(m.rangeId, msg.peer) === 'accepted' && this.o.classify(m.acronym, m.diagnostics).status === 'fatal') {
+            this.stopDispatching(`fatal payload error ${m.acronym} on range ${m.rangeId}`);
+          }
           this.later(() => this.onError(msg.peer, m));
           break;
         default:

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { JOURNAL_FILE, SYSTEM_SYNC, SyncBatcher, SyncBatcherToken, journalLines, readJournalTimeline, type SyncOps } from '../../../core/index.js';
 import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
+import { scaled } from '../../helpers/slowdown.js';
 
 /** The real system calls; those on files under `store` wait for `gate` and are counted. */
 function storeOps(store: string) {
@@ -64,6 +65,8 @@ test.serial('nothing is reported finished before its object and checksum record 
   const batcher = new SyncBatcher(sync.ops);
   h.run.resolver.provide(SyncBatcherToken, batcher);
   const open = sync.close();
+  // Registered after dispose, so it runs first: a failure below must not leave the job's syncs held for ever.
+  t.teardown(() => open());
   const job = await h.getJob();
   const running = h.runJob(job);
   // Outputs reached the store's syncs, which are held: the journal and the payload go on.
@@ -73,9 +76,10 @@ test.serial('nothing is reported finished before its object and checksum record 
     for await (const line of journalLines(join(h.workdir, JOURNAL_FILE))) if (!line.torn && line.text.startsWith('{"t":"output"')) n++;
     return n;
   };
-  const end = Date.now() + 60_000;
+  const waitMs = scaled(60_000);
+  const end = Date.now() + waitMs;
   while (sync.counts.held === 0 || (outputs = await journalOutputs().catch(() => 0)) < 4) {
-    if (Date.now() > end) throw new Error('gave up waiting (60 s) for a held sync and four outputs journaled');
+    if (Date.now() > end) throw new Error(`gave up waiting (${waitMs} ms: 60 s × the measured slowdown) for a held sync and four outputs journaled; ${sync.counts.held} sync(s) held, ${outputs} output(s) journaled`);
     await new Promise((r) => setTimeout(r, 20));
   }
   const during = h.snapshot();

@@ -17,11 +17,12 @@ import { sampleJob } from '../../helpers/sample-jobs.js';
 import { tinyDisk } from '../../helpers/tiny-disk.js';
 
 test.serial('ES job: the work disk fills up mid-run; journal appends or the payload meet ENOSPC, the job ends NOLOCALSPACE, its final update is received, and no range is reported finished without its journal record', async (t) => {
-  const disk = await tinyDisk(5);
+  // 16 MiB: the job's own files (≈ 8 KiB a range) cannot fill it before the filler does.
+  const disk = await tinyDisk(16);
   t.teardown(() => disk.unmount());
   const events = 400;
   const { dispatcher, run, api } = await loopJob(t, {
-    task: esTask({ taskId: 8802, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=10' }),
+    task: esTask({ taskId: 8802, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=50' }),
     pilot: { workdir: disk.path, disk: { freeSpaceLimitMB: 1, checkIntervalS: 3600 } },
     eventService: { payloadGraceS: 10 },
     runJob: { finalFlushS: 5 },
@@ -63,6 +64,7 @@ test.serial('ES job: the work disk fills up mid-run; journal appends or the payl
 
   // With space again, a recovery finishes what the journal holds and nothing else.
   await disk.drain();
+  t.true(await disk.free() > 4 * 1024 * 1024, `space again after the filler is removed: ${await disk.free()} B free`);
   const recovered = await recoverJobs(run, api, disk.path);
   t.false(recovered.some((r) => r.action === 'deferred'), JSON.stringify(recovered));
   for (const [id, statuses] of finalReports(dispatcher.snapshot())) {

@@ -8,14 +8,13 @@
  * (`GET /espilot/state`), not from the pilot.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { siteQueuedata } from '../../core/index.js';
 import type { DispatcherSnapshot } from '../../plugins/panda-local/index.js';
-import { CLI, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
+import { servePanda } from '../helpers/serve-panda.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TASK = {
@@ -45,26 +44,15 @@ test('serve-panda + run: inputs staged and read through the PFN, ES log and merg
   const sitePath = join(dir.path, 'site.json');
   await writeFile(sitePath, JSON.stringify({ disk: { freeSpaceLimitMB: 16, freeSpaceLimitRunningMB: 8 } }));
 
-  const server = spawn(process.execPath, [CLI, 'serve-panda', '--task', taskPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => { server.kill('SIGKILL'); });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const look = (b: Buffer) => {
-      out += b.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    server.stdout.on('data', look);
-    server.stderr.on('data', look);
-    server.once('exit', (code) => reject(new Error(`serve-panda exited (${code}): ${out}`)));
-  });
+  const server = servePanda(['--task', taskPath]);
+  t.teardown(() => { server.child.kill('SIGKILL'); });
+  const url = await server.url;
 
   const workdir = join(dir.path, 'work');
   const r = await runCli(['run', '--server', url, '--queue', queuePath, '--config', sitePath, '--workdir', workdir, '--max-jobs', '2', '--log-level', 'warn', '--keep-workdir'], { timeoutMs: 110_000 });
   t.is(r.code, 0, r.stdout + r.stderr);
   const snap = (await (await fetch(`${url}/espilot/state`)).json()) as DispatcherSnapshot;
-  server.kill('SIGTERM');
-  await once(server, 'exit');
+  await server.stop();
 
   const es = snap.jobs.find((j) => j.kind === 'es')!;
   const merge = snap.jobs.find((j) => j.kind === 'merge')!;

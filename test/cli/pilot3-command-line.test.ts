@@ -6,8 +6,6 @@
  * until the server has none. What the server got is read from its own state and debug log.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DispatcherSnapshot } from '../../plugins/panda-local/index.js';
 import { rucioPath } from '../../core/index.js';
 import { startCricServer } from '../helpers/cric-server.js';
-import { CLI, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
+import { servePanda } from '../helpers/serve-panda.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const QUEUE = 'ESPILOT_CRIC_E2E';
@@ -57,19 +56,9 @@ test('espilot run -q QUEUE -r SCORE -s SITE -j managed --queuedata-url --storage
   });
   t.teardown(() => cric.stop());
 
-  const server = spawn(process.execPath, [CLI, 'serve-panda', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => { server.kill('SIGKILL'); });
-  let serverOut = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const look = (b: Buffer) => {
-      serverOut += b.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut);
-      if (m) resolve(m[1]!);
-    };
-    server.stdout.on('data', look);
-    server.stderr.on('data', look);
-    server.once('exit', (code) => reject(new Error(`serve-panda exited (${code}): ${serverOut}`)));
-  });
+  const server = servePanda(['--log-level', 'debug']);
+  t.teardown(() => { server.child.kill('SIGKILL'); });
+  const url = await server.url;
   const sitePath = join(dir.path, 'site.json');
   await writeFile(sitePath, JSON.stringify({ disk: { freeSpaceLimitMB: 16, freeSpaceLimitRunningMB: 8 } }));
 
@@ -82,8 +71,7 @@ test('espilot run -q QUEUE -r SCORE -s SITE -j managed --queuedata-url --storage
   ], { timeoutMs: 110_000 });
   t.is(r.code, 0, r.stdout + r.stderr);
   const snap = (await (await fetch(`${url}/espilot/state`)).json()) as DispatcherSnapshot;
-  server.kill('SIGTERM');
-  await once(server, 'exit');
+  await server.stop();
 
   // Both jobs of the task, one after the other in one pilot (timefloor), each finished once.
   t.is(snap.task.status, 'done', r.stderr);
@@ -93,7 +81,7 @@ test('espilot run -q QUEUE -r SCORE -s SITE -j managed --queuedata-url --storage
   t.regex(r.stdout, /no job available|job \d+: finished/);
 
   // getJob as pilot3 sends it: the queue, the site, the label, the resource type and the worker node.
-  const getJob = /getJob (.*)/.exec(serverOut)?.[1] ?? '';
+  const getJob = /getJob (.*)/.exec(server.output())?.[1] ?? '';
   for (const want of [`siteName=${SITE}`, `computingElement=${QUEUE}`, 'prodSourceLabel=managed', 'resourceType=SCORE', 'jobType=managed', 'getProxyKey=False']) t.true(getJob.includes(want), `${want} in ${getJob}`);
   for (const field of ['cpu', 'mem', 'diskSpace', 'node']) t.regex(getJob, new RegExp(`(^| )${field}=[^ ]+`), `${field} sent`);
 

@@ -3,30 +3,13 @@
  * demo task until SIGTERM, and keeps its state in --state across restarts.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PILOT_DEFAULTS, PandaClient, SecretRegistry, type ServerSettings } from '../../core/index.js';
+import { servePanda as serve } from '../helpers/serve-panda.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const settings: ServerSettings = { ...PILOT_DEFAULTS.server, auth: 'none', retries: 0, requestTimeoutMs: 5000 };
-
-function serve(args: string[]): { child: ChildProcess; url: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, [main, 'serve-panda', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve-panda exited (${code}): ${out}`)));
-  });
-  return { child, url, output: () => out };
-}
 
 test('serves the demo task until SIGTERM; the state survives a restart', async (t) => {
   const dir = await tempDir();
@@ -42,9 +25,7 @@ test('serves the demo task until SIGTERM; the state survives a restart', async (
   t.regex(job.jobParameters, /^\/\S+\/dist\/plugins\/payload-simulator\/athenamp-simulator\.js --channel=\$PILOT_EVENTRANGECHANNEL --workers=4 --outputFile=HITS\.9001\._000001\.pool\.root\.1 --timePerEventMs=0$/);
   t.is((await client.call('getJob', { siteName: 'LOCAL' })).encoding, 'form');
   t.regex(first.output(), /task 9001 \(Event Service\): 100 ranges, 1 jobs/);
-  first.child.kill('SIGTERM');
-  const [code] = await once(first.child, 'exit');
-  t.is(code, 0);
+  t.is(await first.stop(), 0);
 
   const second = serve(['--state', state]);
   t.teardown(() => { second.child.kill('SIGKILL'); });
@@ -57,7 +38,6 @@ test('serves the demo task until SIGTERM; the state survives a restart', async (
 test('bad flags are refused with every problem named', async (t) => {
   const bad = serve(['--encoding', 'xml', '--port', 'abc', '--profile', 'ps-1999']);
   const [code] = await once(bad.child, 'exit');
-  await bad.url.catch(() => undefined);
   t.is(code, 2);
   t.regex(bad.output(), /^espilot: serve-panda:\n  --port: expected a port from 0 to 65535, got "abc"\n  --encoding: expected auto, form or json, got "xml"\n  --profile: expected ps-2024 or ps-2015, got "ps-1999"\n/m);
 });

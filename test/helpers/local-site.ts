@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { siteQueuedata, type ConfigLayer } from '../../core/index.js';
+import { scaled } from './slowdown.js';
 import { tempDir } from './temp-dir.js';
 
 export interface LocalSite {
@@ -45,7 +46,7 @@ export async function localSite(opts: { legacyObjectstore?: boolean } = {}): Pro
       source: 'test-site',
       // keepWorkdir: the tests read the records a job leaves (journal, ledger, payload files) after it; the
       // cleanup of job directories has its own tests (test/core/runtime/job-dir-cleanup.test.ts), with it off.
-      pilot: { workdir, transfers: { backoffBaseMs: 10, backoffMaxMs: 50 }, server: { retries: 3, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 5000 }, keepWorkdir: true, ...pilot },
+      pilot: { workdir, transfers: { backoffBaseMs: 10, backoffMaxMs: 50 }, server: { retries: 3, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: scaled(5000) }, keepWorkdir: true, ...pilot },
       queuedata: { ...queuedata, ...extra },
     }),
     placeInputs: async (task) => {

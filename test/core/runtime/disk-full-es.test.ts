@@ -8,32 +8,25 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCodes, JOURNAL_FILE, JobStateStore, PandaClient, readRangeJournal, recoverJobs, runPilotLoop } from '../../../core/index.js';
-import { startDispatcher } from '../../../plugins/panda-local/index.js';
+import { ErrorCodes, JOURNAL_FILE, JobStateStore, readRangeJournal, recoverJobs, runPilotLoop } from '../../../core/index.js';
 import { esTask, finalReports } from '../../helpers/es-job-harness.js';
 import { localSite } from '../../helpers/local-site.js';
-import { makeRun } from '../../helpers/make-run.js';
+import { loopJob } from '../../helpers/loop-job.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { sampleJob } from '../../helpers/sample-jobs.js';
 import { tinyDisk } from '../../helpers/tiny-disk.js';
 
 test.serial('ES job: the work disk fills up mid-run; journal appends or the payload meet ENOSPC, the job ends NOLOCALSPACE, its final update is received, and no range is reported finished without its journal record', async (t) => {
-  const disk = await tinyDisk(5);
+  // 16 MiB: the job's own files (≈ 8 KiB a range) cannot fill it before the filler does.
+  const disk = await tinyDisk(16);
   t.teardown(() => disk.unmount());
-  const site = await localSite();
   const events = 400;
-  const dispatcher = await startDispatcher({ task: await site.placeInputs(esTask({ taskId: 8802, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=10' })) });
-  const run = await makeRun({
-    extraLayers: [site.layer({
-      workdir: disk.path, disk: { freeSpaceLimitMB: 1, checkIntervalS: 3600 },
-      server: { url: dispatcher.url, retries: 1, requestTimeoutMs: 5000, backoffBaseMs: 10, backoffMaxMs: 50 },
-      eventService: { reportIntervalMs: 20, payloadGraceS: 10, killGraceS: 1 },
-      pluginOptions: { event: { finalFlushS: 5, settleMs: 150 } },
-    })],
-    env: { PATH: process.env['PATH'] },
+  const { dispatcher, run, api } = await loopJob(t, {
+    task: esTask({ taskId: 8802, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=50' }),
+    pilot: { workdir: disk.path, disk: { freeSpaceLimitMB: 1, checkIntervalS: 3600 } },
+    eventService: { payloadGraceS: 10 },
+    runJob: { finalFlushS: 5 },
   });
-  const api = PandaClient.fromRun(run, {});
-  t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
 
   // Fill the disk once a few ranges are reported finished: the next journal write meets ENOSPC.
   let filledAt = -1;
@@ -71,6 +64,7 @@ test.serial('ES job: the work disk fills up mid-run; journal appends or the payl
 
   // With space again, a recovery finishes what the journal holds and nothing else.
   await disk.drain();
+  t.true(await disk.free() > 4 * 1024 * 1024, `space again after the filler is removed: ${await disk.free()} B free`);
   const recovered = await recoverJobs(run, api, disk.path);
   t.false(recovered.some((r) => r.action === 'deferred'), JSON.stringify(recovered));
   for (const [id, statuses] of finalReports(dispatcher.snapshot())) {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ErrorCodes, PilotError, blameFullDisk, checkBeforeJob, checkWhileRunning, diskFullCode, diskLimitsFor, diskUsage, freeBytes, localWriteError, mergeSettings, withDiskCode,
@@ -34,11 +34,12 @@ test('disk settings are checked: a bad value names the field', (t) => {
 test('before the job: inputs above maxwdir are SIZETOOLARGE, inputs above the free space NOLOCALSPACE', async (t) => {
   const dir = await tempDir();
   t.teardown(dir.remove);
-  const free = await freeBytes(dir.path);
   const small = diskLimitsFor(settings({ freeSpaceLimitMB: 0 }, { maxwdir: 1 }), sampleJob());
   const big = sampleJob({ inputFiles: [{ lfn: 'a', size: 2 * MB }] });
   t.like(await checkBeforeJob(dir.path, big, small), { code: ErrorCodes.SIZETOOLARGE });
-  const huge = sampleJob({ inputFiles: [{ lfn: 'a', size: free + MB }] });
+  // Larger than the whole file system: never fits, however much other writers free meanwhile.
+  const fs = await statfs(dir.path);
+  const huge = sampleJob({ inputFiles: [{ lfn: 'a', size: fs.blocks * fs.bsize + MB }] });
   const e = await checkBeforeJob(dir.path, huge, diskLimitsFor(settings({ freeSpaceLimitMB: 0 }), huge));
   t.is(e?.code, ErrorCodes.NOLOCALSPACE);
   t.regex(e!.message, /staging input files/);

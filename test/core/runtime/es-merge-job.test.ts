@@ -6,6 +6,7 @@ import { demoTaskPath, loadTaskFile, startDispatcher } from '../../../plugins/pa
 import { verifyMergedOutput, verifySimulatorOutput } from '../../../plugins/payload-simulator/index.js';
 import { localSite } from '../../helpers/local-site.js';
 import { makeRun } from '../../helpers/make-run.js';
+import { scaled } from '../../helpers/slowdown.js';
 
 async function esSetup(t: import('ava').ExecutionContext, events = 4) {
   const site = await localSite();
@@ -16,7 +17,7 @@ async function esSetup(t: import('ava').ExecutionContext, events = 4) {
     payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4', '--workers=2') },
   };
   const dispatcher = await startDispatcher({ task: await site.placeInputs(task) });
-  const run = await makeRun({ extraLayers: [site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 50, backoffMaxMs: 200, requestTimeoutMs: 2000 }, eventService: { reportIntervalMs: 20 } })] });
+  const run = await makeRun({ extraLayers: [site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 50, backoffMaxMs: 200, requestTimeoutMs: scaled(2000) }, eventService: { reportIntervalMs: 20 } })] });
   const api = PandaClient.fromRun(run);
   t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
   return { site, dispatcher, run, api };

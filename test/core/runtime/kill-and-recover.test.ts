@@ -7,6 +7,7 @@ import { JOURNAL_FILE, adler32, formatAdler32, packageRoot, readRangeJournal } f
 import { demoTaskPath, loadTaskFile, startDispatcher } from '../../../plugins/panda-local/index.js';
 import { localSite } from '../../helpers/local-site.js';
 import { CLI, runCli } from '../../helpers/run-cli.js';
+import { scaled } from '../../helpers/slowdown.js';
 
 /** Seeds run by default; ESPILOT_KILL_SEEDS=50 for a long run. */
 const SEEDS = Number(process.env['ESPILOT_KILL_SEEDS'] ?? 5);
@@ -37,7 +38,7 @@ for (let seed = 1; seed <= SEEDS; seed++) {
     const dispatcher = await startDispatcher({ task: await site.placeInputs(task) });
     t.teardown(async () => { await dispatcher.stop(); await site.remove(); });
     const siteFile = join(site.root, 'site.json');
-    const layer = site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 20, backoffMaxMs: 100, requestTimeoutMs: 3000 }, eventService: { reportIntervalMs: 30 } });
+    const layer = site.layer({ server: { url: dispatcher.url, retries: 2, backoffBaseMs: 20, backoffMaxMs: 100, requestTimeoutMs: scaled(3000) }, eventService: { reportIntervalMs: 30 } });
     await writeFile(siteFile, JSON.stringify({ ...layer.pilot, queuedata: layer.queuedata }));
 
     const pilot = spawn(process.execPath, [CLI, 'run', '--config', siteFile, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });

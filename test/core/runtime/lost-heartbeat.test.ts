@@ -6,29 +6,20 @@
  */
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { ErrorCodes, JobStateStore, PandaClient, recoverJobs, runPilotLoop } from '../../../core/index.js';
-import { startDispatcher } from '../../../plugins/panda-local/index.js';
+import { ErrorCodes, JobStateStore, recoverJobs, runPilotLoop } from '../../../core/index.js';
 import { esTask } from '../../helpers/es-job-harness.js';
-import { localSite } from '../../helpers/local-site.js';
-import { makeRun } from '../../helpers/make-run.js';
+import { loopJob } from '../../helpers/loop-job.js';
+import { scaled } from '../../helpers/slowdown.js';
 
 async function setup(t: import('ava').ExecutionContext, events: number, lostHeartbeatS: number) {
-  const site = await localSite();
   // At 50 ms an event on 2 workers, the payload needs at least events × 25 ms.
-  const task = await site.placeInputs(esTask({ taskId: 8711, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=50' }));
-  const dispatcher = await startDispatcher({ task });
-  const run = await makeRun({
-    extraLayers: [site.layer({
-      heartbeatS: 1, lostHeartbeatS,
-      server: { url: dispatcher.url, retries: 0, requestTimeoutMs: 3000, backoffBaseMs: 10, backoffMaxMs: 50 },
-      eventService: { reportIntervalMs: 20, payloadGraceS: 10, killGraceS: 1 },
-      pluginOptions: { event: { finalFlushS: 5, settleMs: 150 } },
-    })],
-    env: { PATH: process.env['PATH'] },
+  return loopJob(t, {
+    task: esTask({ taskId: 8711, files: 1, events, simulatorArgs: '--workers=2 --timePerEventMs=50' }),
+    pilot: { heartbeatS: 1, lostHeartbeatS },
+    server: { retries: 0, requestTimeoutMs: scaled(3000) },
+    eventService: { payloadGraceS: 10 },
+    runJob: { finalFlushS: 5 },
   });
-  const api = PandaClient.fromRun(run, {});
-  t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
-  return { site, dispatcher, run, api };
 }
 
 test.serial('no heartbeat acknowledged for lostHeartbeatS: payload killed (EXCEEDEDMAXWAITTIME), no final update, outputs kept, a recovery finishes the job', async (t) => {

@@ -6,33 +6,21 @@
  */
 import test from 'ava';
 import { join } from 'node:path';
-import { ErrorCodes, JOURNAL_FILE, PandaClient, packageRoot, readRangeJournal, runPilotLoop } from '../../../core/index.js';
-import { demoTaskPath, loadTaskFile, startDispatcher } from '../../../plugins/panda-local/index.js';
+import { ErrorCodes, JOURNAL_FILE, packageRoot, readRangeJournal, runPilotLoop } from '../../../core/index.js';
+import { demoTaskPath, loadTaskFile } from '../../../plugins/panda-local/index.js';
 import { dispatchedIds, finalReports } from '../../helpers/es-job-harness.js';
-import { localSite } from '../../helpers/local-site.js';
-import { makeRun } from '../../helpers/make-run.js';
+import { loopJob } from '../../helpers/loop-job.js';
 
 async function setup(t: import('ava').ExecutionContext, lifetime: Record<string, number>, events = 3, simulatorArgs = '--workers=2 --timePerEventMs=50') {
-  const site = await localSite();
   const demo = loadTaskFile(demoTaskPath(), packageRoot());
-  const task = await site.placeInputs({
-    ...demo, coreCount: 2,
-    inputFiles: demo.inputFiles.slice(0, 1).map((f) => ({ ...f, events })),
-    payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4 ', '').replace('--timePerEventMs=0', simulatorArgs) },
+  return loopJob(t, {
+    task: {
+      ...demo, coreCount: 2,
+      inputFiles: demo.inputFiles.slice(0, 1).map((f) => ({ ...f, events })),
+      payload: { ...demo.payload, jobPars: demo.payload.jobPars.replace('--workers=4 ', '').replace('--timePerEventMs=0', simulatorArgs) },
+    },
+    pilot: { lifetime },
   });
-  const dispatcher = await startDispatcher({ task });
-  const run = await makeRun({
-    extraLayers: [site.layer({
-      lifetime,
-      server: { url: dispatcher.url, retries: 1, requestTimeoutMs: 5000, backoffBaseMs: 10, backoffMaxMs: 50 },
-      eventService: { reportIntervalMs: 20, payloadGraceS: 30, killGraceS: 1 },
-      pluginOptions: { event: { finalFlushS: 10, settleMs: 150 } },
-    })],
-    env: { PATH: process.env['PATH'] },
-  });
-  const api = PandaClient.fromRun(run, {});
-  t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
-  return { dispatcher, run, api };
 }
 
 test.serial('lifetime: less than minJobTimeS left before the drain → no job is asked for', async (t) => {

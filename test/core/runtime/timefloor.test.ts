@@ -4,27 +4,13 @@
  * ES job, then its merge job), served by the embedded dispatcher.
  */
 import test from 'ava';
-import { PandaClient, packageRoot, runPilotLoop } from '../../../core/index.js';
-import { demoTaskPath, loadTaskFile, startDispatcher } from '../../../plugins/panda-local/index.js';
-import { localSite } from '../../helpers/local-site.js';
-import { makeRun } from '../../helpers/make-run.js';
+import { packageRoot, runPilotLoop } from '../../../core/index.js';
+import { demoTaskPath, loadTaskFile } from '../../../plugins/panda-local/index.js';
+import { loopJob } from '../../helpers/loop-job.js';
 
 async function setup(t: import('ava').ExecutionContext) {
-  const site = await localSite();
   const demo = loadTaskFile(demoTaskPath(), packageRoot());
-  const task = await site.placeInputs({ ...demo, coreCount: 2, inputFiles: demo.inputFiles.slice(0, 1).map((f) => ({ ...f, events: 3 })) });
-  const dispatcher = await startDispatcher({ task });
-  const run = await makeRun({
-    extraLayers: [site.layer({
-      server: { url: dispatcher.url, retries: 1, requestTimeoutMs: 5000, backoffBaseMs: 10, backoffMaxMs: 50 },
-      eventService: { reportIntervalMs: 20, payloadGraceS: 30, killGraceS: 1 },
-      pluginOptions: { event: { finalFlushS: 10, settleMs: 150 } },
-    })],
-    env: { PATH: process.env['PATH'] },
-  });
-  const api = PandaClient.fromRun(run, {});
-  t.teardown(async () => { api.close(); await run.dispose(); await dispatcher.stop(); await site.remove(); });
-  return { dispatcher, run, api };
+  return loopJob(t, { task: { ...demo, coreCount: 2, inputFiles: demo.inputFiles.slice(0, 1).map((f) => ({ ...f, events: 3 })) } });
 }
 
 test.serial('timefloor not yet passed: the pilot takes job after job until the server has none', async (t) => {

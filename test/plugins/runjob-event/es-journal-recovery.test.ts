@@ -9,12 +9,14 @@ import {
   JOURNAL_FILE, PandaClient, RangeJournal, RangeReporter, RangeTracker, pendingWork, readRangeJournal, silentLogger,
 } from '../../../core/index.js';
 import { EsJobHarness, dispatchedIds, esTask, finalReports } from '../../helpers/es-job-harness.js';
+import { scaled } from '../../helpers/slowdown.js';
 
 test('a silent server at the end: holding within finalFlushS, then the journal finishes the reporting', async (t) => {
   const h = await EsJobHarness.start({
     task: esTask({ taskId: 801, files: 1, events: 4, simulatorArgs: '--workers=1' }),
     eventService: { reportIntervalMs: 60_000, reportBatchSize: 100 },
-    server: { requestTimeoutMs: 300, retries: 0 },
+    // retries 0: a stalled report is not sent again after the fault is cleared.
+    server: { requestTimeoutMs: scaled(3000), retries: 0 },
     runJob: { finalFlushS: 1.5 },
   });
   t.teardown(() => h.dispose());
@@ -22,7 +24,7 @@ test('a silent server at the end: holding within finalFlushS, then the journal f
   h.dispatcher.injectFault({ command: 'updateEventRanges', kind: 'stall', times: 1000 });
   const started = Date.now();
   const outcome = await h.runJob(job);
-  t.true(Date.now() - started < 15_000);
+  t.true(Date.now() - started < scaled(15_000));
   t.like(outcome, { state: 'holding', pilotErrorCode: 1224, nEvents: 4 });
   t.is(h.snapshot().rangeUpdates.length, 0, 'nothing reached the server');
 

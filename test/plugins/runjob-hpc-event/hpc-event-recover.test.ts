@@ -15,6 +15,7 @@ import { startDispatcher, type DispatcherHandle } from '../../../plugins/panda-l
 import { SIMULATOR, esTask } from '../../helpers/es-job-harness.js';
 import { localSite } from '../../helpers/local-site.js';
 import { CLI, runCli } from '../../helpers/run-cli.js';
+import { scaled } from '../../helpers/slowdown.js';
 
 const INSTANCES = 2;
 
@@ -68,7 +69,7 @@ async function killAndRecover(t: ExecutionContext, sc: Scenario): Promise<void> 
   const siteFile = join(site.root, 'site.json');
   const layer = site.layer(
     {
-      server: { url: dispatcher.url, retries: 1, backoffBaseMs: 20, backoffMaxMs: 100, requestTimeoutMs: 2000 },
+      server: { url: dispatcher.url, retries: 1, backoffBaseMs: 20, backoffMaxMs: 100, requestTimeoutMs: scaled(2000) },
       eventService: { reportIntervalMs: 30 },
       pluginOptions: { 'hpc-event': { instances: INSTANCES, settleMs: 150, finalFlushS: 20 } },
     },

@@ -146,7 +146,9 @@ test.serial('scancel of one instance\'s step: exactly the ranges it held fail (1
   t.is(finished.length + failed.length, ids.length);
   t.is(finished.length, 16, 'every range finished once: the failed one in the retry');
   t.is(s.task.status, 'done');
-  t.regex(out, /payload instance 1 ended holding 1 range\(s\): reported failed; the other 3 instance\(s\) continue/);
+  // Either the others were still working when Slurm killed the step, or (on a loaded node,
+  // where scancel is slow) they had already ended with no more events: the range fails either way.
+  t.regex(out, /payload instance 1 ended holding 1 range\(s\): reported failed; the other 3 instance\(s\) continue|payload instance 1 \(pid \d+\) ended: exit code 137; 0 still running[\s\S]*1 range\(s\) in flight when the payload ended are reported failed/);
   await storedAndVerified(t, job, s, finished);
   await mergedAndVerified(t, job, s, finished);
 });
@@ -171,9 +173,10 @@ test.serial('an instance whose step never connects: the others finish every rang
 });
 
 test.serial('the time limit approaching: Slurm\'s --signal (USR1 before the limit) drains the pilot, which ends before the limit; every range handed out ends once', async (t) => {
-  // A task far longer than the one-minute limit (4 instances × 1 s per range × 240 ranges);
-  // Slurm signals 50 s before the limit (within its ~30 s check period), the pilot drains.
-  const job = await submit(t, { taskId: 905, files: 2, events: 120, timePerEventMs: 1000, maxJobs: 1, timeLimitMin: 1, signalBeforeS: 50 });
+  // A task far longer than the two-minute limit (4 instances × 1 s per range × 480 ranges);
+  // Slurm signals 50 s before the limit (within its ~30 s check period): at least 40 s after the
+  // start, so even a loaded node has handed out ranges when the pilot drains.
+  const job = await submit(t, { taskId: 905, files: 2, events: 240, timePerEventMs: 1000, maxJobs: 1, timeLimitMin: 2, signalBeforeS: 50 });
   const rec = await job.waitEnd();
   const out = await job.output();
   t.deepEqual([rec.state, rec.exitCode], ['COMPLETED', '0:0'], `the pilot ended before the limit (not TIMEOUT)\n${out}`);
@@ -185,7 +188,7 @@ test.serial('the time limit approaching: Slurm\'s --signal (USR1 before the limi
   const reports = finalReports(s);
   const ids = dispatchedIds(s, esJob(s).pandaId);
   for (const id of ids) t.is(reports.get(id)?.length ?? 0, handed.has(id) ? 1 : 0, `${id}: ${JSON.stringify(reports.get(id))}`);
-  t.true(handed.size >= 4 && handed.size < 240, `the drain stopped the job short of the task (${handed.size} ranges handed out)`);
+  t.true(handed.size >= 4 && handed.size < 480, `the drain stopped the job short of the task (${handed.size} ranges handed out)`);
   const finished = ids.filter((id) => reports.get(id)?.[0] === 'finished');
   t.true(finished.length >= 1);
   await storedAndVerified(t, job, s, finished);

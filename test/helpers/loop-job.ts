@@ -10,21 +10,15 @@
 import type { ExecutionContext } from 'ava';
 import { PandaClient } from '../../core/index.js';
 import { startDispatcher, type DispatcherHandle } from '../../plugins/panda-local/index.js';
+import type { EsJobSetup } from './es-job-harness.js';
 import { localSite, type LocalSite } from './local-site.js';
 import { makeRun, type TestRun } from './make-run.js';
 import { scaled } from './slowdown.js';
 
-export interface LoopJobSetup {
+/** The task, plus the same overrides as the ES job harness (`server`, `eventService`, `runJob`, `pilot`). */
+export interface LoopJobSetup extends Pick<EsJobSetup, 'server' | 'eventService' | 'runJob' | 'pilot'> {
   /** The task the dispatcher serves; its inputs are placed on the site's storage element. */
   readonly task: Record<string, unknown>;
-  /** `pilot.server` overrides (the URL is the dispatcher's). */
-  readonly server?: Record<string, unknown>;
-  /** `pilot.eventService` overrides. */
-  readonly eventService?: Record<string, unknown>;
-  /** `pilot.pluginOptions.event` overrides. */
-  readonly runJob?: Record<string, unknown>;
-  /** Other `pilot` settings (lifetime, heartbeatS, workdir, disk, ...). */
-  readonly pilot?: Record<string, unknown>;
 }
 
 export interface LoopJob {
